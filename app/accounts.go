@@ -1,0 +1,119 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Accounts registers people, signs them in and out and resolves sessions.
+type Accounts struct {
+	Store       Store
+	Now         func() time.Time
+	IdleTimeout time.Duration // a session ends after this long without a request
+	MaxAge      time.Duration // and in any case this long after sign-in
+}
+
+// Register creates a learner account. A taken email is EINVALID on the
+// email field, with a message that does not confirm who has an account
+// beyond what the form must say.
+func (a *Accounts) Register(ctx context.Context, r Registration) (*User, error) {
+	orgs, err := a.Store.Organisations(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list organisations: %w", err)
+	}
+	if err := r.Validate(orgs); err != nil {
+		return nil, err
+	}
+	u := &User{Name: r.Name, Email: r.Email, EmailNorm: NormaliseEmail(r.Email), PasswordHash: HashPassword(r.Password),
+		OrganisationID: r.OrganisationID, JobRole: r.JobRole, ManagerEmail: NormaliseEmail(r.ManagerEmail),
+		Roles: []string{RoleLearner}, CreatedAt: a.Now()}
+	if err := a.Store.CreateUser(ctx, u); err != nil {
+		if ErrorCode(err) == ECONFLICT {
+			return nil, Invalid([]FieldError{{Field: "email", Message: "An account already exists with this email address. Sign in instead, or use a different email address"}})
+		}
+		return nil, fmt.Errorf("create user: %w", err)
+	}
+	return u, nil
+}
+
+// SignIn checks an email and password and starts a session, returning the
+// cookie token. Wrong email and wrong password get the same answer and
+// take the same time.
+func (a *Accounts) SignIn(ctx context.Context, email, password string) (*User, string, error) {
+	bad := Invalid([]FieldError{{Field: "email", Message: "Enter a correct email address and password"}})
+	if email == "" || password == "" || len(password) > 1024 {
+		return nil, "", bad
+	}
+	u, err := a.Store.UserByEmail(ctx, NormaliseEmail(email))
+	if err != nil && ErrorCode(err) != ENOTFOUND {
+		return nil, "", fmt.Errorf("look up user: %w", err)
+	}
+	if u == nil {
+		CheckPassword(dummyHash, password)
+		return nil, "", bad
+	}
+	if !CheckPassword(u.PasswordHash, password) {
+		return nil, "", bad
+	}
+	token, err := a.StartSession(ctx, u.ID)
+	if err != nil {
+		return nil, "", err
+	}
+	return u, token, nil
+}
+
+// StartSession creates a session for a user and returns the cookie token.
+func (a *Accounts) StartSession(ctx context.Context, userID int64) (string, error) {
+	token, hash := NewSessionToken()
+	now := a.Now()
+	s := &Session{TokenHash: hash, UserID: userID, CreatedAt: now, LastSeenAt: now, ExpiresAt: a.expiry(now, now)}
+	if err := a.Store.CreateSession(ctx, s); err != nil {
+		return "", fmt.Errorf("create session for user %d: %w", userID, err)
+	}
+	return token, nil
+}
+
+func (a *Accounts) expiry(created, lastSeen time.Time) time.Time {
+	e := lastSeen.Add(a.IdleTimeout)
+	if limit := created.Add(a.MaxAge); e.After(limit) {
+		e = limit
+	}
+	return e
+}
+
+// SessionUser resolves a cookie token to its user, extending the idle
+// expiry. An unknown or expired token is EUNAUTHORIZED. The expiry is
+// written at most once every 30 seconds per session, which keeps it within
+// 30 seconds of exact.
+func (a *Accounts) SessionUser(ctx context.Context, token string) (*Session, *User, error) {
+	if token == "" {
+		return nil, nil, Errorf(EUNAUTHORIZED, "Sign in to continue.")
+	}
+	now := a.Now()
+	s, u, err := a.Store.SessionUser(ctx, HashToken(token), now)
+	if err != nil {
+		if ErrorCode(err) == ENOTFOUND {
+			return nil, nil, Errorf(EUNAUTHORIZED, "Your session has ended. Sign in to continue.")
+		}
+		return nil, nil, fmt.Errorf("load session: %w", err)
+	}
+	if now.Sub(s.LastSeenAt) >= 30*time.Second {
+		s.LastSeenAt, s.ExpiresAt = now, a.expiry(s.CreatedAt, now)
+		if err := a.Store.TouchSession(ctx, s.TokenHash, s.LastSeenAt, s.ExpiresAt); err != nil {
+			return nil, nil, fmt.Errorf("touch session: %w", err)
+		}
+	}
+	return s, u, nil
+}
+
+// SignOut ends a session on the server.
+func (a *Accounts) SignOut(ctx context.Context, token string) error {
+	if token == "" {
+		return nil
+	}
+	if err := a.Store.DeleteSession(ctx, HashToken(token)); err != nil && ErrorCode(err) != ENOTFOUND {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	return nil
+}

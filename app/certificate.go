@@ -1,0 +1,109 @@
+package app
+
+import (
+	"crypto/rand"
+	"encoding/base32"
+	"strings"
+	"time"
+)
+
+// Certificate is the immutable record of a completed course, as it stood
+// when it was issued. Only RevokedAt, RevokedReason and ReplacedBy change
+// afterwards (issue 4: revocation and reissue).
+type Certificate struct {
+	ID            int64
+	Code          string    // CodeBytes random bytes, base32 (Crockford-free alphabet), no separators
+	UserID        int64
+	CourseID      string
+	LearnerName   string    // as it stood at issue
+	CourseTitle   string
+	Modules       []string  // module titles, in course order
+	CompletedAt   time.Time // date the course was completed
+	CPDMinutes    int       // continuing professional development time
+	IssuedAt      time.Time
+	ExpiresAt     time.Time
+	Partnership   string // partnership name at issue
+	RevokedAt     *time.Time
+	RevokedReason string
+	ReplacedBy    string // code of the certificate that replaced this one, if reissued
+}
+
+// CertificateStatus is what a verifier is told about a certificate.
+type CertificateStatus string
+
+// Certificate statuses.
+const (
+	CertificateValid   CertificateStatus = "valid"
+	CertificateExpired CertificateStatus = "expired"
+	CertificateRevoked CertificateStatus = "revoked"
+)
+
+// Status is valid, expired or revoked at the given time. Revocation wins
+// over expiry.
+func (c *Certificate) Status(now time.Time) CertificateStatus {
+	switch {
+	case c.RevokedAt != nil:
+		return CertificateRevoked
+	case !now.Before(c.ExpiresAt):
+		return CertificateExpired
+	default:
+		return CertificateValid
+	}
+}
+
+// CodeBytes is how many random bytes a certificate code carries: 15 bytes is
+// 120 bits, well above the 80 bits an unguessable code needs, and encodes
+// to exactly 24 base32 characters with no padding.
+const CodeBytes = 15
+
+var codeEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// NewCertificateCode returns a fresh code from the operating system's CSPRNG.
+func NewCertificateCode() string {
+	b := make([]byte, CodeBytes)
+	if _, err := rand.Read(b); err != nil {
+		panic("crypto/rand failed: " + err.Error()) // rand.Read never fails on supported platforms
+	}
+	return codeEncoding.EncodeToString(b)
+}
+
+// FormatCode groups a code in fours for reading aloud or typing:
+// ABCD-EFGH-IJKL-MNOP-QRST-UVWX.
+func FormatCode(code string) string {
+	var b strings.Builder
+	for i, r := range code {
+		if i > 0 && i%4 == 0 {
+			b.WriteByte('-')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// NormaliseCode turns what a person typed (any case, with spaces, hyphens,
+// or the easily confused 0/1/8 for O/I/B) into the stored form. It returns
+// "" if the result cannot be a code.
+func NormaliseCode(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToUpper(s) {
+		switch {
+		case r == ' ' || r == '-' || r == '\t':
+			continue
+		case r == '0':
+			r = 'O'
+		case r == '1':
+			r = 'I'
+		case r == '8':
+			r = 'B'
+		}
+		if !(r >= 'A' && r <= 'Z' || r >= '2' && r <= '7') {
+			return ""
+		}
+		b.WriteRune(r)
+	}
+	out := b.String()
+	if len(out) != codeEncoding.EncodedLen(CodeBytes) {
+		return ""
+	}
+	return out
+}

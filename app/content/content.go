@@ -1,0 +1,509 @@
+// Package content loads a course from YAML files (courses/) into an
+// app.Course and validates it strictly: an unknown field, a duplicate ID, a
+// scored question without a correct answer or feedback, an empty section,
+// an undefined placeholder or a module outside its time bounds is an error
+// naming the file and line. Nothing is ever dropped silently.
+package content
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"path"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/foundations/foundations/app"
+	"github.com/yuin/goldmark"
+	"gopkg.in/yaml.v3"
+)
+
+// Options tune validation.
+type Options struct {
+	// Placeholders are the values for {{name}} in the text; a placeholder
+	// not defined here is an error.
+	Placeholders map[string]string
+	// MinMinutes and MaxMinutes bound each module's estimated time; zero
+	// MaxMinutes disables the check (small test courses).
+	MinMinutes, MaxMinutes float64
+}
+
+// DefaultOptions are the bounds the real courses are held to.
+func DefaultOptions(placeholders map[string]string) Options {
+	return Options{Placeholders: placeholders, MinMinutes: 15, MaxMinutes: 25}
+}
+
+// WordsPerMinute is the reading speed behind the time estimate.
+const WordsPerMinute = 200
+
+// Problems is every fault found in a course, each "file:line: message".
+type Problems []string
+
+func (p Problems) Error() string { return strings.Join(p, "\n") }
+
+// Load reads and validates the course in dir of fsys. On any fault it
+// returns Problems listing them all.
+func Load(fsys fs.FS, dir string, opt Options) (*app.Course, error) {
+	l := &loader{fsys: fsys, dir: dir, opt: opt, questionIDs: map[string]string{}}
+	c := l.course()
+	if len(l.problems) > 0 {
+		return nil, l.problems
+	}
+	return c, nil
+}
+
+type loader struct {
+	fsys        fs.FS
+	dir         string
+	opt         Options
+	problems    Problems
+	file        string
+	questionIDs map[string]string // question ID → where first defined
+}
+
+func (l *loader) errf(line int, format string, args ...any) {
+	l.problems = append(l.problems, fmt.Sprintf("%s:%d: %s", l.file, line, fmt.Sprintf(format, args...)))
+}
+
+// The YAML shapes. Line is filled from the node, never from the file.
+type courseFile struct {
+	ID             string          `yaml:"id"`
+	Title          string          `yaml:"title"`
+	Description    string          `yaml:"description"`
+	PassMark       int             `yaml:"pass_mark"`
+	ValidityMonths int             `yaml:"validity_months"`
+	Modules        []lined[string] `yaml:"modules"`
+	Evaluation     []evalFile      `yaml:"evaluation"`
+}
+
+type evalFile struct {
+	Line     int    `yaml:"-"`
+	ID       string `yaml:"id"`
+	Type     string `yaml:"type"`
+	Scale    string `yaml:"scale"`
+	Measure  string `yaml:"measure"`
+	Text     string `yaml:"text"`
+	Hint     string `yaml:"hint"`
+	Required *bool  `yaml:"required"`
+}
+
+type moduleFile struct {
+	ID          string          `yaml:"id"`
+	Title       string          `yaml:"title"`
+	Description string          `yaml:"description"`
+	Outcomes    []lined[string] `yaml:"outcomes"`
+	Sections    []sectionFile   `yaml:"sections"`
+	Summary     []lined[string] `yaml:"summary"`
+}
+
+type sectionFile struct {
+	Line      int            `yaml:"-"`
+	ID        string         `yaml:"id"`
+	Heading   string         `yaml:"heading"`
+	Body      lined[string]  `yaml:"body"`
+	Questions []questionFile `yaml:"questions"`
+}
+
+type questionFile struct {
+	Line        int           `yaml:"-"`
+	ID          string        `yaml:"id"`
+	Type        string        `yaml:"type"`
+	Text        string        `yaml:"text"`
+	Hint        string        `yaml:"hint"`
+	Scenario    lined[string] `yaml:"scenario"`
+	Options     []optionFile  `yaml:"options"`
+	Explanation lined[string] `yaml:"explanation"`
+	Required    *bool         `yaml:"required"`
+}
+
+type optionFile struct {
+	Line     int    `yaml:"-"`
+	ID       string `yaml:"id"`
+	Text     string `yaml:"text"`
+	Correct  bool   `yaml:"correct"`
+	Feedback string `yaml:"feedback"`
+}
+
+// lined is a scalar with the line it stood on.
+type lined[T any] struct {
+	V    T
+	Line int
+}
+
+func (x *lined[T]) UnmarshalYAML(n *yaml.Node) error { x.Line = n.Line; return n.Decode(&x.V) }
+
+// Each struct with a Line field records its mapping's line.
+func (x *evalFile) UnmarshalYAML(n *yaml.Node) error {
+	type plain evalFile
+	x.Line = n.Line
+	return n.Decode((*plain)(x))
+}
+func (x *sectionFile) UnmarshalYAML(n *yaml.Node) error {
+	type plain sectionFile
+	x.Line = n.Line
+	return n.Decode((*plain)(x))
+}
+func (x *questionFile) UnmarshalYAML(n *yaml.Node) error {
+	type plain questionFile
+	x.Line = n.Line
+	return n.Decode((*plain)(x))
+}
+func (x *optionFile) UnmarshalYAML(n *yaml.Node) error {
+	type plain optionFile
+	x.Line = n.Line
+	return n.Decode((*plain)(x))
+}
+
+// read parses one file strictly into v: every key must be a field of v's
+// type, checked over the whole tree so a misspelt key anywhere is caught.
+func (l *loader) read(name string, v any) bool {
+	l.file = path.Join(l.dir, name)
+	data, err := fs.ReadFile(l.fsys, l.file)
+	if err != nil {
+		l.problems = append(l.problems, fmt.Sprintf("%s: cannot read: %v", l.file, err))
+		return false
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		l.problems = append(l.problems, fmt.Sprintf("%s: %v", l.file, strings.TrimPrefix(err.Error(), "yaml: ")))
+		return false
+	}
+	if len(root.Content) == 0 {
+		l.errf(1, "the file is empty")
+		return false
+	}
+	before := len(l.problems)
+	l.checkKeys(root.Content[0], reflect.TypeOf(v).Elem())
+	if len(l.problems) > before {
+		return false
+	}
+	if err := root.Content[0].Decode(v); err != nil {
+		l.problems = append(l.problems, fmt.Sprintf("%s: %v", l.file, strings.TrimPrefix(err.Error(), "yaml: ")))
+		return false
+	}
+	return true
+}
+
+func (l *loader) checkKeys(n *yaml.Node, t reflect.Type) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Slice:
+		if n.Kind == yaml.SequenceNode {
+			for _, c := range n.Content {
+				l.checkKeys(c, t.Elem())
+			}
+		}
+	case reflect.Struct:
+		if f, ok := t.FieldByName("V"); ok && strings.HasPrefix(t.Name(), "lined") {
+			l.checkKeys(n, f.Type)
+			return
+		}
+		if n.Kind != yaml.MappingNode {
+			if n.Kind != yaml.ScalarNode || n.Tag != "!!null" {
+				l.errf(n.Line, "expected a set of fields here (key: value lines)")
+			}
+			return
+		}
+		fields := map[string]reflect.Type{}
+		var names []string
+		for i := 0; i < t.NumField(); i++ {
+			tag := strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]
+			if tag != "" && tag != "-" {
+				fields[tag] = t.Field(i).Type
+				names = append(names, tag)
+			}
+		}
+		seen := map[string]bool{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			ft, ok := fields[k.Value]
+			switch {
+			case !ok:
+				l.errf(k.Line, "unknown field %q (the fields here are: %s)", k.Value, strings.Join(names, ", "))
+			case seen[k.Value]:
+				l.errf(k.Line, "field %q is given twice", k.Value)
+			default:
+				l.checkKeys(n.Content[i+1], ft)
+			}
+			seen[k.Value] = true
+		}
+	}
+}
+
+var (
+	idPattern          = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	placeholderPattern = regexp.MustCompile(`\{\{\s*([^{}]*?)\s*\}\}`)
+	headingPattern     = regexp.MustCompile(`(?m)^ {0,3}(#{1,2})[ \t]`)
+	wordPattern        = regexp.MustCompile(`[\p{L}\p{N}'’{}_-]+`)
+	markdown           = goldmark.New()
+)
+
+func (l *loader) checkID(line int, kind, id string) {
+	switch {
+	case id == "":
+		l.errf(line, "%s has no id", kind)
+	case !idPattern.MatchString(id):
+		l.errf(line, "%s id %q must be lower-case letters, digits and single hyphens", kind, id)
+	}
+}
+
+func (l *loader) required(line int, what, v string) {
+	if strings.TrimSpace(v) == "" {
+		l.errf(line, "%s is empty", what)
+	}
+}
+
+// text replaces placeholders in plain text.
+func (l *loader) text(line int, s string) string {
+	return placeholderPattern.ReplaceAllStringFunc(s, func(m string) string {
+		name := placeholderPattern.FindStringSubmatch(m)[1]
+		v, ok := l.opt.Placeholders[name]
+		if !ok {
+			known := make([]string, 0, len(l.opt.Placeholders))
+			for k := range l.opt.Placeholders {
+				known = append(known, k)
+			}
+			slices.Sort(known)
+			l.errf(line, "placeholder {{%s}} is not defined by the configuration (defined: %s)", name, strings.Join(known, ", "))
+			return m
+		}
+		return v
+	})
+}
+
+// html replaces placeholders and renders Markdown. Raw HTML in the source is
+// not passed through.
+func (l *loader) html(line int, s string) string {
+	if m := headingPattern.FindStringSubmatchIndex(s); m != nil {
+		l.errf(line+1+strings.Count(s[:m[0]], "\n"), "use ### (or deeper) for headings inside a section: the page already uses # and ##")
+	}
+	var b bytes.Buffer
+	if err := markdown.Convert([]byte(l.text(line, s)), &b); err != nil {
+		l.errf(line, "cannot render Markdown: %v", err)
+	}
+	return b.String()
+}
+
+func words(s string) int { return len(wordPattern.FindAllString(s, -1)) }
+
+func (l *loader) course() *app.Course {
+	var cf courseFile
+	if !l.read("course.yaml", &cf) {
+		return nil
+	}
+	c := &app.Course{ID: cf.ID, Title: l.text(1, cf.Title), Description: l.text(1, cf.Description), PassMark: cf.PassMark, ValidityMonths: cf.ValidityMonths}
+	l.checkID(1, "the course", cf.ID)
+	l.required(1, "title", cf.Title)
+	if cf.PassMark < 1 || cf.PassMark > 100 {
+		l.errf(1, "pass_mark must be a percentage from 1 to 100, not %d", cf.PassMark)
+	}
+	if cf.ValidityMonths < 1 {
+		l.errf(1, "validity_months must be 1 or more")
+	}
+	if len(cf.Modules) == 0 {
+		l.errf(1, "modules lists no module files")
+	}
+	c.Evaluation = l.evaluation(cf.Evaluation)
+	courseFileName := l.file
+	moduleIDs := map[string]bool{}
+	for i, mf := range cf.Modules {
+		m := l.module(mf.V, i+1)
+		l.file = courseFileName
+		if m == nil {
+			continue
+		}
+		if moduleIDs[m.ID] {
+			l.errf(mf.Line, "module id %q is used by two modules", m.ID)
+		}
+		moduleIDs[m.ID] = true
+		c.Modules = append(c.Modules, m)
+	}
+	return c
+}
+
+func (l *loader) evaluation(items []evalFile) []*app.EvaluationItem {
+	var out []*app.EvaluationItem
+	ids := map[string]bool{}
+	measures := map[string]bool{}
+	for _, e := range items {
+		l.checkID(e.Line, "evaluation item", e.ID)
+		if ids[e.ID] {
+			l.errf(e.Line, "evaluation item id %q is used twice", e.ID)
+		}
+		ids[e.ID] = true
+		l.required(e.Line, "evaluation item text", e.Text)
+		it := &app.EvaluationItem{ID: e.ID, Type: e.Type, Scale: e.Scale, Measure: e.Measure, Text: l.text(e.Line, e.Text), Hint: l.text(e.Line, e.Hint), Required: e.Required == nil || *e.Required}
+		switch e.Type {
+		case app.EvalLikert:
+			if _, ok := app.LikertScales[e.Scale]; !ok {
+				l.errf(e.Line, "evaluation item %q: scale must be agreement, confidence or likelihood, not %q", e.ID, e.Scale)
+			}
+		case app.EvalText:
+			if e.Scale != "" {
+				l.errf(e.Line, "evaluation item %q: a text item has no scale", e.ID)
+			}
+		default:
+			l.errf(e.Line, "evaluation item %q: type must be likert or text, not %q", e.ID, e.Type)
+		}
+		switch e.Measure {
+		case "":
+		case "confidence_before", "confidence_after":
+			if measures[e.Measure] {
+				l.errf(e.Line, "measure %q is used twice", e.Measure)
+			}
+			measures[e.Measure] = true
+		default:
+			l.errf(e.Line, "evaluation item %q: measure must be confidence_before or confidence_after, not %q", e.ID, e.Measure)
+		}
+		out = append(out, it)
+	}
+	if len(out) == 0 {
+		l.errf(1, "the course has no evaluation items")
+	}
+	return out
+}
+
+func (l *loader) module(name string, number int) *app.Module {
+	var mf moduleFile
+	if !l.read(name, &mf) {
+		return nil
+	}
+	m := &app.Module{ID: mf.ID, Number: number, Title: l.text(1, mf.Title), Description: l.text(1, mf.Description)}
+	l.checkID(1, "the module", mf.ID)
+	l.required(1, "title", mf.Title)
+	l.required(1, "description", mf.Description)
+	if len(mf.Sections) == 0 {
+		l.errf(1, "the module has no sections")
+	}
+	for _, o := range mf.Outcomes {
+		l.required(o.Line, "an outcome", o.V)
+		m.Outcomes = append(m.Outcomes, l.text(o.Line, o.V))
+		m.Words += words(o.V)
+	}
+	for _, s := range mf.Summary {
+		l.required(s.Line, "a summary point", s.V)
+		m.Summary = append(m.Summary, l.text(s.Line, s.V))
+		m.Words += words(s.V)
+	}
+	sectionIDs := map[string]bool{}
+	questions := 0
+	for _, sf := range mf.Sections {
+		l.checkID(sf.Line, "section", sf.ID)
+		if sectionIDs[sf.ID] {
+			l.errf(sf.Line, "section id %q is used twice in this module", sf.ID)
+		}
+		sectionIDs[sf.ID] = true
+		l.required(sf.Line, fmt.Sprintf("section %q heading", sf.ID), sf.Heading)
+		if strings.TrimSpace(sf.Body.V) == "" {
+			l.errf(sf.Line, "section %q is empty: it needs a body", sf.ID)
+		}
+		s := &app.Section{ID: sf.ID, Heading: l.text(sf.Line, sf.Heading), HTML: l.html(sf.Body.Line, sf.Body.V)}
+		m.Words += words(sf.Body.V)
+		for _, qf := range sf.Questions {
+			if q := l.question(qf, sf.ID); q != nil {
+				s.Questions = append(s.Questions, q)
+				m.Words += words(qf.Scenario.V)
+				questions++
+			}
+		}
+		m.Sections = append(m.Sections, s)
+	}
+	if questions == 0 {
+		l.errf(1, "the module has no questions")
+	}
+	minutes := float64(m.Words)/WordsPerMinute + float64(questions)
+	m.Minutes = int(math.Round(minutes))
+	if l.opt.MaxMinutes > 0 && (minutes < l.opt.MinMinutes || minutes > l.opt.MaxMinutes) {
+		l.errf(1, "the module takes about %.1f minutes (%d words ÷ %d a minute + %d questions); it must take %.0f to %.0f",
+			minutes, m.Words, WordsPerMinute, questions, l.opt.MinMinutes, l.opt.MaxMinutes)
+	}
+	return m
+}
+
+func (l *loader) question(qf questionFile, sectionID string) *app.Question {
+	l.checkID(qf.Line, "question", qf.ID)
+	if first, dup := l.questionIDs[qf.ID]; dup && qf.ID != "" {
+		l.errf(qf.Line, "question id %q is already used at %s: question IDs must be unique across the course", qf.ID, first)
+	}
+	l.questionIDs[qf.ID] = fmt.Sprintf("%s:%d", l.file, qf.Line)
+	l.required(qf.Line, fmt.Sprintf("question %q text", qf.ID), qf.Text)
+	q := &app.Question{ID: qf.ID, Type: qf.Type, Text: l.text(qf.Line, qf.Text), Hint: l.text(qf.Line, qf.Hint),
+		Required: qf.Required == nil || *qf.Required, SectionID: sectionID}
+	if qf.Scenario.V != "" {
+		q.ScenarioHTML = l.html(qf.Scenario.Line, qf.Scenario.V)
+	}
+	if qf.Explanation.V != "" {
+		q.Explanation = l.html(qf.Explanation.Line, qf.Explanation.V)
+	}
+	switch qf.Type {
+	case app.QuestionReflection:
+		if len(qf.Options) > 0 {
+			l.errf(qf.Line, "question %q is a reflection, so it cannot have options", qf.ID)
+		}
+		return q
+	case app.QuestionSingle, app.QuestionMultiple:
+	default:
+		l.errf(qf.Line, "question %q: type must be single, multiple or reflection, not %q", qf.ID, qf.Type)
+		return nil
+	}
+	if strings.TrimSpace(qf.Explanation.V) == "" {
+		l.errf(qf.Line, "question %q has no explanation (shown on the results page)", qf.ID)
+	}
+	if len(qf.Options) < 2 {
+		l.errf(qf.Line, "question %q needs at least two options", qf.ID)
+	}
+	optionIDs := map[string]bool{}
+	correct := 0
+	for _, of := range qf.Options {
+		l.checkID(of.Line, "option", of.ID)
+		if optionIDs[of.ID] {
+			l.errf(of.Line, "option id %q is used twice in question %q", of.ID, qf.ID)
+		}
+		optionIDs[of.ID] = true
+		l.required(of.Line, fmt.Sprintf("option %q text", of.ID), of.Text)
+		if strings.TrimSpace(of.Feedback) == "" {
+			l.errf(of.Line, "option %q of question %q has no feedback: every option of a scored question explains why it is right or wrong", of.ID, qf.ID)
+		}
+		if of.Correct {
+			correct++
+		}
+		q.Options = append(q.Options, &app.Option{ID: of.ID, Text: l.text(of.Line, of.Text), Correct: of.Correct, Feedback: l.text(of.Line, of.Feedback)})
+	}
+	switch {
+	case qf.Type == app.QuestionSingle && correct != 1:
+		l.errf(qf.Line, "question %q is single choice, so exactly one option must have correct: true (found %d)", qf.ID, correct)
+	case qf.Type == app.QuestionMultiple && correct == 0:
+		l.errf(qf.Line, "question %q has no correct answer: mark at least one option correct: true", qf.ID)
+	}
+	return q
+}
+
+// Report describes a loaded course for `foundations courses check`.
+func Report(c *app.Course) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s (%s): %d modules, pass mark %d%%, certificate valid %d months\n", c.Title, c.ID, len(c.Modules), c.PassMark, c.ValidityMonths)
+	for _, m := range c.Modules {
+		qs := m.Questions()
+		scored := 0
+		for _, q := range qs {
+			if q.Scored() {
+				scored++
+			}
+		}
+		fmt.Fprintf(&b, "  %d. %-50s %5d words  %2d questions (%d scored)  about %d minutes\n", m.Number, m.Title, m.Words, len(qs), scored, m.Minutes)
+	}
+	fmt.Fprintf(&b, "  Total: about %d minutes; %d evaluation items\n", c.Minutes(), len(c.Evaluation))
+	return b.String()
+}
+
+// IsProblems reports whether err lists content faults (as opposed to an I/O error).
+func IsProblems(err error) bool {
+	var p Problems
+	return errors.As(err, &p)
+}

@@ -1,0 +1,457 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// Learning is the learner's side of a course: opening modules, saving
+// answers, submitting, the evaluation and the certificate. Handlers call it;
+// it applies the rules in Progress and ScoreModule and keeps the results.
+type Learning struct {
+	Store          Store
+	Course         *Course
+	Now            func() time.Time
+	Partnership    string // printed on certificates
+	ValidityMonths int    // certificate validity; the course's own if zero
+
+	touched sync.Map // "user/module" → time.Time of the last time-spent update
+}
+
+// ModuleView is what the module page shows.
+type ModuleView struct {
+	Module    *Module
+	Progress  *Progress
+	Answers   Answers
+	CanAnswer bool
+	Attempts  int
+}
+
+func (l *Learning) module(id string) (*Module, error) {
+	if m := l.Course.Module(id); m != nil {
+		return m, nil
+	}
+	return nil, Errorf(ENOTFOUND, "There is no such module.")
+}
+
+// Progress loads everything the task list needs for one learner.
+func (l *Learning) Progress(ctx context.Context, userID int64) (*Progress, error) {
+	p, err := l.moduleProgress(ctx, l.Store, userID)
+	if err != nil {
+		return nil, err
+	}
+	ev, err := l.Store.Evaluation(ctx, userID, l.Course.ID)
+	if err != nil && ErrorCode(err) != ENOTFOUND {
+		return nil, fmt.Errorf("load evaluation for user %d: %w", userID, err)
+	}
+	p.Evaluated = ev != nil
+	cert, err := l.Store.CertificateForUser(ctx, userID, l.Course.ID)
+	if err != nil && ErrorCode(err) != ENOTFOUND {
+		return nil, fmt.Errorf("load certificate for user %d: %w", userID, err)
+	}
+	p.Certificate = cert
+	return p, nil
+}
+
+func (l *Learning) moduleProgress(ctx context.Context, s Store, userID int64) (*Progress, error) {
+	rows, err := s.ModuleProgress(ctx, userID, l.Course.ID)
+	if err != nil {
+		return nil, fmt.Errorf("load progress for user %d: %w", userID, err)
+	}
+	p := &Progress{Course: l.Course, Modules: make(map[string]ModuleProgress, len(rows))}
+	for _, r := range rows {
+		p.Modules[r.ModuleID] = r
+	}
+	return p, nil
+}
+
+func notYet(m *Module) error {
+	return Errorf(EFORBIDDEN, "You cannot start module %d, %s, yet. Pass the modules before it first.", m.Number, m.Title)
+}
+
+// OpenModule returns a module page for a learner, recording that they
+// started it and the time spent. An unknown module is ENOTFOUND; a module
+// whose earlier modules are not passed is EFORBIDDEN.
+func (l *Learning) OpenModule(ctx context.Context, userID int64, moduleID string) (*ModuleView, error) {
+	m, err := l.module(moduleID)
+	if err != nil {
+		return nil, err
+	}
+	p, err := l.moduleProgress(ctx, l.Store, userID)
+	if err != nil {
+		return nil, err
+	}
+	if !p.CanOpen(m) {
+		return nil, notYet(m)
+	}
+	now := l.Now()
+	mp, started := p.Modules[m.ID]
+	if !started {
+		mp = ModuleProgress{UserID: userID, CourseID: l.Course.ID, ModuleID: m.ID, StartedAt: now, LastSeenAt: now}
+		err = l.Store.InTx(ctx, func(tx Store) error {
+			if err := tx.StartEnrolment(ctx, userID, l.Course.ID, now); err != nil {
+				return err
+			}
+			return tx.SaveModuleProgress(ctx, &mp)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("start module %s for user %d: %w", m.ID, userID, err)
+		}
+		p.Modules[m.ID] = mp
+	} else if !mp.Passed() {
+		if err := l.touch(ctx, &mp, now, true); err != nil {
+			return nil, err
+		}
+	}
+	answers, err := l.Store.Answers(ctx, userID, l.Course.ID, m.ID)
+	if err != nil {
+		return nil, fmt.Errorf("load answers for module %s, user %d: %w", m.ID, userID, err)
+	}
+	return &ModuleView{Module: m, Progress: p, Answers: answers, CanAnswer: p.CanAnswer(m), Attempts: mp.Attempts}, nil
+}
+
+// touch adds time spent to a module's tally. Autosaves come often, so
+// unless force is set it writes at most once a minute per learner and module
+// (per process); the gap it adds is measured from the last write, so no
+// time is lost by skipping.
+func (l *Learning) touch(ctx context.Context, mp *ModuleProgress, now time.Time, force bool) error {
+	key := strconv.FormatInt(mp.UserID, 10) + "/" + mp.ModuleID
+	if !force {
+		if last, ok := l.touched.Load(key); ok && now.Sub(last.(time.Time)) < time.Minute {
+			return nil
+		}
+	}
+	mp.TimeSpent(now)
+	if err := l.Store.SaveModuleProgress(ctx, mp); err != nil {
+		return fmt.Errorf("record time on module %s for user %d: %w", mp.ModuleID, mp.UserID, err)
+	}
+	l.touched.Store(key, now)
+	return nil
+}
+
+// answerable loads progress and refuses a module the learner may not change.
+func (l *Learning) answerable(ctx context.Context, s Store, userID int64, m *Module) (*Progress, error) {
+	p, err := l.moduleProgress(ctx, s, userID)
+	if err != nil {
+		return nil, err
+	}
+	if !p.CanOpen(m) {
+		return nil, notYet(m)
+	}
+	if _, started := p.Modules[m.ID]; !started {
+		return nil, Errorf(ECONFLICT, "Open module %d before answering its questions.", m.Number)
+	}
+	if p.Modules[m.ID].Passed() {
+		return nil, Errorf(ECONFLICT, "You have already passed module %d, so its answers can no longer be changed.", m.Number)
+	}
+	return p, nil
+}
+
+// SaveAnswer saves one answer as the learner goes (autosave). The answer is
+// durable when this returns nil.
+func (l *Learning) SaveAnswer(ctx context.Context, userID int64, moduleID, questionID string, values []string) error {
+	m, err := l.module(moduleID)
+	if err != nil {
+		return err
+	}
+	a, err := NewAnswer(m, questionID, values)
+	if err != nil {
+		return err
+	}
+	p, err := l.answerable(ctx, l.Store, userID, m)
+	if err != nil {
+		return err
+	}
+	a.UserID, a.CourseID, a.UpdatedAt = userID, l.Course.ID, l.Now()
+	if err := l.Store.SaveAnswer(ctx, a); err != nil {
+		return fmt.Errorf("save answer %s for user %d: %w", questionID, userID, err)
+	}
+	mp := p.Modules[m.ID]
+	return l.touch(ctx, &mp, a.UpdatedAt, false)
+}
+
+// FormAnswers are a whole module's answers as posted by its form, by
+// question ID. A question of the module that is absent has no answer.
+type FormAnswers map[string][]string
+
+// SaveAnswers saves every answer of a module's form at once (the "Save
+// answers" button, and before a submit). Nothing is saved unless every
+// answer is valid.
+func (l *Learning) SaveAnswers(ctx context.Context, userID int64, moduleID string, form FormAnswers) error {
+	m, err := l.module(moduleID)
+	if err != nil {
+		return err
+	}
+	answers := make([]Answer, 0, len(form))
+	for qid := range form {
+		if m.Question(qid) == nil {
+			return Errorf(EINVALID, "There is no question %q in this module.", truncate(qid, 40))
+		}
+	}
+	now := l.Now()
+	for _, q := range m.Questions() {
+		a, err := NewAnswer(m, q.ID, form[q.ID])
+		if err != nil {
+			return err
+		}
+		a.UserID, a.CourseID, a.UpdatedAt = userID, l.Course.ID, now
+		answers = append(answers, a)
+	}
+	return l.Store.InTx(ctx, func(tx Store) error {
+		p, err := l.answerable(ctx, tx, userID, m)
+		if err != nil {
+			return err
+		}
+		for _, a := range answers {
+			if err := tx.SaveAnswer(ctx, a); err != nil {
+				return fmt.Errorf("save answer %s for user %d: %w", a.QuestionID, userID, err)
+			}
+		}
+		mp := p.Modules[m.ID]
+		mp.TimeSpent(now)
+		return tx.SaveModuleProgress(ctx, &mp)
+	})
+}
+
+// Result is an attempt with its marking, for the result page.
+type Result struct {
+	Module  *Module
+	Attempt Attempt
+	Score   Score
+	Revisit []*Section
+}
+
+// SubmitModule marks the learner's saved answers and records the attempt.
+// It refuses (EINVALID, naming each question) while a required question has
+// no answer, and refuses a module that is not open or already passed.
+func (l *Learning) SubmitModule(ctx context.Context, userID int64, moduleID string) (*Result, error) {
+	m, err := l.module(moduleID)
+	if err != nil {
+		return nil, err
+	}
+	var res *Result
+	err = l.Store.InTx(ctx, func(tx Store) error {
+		p, err := l.answerable(ctx, tx, userID, m)
+		if err != nil {
+			return err
+		}
+		answers, err := tx.Answers(ctx, userID, l.Course.ID, m.ID)
+		if err != nil {
+			return fmt.Errorf("load answers: %w", err)
+		}
+		if missing := Missing(m, answers); len(missing) > 0 {
+			return missingError(m, missing)
+		}
+		now := l.Now()
+		score := ScoreModule(m, answers, l.Course.PassMark)
+		mp := p.Modules[m.ID]
+		mp.TimeSpent(now)
+		mp.Attempts++
+		mp.LastPercent = score.Percent()
+		if score.Passed {
+			mp.PassedAt, mp.PassPercent = &now, score.Percent()
+		}
+		att := Attempt{UserID: userID, CourseID: l.Course.ID, ModuleID: m.ID, Number: mp.Attempts,
+			Correct: score.Correct, Total: score.Total, Percent: score.Percent(), Passed: score.Passed,
+			Answers: answers, CreatedAt: now}
+		if err := tx.AddAttempt(ctx, &att); err != nil {
+			return fmt.Errorf("add attempt: %w", err)
+		}
+		if err := tx.SaveModuleProgress(ctx, &mp); err != nil {
+			return fmt.Errorf("save progress: %w", err)
+		}
+		if score.Passed {
+			p.Modules[m.ID] = mp
+			if err := tx.UpdateEnrolment(ctx, userID, l.Course.ID, p.PassedCount(), nil); err != nil {
+				return fmt.Errorf("update enrolment: %w", err)
+			}
+		}
+		res = &Result{Module: m, Attempt: att, Score: score, Revisit: score.Revisit(m)}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("submit module %s for user %d: %w", m.ID, userID, err)
+	}
+	return res, nil
+}
+
+func missingError(m *Module, missing []*Question) error {
+	e := &Error{Code: EINVALID}
+	for _, q := range missing {
+		e.Fields = append(e.Fields, FieldError{Field: q.ID, Message: fmt.Sprintf("Answer question %d: %s", questionNumber(m, q), q.Text)})
+	}
+	if len(missing) == 1 {
+		e.Message = "Answer 1 more question before you submit this module."
+	} else {
+		e.Message = fmt.Sprintf("Answer %d more questions before you submit this module.", len(missing))
+	}
+	return e
+}
+
+func questionNumber(m *Module, q *Question) int {
+	for i, x := range m.Questions() {
+		if x == q {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// QuestionNumber is a question's 1-based position in its module.
+func (m *Module) QuestionNumber(q *Question) int { return questionNumber(m, q) }
+
+// LatestResult returns the learner's most recent attempt at a module with
+// its marking; ENOTFOUND if there is none.
+func (l *Learning) LatestResult(ctx context.Context, userID int64, moduleID string) (*Result, error) {
+	m, err := l.module(moduleID)
+	if err != nil {
+		return nil, err
+	}
+	atts, err := l.Store.Attempts(ctx, userID, l.Course.ID, m.ID)
+	if err != nil {
+		return nil, fmt.Errorf("load attempts for module %s, user %d: %w", m.ID, userID, err)
+	}
+	if len(atts) == 0 {
+		return nil, Errorf(ENOTFOUND, "You have not submitted module %d yet.", m.Number)
+	}
+	att := atts[len(atts)-1]
+	score := ScoreModule(m, att.Answers, l.Course.PassMark)
+	return &Result{Module: m, Attempt: att, Score: score, Revisit: score.Revisit(m)}, nil
+}
+
+// EvaluationForm is the evaluation as posted: item ID → value.
+type EvaluationForm map[string]string
+
+// SubmitEvaluation records the course evaluation and, in the same
+// transaction, completes the course and issues the certificate. It is
+// refused (EFORBIDDEN) until every module is passed and (ECONFLICT) once
+// the evaluation is in, so a certificate is issued exactly once.
+func (l *Learning) SubmitEvaluation(ctx context.Context, u *User, form EvaluationForm) (*Certificate, error) {
+	ev, err := l.Course.ParseEvaluation(form)
+	if err != nil {
+		return nil, err
+	}
+	var cert *Certificate
+	err = l.Store.InTx(ctx, func(tx Store) error {
+		p, err := l.moduleProgress(ctx, tx, u.ID)
+		if err != nil {
+			return err
+		}
+		if p.PassedCount() < len(l.Course.Modules) {
+			return Errorf(EFORBIDDEN, "Pass all %d modules before the course evaluation.", len(l.Course.Modules))
+		}
+		now := l.Now()
+		ev.UserID, ev.CourseID, ev.SubmittedAt = u.ID, l.Course.ID, now
+		if err := tx.SaveEvaluation(ctx, ev); err != nil {
+			if ErrorCode(err) == ECONFLICT {
+				return Errorf(ECONFLICT, "You have already sent your course evaluation.")
+			}
+			return fmt.Errorf("save evaluation: %w", err)
+		}
+		if err := tx.UpdateEnrolment(ctx, u.ID, l.Course.ID, p.PassedCount(), &now); err != nil {
+			return fmt.Errorf("complete enrolment: %w", err)
+		}
+		cert = l.newCertificate(u, now)
+		if err := tx.CreateCertificate(ctx, cert); err != nil {
+			return fmt.Errorf("issue certificate: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("submit evaluation for user %d: %w", u.ID, err)
+	}
+	return cert, nil
+}
+
+func (l *Learning) newCertificate(u *User, now time.Time) *Certificate {
+	months := l.ValidityMonths
+	if months == 0 {
+		months = l.Course.ValidityMonths
+	}
+	return &Certificate{
+		Code: NewCertificateCode(), UserID: u.ID, CourseID: l.Course.ID,
+		LearnerName: u.Name, CourseTitle: l.Course.Title, Modules: l.Course.ModuleTitles(),
+		CompletedAt: now, CPDMinutes: l.Course.CPDMinutes(), IssuedAt: now,
+		ExpiresAt: now.AddDate(0, months, 0), Partnership: l.Partnership,
+	}
+}
+
+// ParseEvaluation checks a posted evaluation against the course's items:
+// likert values must be 1 to 5, required items present, comments at most
+// MaxReflectionLength characters, and no unknown items.
+func (c *Course) ParseEvaluation(form EvaluationForm) (*Evaluation, error) {
+	ev := &Evaluation{Ratings: map[string]int{}, Comments: map[string]string{}}
+	known := map[string]bool{}
+	var f []FieldError
+	for _, it := range c.Evaluation {
+		known[it.ID] = true
+		v := strings.TrimSpace(form[it.ID])
+		if v == "" {
+			if it.Required {
+				verb := "Select an answer"
+				if it.Type == EvalText {
+					verb = "Enter an answer"
+				}
+				f = append(f, FieldError{Field: it.ID, Message: fmt.Sprintf("%s for: %s", verb, it.Text)})
+			}
+			continue
+		}
+		switch it.Type {
+		case EvalLikert:
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 5 {
+				f = append(f, FieldError{Field: it.ID, Message: fmt.Sprintf("Select one of the answers for: %s", it.Text)})
+				continue
+			}
+			ev.Ratings[it.ID] = n
+		case EvalText:
+			if !utf8.ValidString(v) || utf8.RuneCountInString(v) > MaxReflectionLength {
+				f = append(f, FieldError{Field: it.ID, Message: "Your comment must be 5,000 characters or fewer"})
+				continue
+			}
+			ev.Comments[it.ID] = v
+		}
+	}
+	for k := range form {
+		if !known[k] {
+			return nil, Errorf(EINVALID, "The evaluation has no item %q.", truncate(k, 40))
+		}
+	}
+	if err := Invalid(f); err != nil {
+		return nil, err
+	}
+	return ev, nil
+}
+
+// Certificate returns the learner's certificate; ENOTFOUND before completion.
+func (l *Learning) Certificate(ctx context.Context, userID int64) (*Certificate, error) {
+	c, err := l.Store.CertificateForUser(ctx, userID, l.Course.ID)
+	if err != nil {
+		if ErrorCode(err) == ENOTFOUND {
+			return nil, Errorf(ENOTFOUND, "You do not have a certificate yet. Pass all the modules and send the course evaluation first.")
+		}
+		return nil, fmt.Errorf("load certificate for user %d: %w", userID, err)
+	}
+	return c, nil
+}
+
+// Verify looks a certificate up by the code a person typed or scanned.
+func (l *Learning) Verify(ctx context.Context, code string) (*Certificate, error) {
+	norm := NormaliseCode(code)
+	if norm == "" {
+		return nil, Errorf(ENOTFOUND, "We could not find a certificate with that code.")
+	}
+	c, err := l.Store.CertificateByCode(ctx, norm)
+	if err != nil {
+		if ErrorCode(err) == ENOTFOUND {
+			return nil, Errorf(ENOTFOUND, "We could not find a certificate with that code.")
+		}
+		return nil, fmt.Errorf("look up certificate: %w", err)
+	}
+	return c, nil
+}

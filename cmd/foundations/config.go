@@ -1,0 +1,124 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is everything the process reads from its environment, once, in
+// main. Each field names its variable and default in the README.
+type config struct {
+	Port            string
+	DatabaseURL     string // postgres://… ; empty means the embedded SQLite at DataDir/foundations.db
+	DataDir         string
+	BaseURL         string // public URL, for verification links
+	SecretKey       string
+	Course          string // folder under courses/
+	ValidityMonths  int    // certificate validity; 0 = the course's own
+	IdleTimeout     time.Duration
+	MaxSessionAge   time.Duration
+	Organisations   []string // replaces the starter list when set
+	QuickExitURL    string
+	TrustedProxies  []string
+	Placeholders    map[string]string // course text placeholders, incl. partnership_name
+	HelpContact     string
+	LogLevel        slog.Level
+}
+
+// placeholderVars maps course placeholders to their environment variables
+// and defaults. A partnership changes these, not the course.
+var placeholderVars = []struct{ name, env, def string }{
+	{"partnership_name", "PARTNERSHIP_NAME", "Example Safeguarding Children Partnership"},
+	{"partnership_short_name", "PARTNERSHIP_SHORT_NAME", "ESCP"},
+	{"front_door_name", "FRONT_DOOR_NAME", "Children's Advice and Support Service"},
+	{"front_door_phone", "FRONT_DOOR_PHONE", "0100 000 0000"},
+	{"front_door_url", "FRONT_DOOR_URL", "https://example.org/worried-about-a-child"},
+	{"out_of_hours_phone", "OUT_OF_HOURS_PHONE", "0100 000 0001"},
+	{"escalation_policy_url", "ESCALATION_POLICY_URL", "https://example.org/escalation-policy"},
+	{"neglect_toolkit_url", "NEGLECT_TOOLKIT_URL", "https://example.org/neglect-toolkit"},
+	{"training_contact", "TRAINING_CONTACT", "training@example.org"},
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && strings.TrimSpace(v) != "" {
+		return strings.TrimSpace(v)
+	}
+	return def
+}
+
+func loadConfig(log *slog.Logger) (*config, error) {
+	c := &config{
+		Port:         env("PORT", "3000"),
+		DatabaseURL:  env("DATABASE_URL", ""),
+		DataDir:      env("DATA_DIR", "./data"),
+		Course:       env("COURSE", "neglect-foundations"),
+		QuickExitURL: env("QUICK_EXIT_URL", "https://www.bbc.co.uk/weather"),
+		HelpContact:  env("HELP_CONTACT", "training@example.org"),
+		Placeholders: map[string]string{},
+	}
+	c.BaseURL = strings.TrimRight(env("BASE_URL", "http://localhost:"+c.Port), "/")
+	for _, p := range placeholderVars {
+		c.Placeholders[p.name] = env(p.env, p.def)
+	}
+	var err error
+	if c.ValidityMonths, err = strconv.Atoi(env("CERTIFICATE_VALIDITY_MONTHS", "0")); err != nil || c.ValidityMonths < 0 {
+		return nil, fmt.Errorf("CERTIFICATE_VALIDITY_MONTHS must be a whole number of months")
+	}
+	if c.IdleTimeout, err = time.ParseDuration(env("SESSION_IDLE_TIMEOUT", "30m")); err != nil || c.IdleTimeout < 3*time.Minute {
+		return nil, fmt.Errorf("SESSION_IDLE_TIMEOUT must be a duration of at least 3m, like 30m")
+	}
+	if c.MaxSessionAge, err = time.ParseDuration(env("SESSION_MAX_AGE", "12h")); err != nil || c.MaxSessionAge < c.IdleTimeout {
+		return nil, fmt.Errorf("SESSION_MAX_AGE must be a duration at least as long as SESSION_IDLE_TIMEOUT, like 12h")
+	}
+	if v := env("ORGANISATIONS", ""); v != "" {
+		for _, o := range strings.Split(v, ";") {
+			if o = strings.TrimSpace(o); o != "" {
+				c.Organisations = append(c.Organisations, o)
+			}
+		}
+	}
+	if v := env("TRUSTED_PROXIES", ""); v != "" {
+		c.TrustedProxies = strings.Split(v, ",")
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(env("LOG_LEVEL", "info"))); err != nil {
+		return nil, fmt.Errorf("LOG_LEVEL must be debug, info, warn or error")
+	}
+	c.SecretKey = env("SECRET_KEY", "")
+	return c, nil
+}
+
+// ensureSecret generates SECRET_KEY on first start and keeps it in the data
+// folder, so sessions and CSRF tokens survive restarts. Production sets
+// SECRET_KEY (shared by every instance).
+func (c *config) ensureSecret(log *slog.Logger) error {
+	if c.SecretKey != "" {
+		if len(c.SecretKey) < 32 {
+			return fmt.Errorf("SECRET_KEY must be at least 32 characters")
+		}
+		return nil
+	}
+	path := filepath.Join(c.DataDir, "secret.key")
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
+		c.SecretKey = strings.TrimSpace(string(b))
+		log.Warn("SECRET_KEY is not set; using the key kept in the data folder. Set SECRET_KEY when running more than one instance.", "file", path)
+		return nil
+	}
+	b := make([]byte, 32)
+	rand.Read(b)
+	c.SecretKey = hex.EncodeToString(b)
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data folder: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(c.SecretKey+"\n"), 0o600); err != nil {
+		return fmt.Errorf("keep generated secret key: %w", err)
+	}
+	log.Warn("SECRET_KEY is not set; generated one and kept it in the data folder. Set SECRET_KEY in production.", "file", path)
+	return nil
+}
