@@ -3,6 +3,7 @@ package app
 import (
 	"crypto/rand"
 	"encoding/base32"
+	"io"
 	"strings"
 	"time"
 )
@@ -12,10 +13,10 @@ import (
 // afterwards (issue 4: revocation and reissue).
 type Certificate struct {
 	ID            int64
-	Code          string    // CodeBytes random bytes, base32 (Crockford-free alphabet), no separators
+	Code          string // CodeBytes random bytes, base32 (Crockford-free alphabet), no separators
 	UserID        int64
 	CourseID      string
-	LearnerName   string    // as it stood at issue
+	LearnerName   string // as it stood at issue
 	CourseTitle   string
 	Modules       []string  // module titles, in course order
 	CompletedAt   time.Time // date the course was completed
@@ -106,4 +107,9 @@ func NormaliseCode(s string) string {
 		return ""
 	}
 	return out
+}
+
+// CertificateRenderer draws a certificate as a PDF (app/certificate).
+type CertificateRenderer interface {
+	Render(w io.Writer, c *Certificate, verifyURL string) error
 }

@@ -12,13 +12,13 @@ import (
 
 // Error codes. Each maps to exactly one HTTP status in app/web.
 const (
-	EINVALID      = "invalid"       // the user sent something we cannot accept (422/400)
-	ENOTFOUND     = "not_found"     // no such thing, or not yours to see (404)
-	EFORBIDDEN    = "forbidden"     // signed in but not allowed (403)
-	EUNAUTHORIZED = "unauthorized"  // not signed in (401, or a redirect to sign in)
-	ECONFLICT     = "conflict"      // the request clashes with the current state (409)
-	ETOOMANY      = "too_many"      // rate limited (429)
-	EINTERNAL     = "internal"      // our fault (500)
+	EINVALID      = "invalid"      // the user sent something we cannot accept (422/400)
+	ENOTFOUND     = "not_found"    // no such thing, or not yours to see (404)
+	EFORBIDDEN    = "forbidden"    // signed in but not allowed (403)
+	EUNAUTHORIZED = "unauthorized" // not signed in (401, or a redirect to sign in)
+	ECONFLICT     = "conflict"     // the request clashes with the current state (409)
+	ETOOMANY      = "too_many"     // rate limited (429)
+	EINTERNAL     = "internal"     // our fault (500)
 )
 
 // Error is the one error type the domain returns for things a user can

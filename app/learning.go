@@ -258,7 +258,10 @@ func (l *Learning) SubmitModule(ctx context.Context, userID int64, moduleID stri
 		}
 		att := Attempt{UserID: userID, CourseID: l.Course.ID, ModuleID: m.ID, Number: mp.Attempts,
 			Correct: score.Correct, Total: score.Total, Percent: score.Percent(), Passed: score.Passed,
-			Answers: answers, CreatedAt: now}
+			Answers: answers, Right: map[string]bool{}, CreatedAt: now}
+		for _, r := range score.Results {
+			att.Right[r.Question.ID] = r.Correct
+		}
 		if err := tx.AddAttempt(ctx, &att); err != nil {
 			return fmt.Errorf("add attempt: %w", err)
 		}

@@ -16,7 +16,8 @@ type Attempt struct {
 	Total     int
 	Percent   int
 	Passed    bool
-	Answers   Answers // the answers as submitted
+	Answers   Answers         // the choice answers as submitted
+	Right     map[string]bool // scored question ID → answered right
 	CreatedAt time.Time
 }
 

@@ -15,21 +15,21 @@ import (
 // config is everything the process reads from its environment, once, in
 // main. Each field names its variable and default in the README.
 type config struct {
-	Port            string
-	DatabaseURL     string // postgres://… ; empty means the embedded SQLite at DataDir/foundations.db
-	DataDir         string
-	BaseURL         string // public URL, for verification links
-	SecretKey       string
-	Course          string // folder under courses/
-	ValidityMonths  int    // certificate validity; 0 = the course's own
-	IdleTimeout     time.Duration
-	MaxSessionAge   time.Duration
-	Organisations   []string // replaces the starter list when set
-	QuickExitURL    string
-	TrustedProxies  []string
-	Placeholders    map[string]string // course text placeholders, incl. partnership_name
-	HelpContact     string
-	LogLevel        slog.Level
+	Port           string
+	DatabaseURL    string // postgres://… ; empty means the embedded SQLite at DataDir/foundations.db
+	DataDir        string
+	BaseURL        string // public URL, for verification links
+	SecretKey      string
+	Course         string // folder under courses/
+	ValidityMonths int    // certificate validity; 0 = the course's own
+	IdleTimeout    time.Duration
+	MaxSessionAge  time.Duration
+	Organisations  []string // replaces the starter list when set
+	QuickExitURL   string
+	TrustedProxies []string
+	Placeholders   map[string]string // course text placeholders, incl. partnership_name
+	HelpContact    string
+	LogLevel       slog.Level
 }
 
 // placeholderVars maps course placeholders to their environment variables

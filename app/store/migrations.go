@@ -1,0 +1,202 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// migration is one versioned schema change. Once shipped, a migration is
+// never edited: a change to the schema is a new migration at the end.
+// {{id}} and {{time}} are replaced per dialect.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+var migrations = []migration{
+	{1, "accounts, learning and certificates", `
+CREATE TABLE organisations (
+	id {{id}},
+	name TEXT NOT NULL,
+	name_norm TEXT NOT NULL UNIQUE,
+	created_at {{time}} NOT NULL
+);
+CREATE TABLE users (
+	id {{id}},
+	name TEXT NOT NULL,
+	name_norm TEXT NOT NULL,
+	email TEXT NOT NULL,
+	email_norm TEXT NOT NULL UNIQUE,
+	password_hash TEXT NOT NULL,
+	organisation_id BIGINT NOT NULL REFERENCES organisations(id),
+	job_role TEXT NOT NULL,
+	manager_email TEXT NOT NULL DEFAULT '',
+	roles TEXT NOT NULL DEFAULT 'learner',
+	created_at {{time}} NOT NULL,
+	updated_at {{time}} NOT NULL
+);
+CREATE INDEX users_manager_email ON users (manager_email);
+CREATE INDEX users_organisation ON users (organisation_id);
+CREATE TABLE sessions (
+	token_hash TEXT PRIMARY KEY,
+	user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	created_at {{time}} NOT NULL,
+	last_seen_at {{time}} NOT NULL,
+	expires_at {{time}} NOT NULL
+);
+CREATE INDEX sessions_expires ON sessions (expires_at);
+CREATE INDEX sessions_user ON sessions (user_id);
+CREATE TABLE enrolments (
+	user_id BIGINT NOT NULL REFERENCES users(id),
+	course_id TEXT NOT NULL,
+	organisation_id BIGINT NOT NULL REFERENCES organisations(id),
+	started_at {{time}} NOT NULL,
+	modules_passed INTEGER NOT NULL DEFAULT 0,
+	completed_at {{time}},
+	PRIMARY KEY (user_id, course_id)
+);
+CREATE INDEX enrolments_org_completed ON enrolments (organisation_id, completed_at);
+CREATE INDEX enrolments_completed ON enrolments (course_id, completed_at);
+CREATE TABLE module_progress (
+	user_id BIGINT NOT NULL REFERENCES users(id),
+	course_id TEXT NOT NULL,
+	module_id TEXT NOT NULL,
+	started_at {{time}} NOT NULL,
+	last_seen_at {{time}} NOT NULL,
+	seconds_spent INTEGER NOT NULL DEFAULT 0,
+	attempts INTEGER NOT NULL DEFAULT 0,
+	last_percent INTEGER NOT NULL DEFAULT 0,
+	passed_at {{time}},
+	pass_percent INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY (user_id, course_id, module_id)
+);
+CREATE TABLE answers (
+	user_id BIGINT NOT NULL REFERENCES users(id),
+	course_id TEXT NOT NULL,
+	module_id TEXT NOT NULL,
+	question_id TEXT NOT NULL,
+	options TEXT NOT NULL DEFAULT '',
+	text TEXT NOT NULL DEFAULT '',
+	updated_at {{time}} NOT NULL,
+	PRIMARY KEY (user_id, course_id, question_id)
+);
+CREATE TABLE attempts (
+	id {{id}},
+	user_id BIGINT NOT NULL REFERENCES users(id),
+	course_id TEXT NOT NULL,
+	module_id TEXT NOT NULL,
+	number INTEGER NOT NULL,
+	correct INTEGER NOT NULL,
+	total INTEGER NOT NULL,
+	percent INTEGER NOT NULL,
+	passed BOOLEAN NOT NULL,
+	created_at {{time}} NOT NULL,
+	UNIQUE (user_id, course_id, module_id, number)
+);
+CREATE TABLE attempt_answers (
+	attempt_id BIGINT NOT NULL REFERENCES attempts(id),
+	question_id TEXT NOT NULL,
+	options TEXT NOT NULL,
+	correct BOOLEAN NOT NULL,
+	PRIMARY KEY (attempt_id, question_id)
+);
+CREATE TABLE evaluations (
+	user_id BIGINT NOT NULL REFERENCES users(id),
+	course_id TEXT NOT NULL,
+	submitted_at {{time}} NOT NULL,
+	PRIMARY KEY (user_id, course_id)
+);
+CREATE TABLE evaluation_responses (
+	user_id BIGINT NOT NULL,
+	course_id TEXT NOT NULL,
+	item_id TEXT NOT NULL,
+	rating INTEGER,
+	comment TEXT,
+	PRIMARY KEY (user_id, course_id, item_id),
+	FOREIGN KEY (user_id, course_id) REFERENCES evaluations (user_id, course_id)
+);
+CREATE TABLE certificates (
+	id {{id}},
+	code TEXT NOT NULL UNIQUE,
+	user_id BIGINT NOT NULL REFERENCES users(id),
+	course_id TEXT NOT NULL,
+	learner_name TEXT NOT NULL,
+	course_title TEXT NOT NULL,
+	modules TEXT NOT NULL,
+	completed_at {{time}} NOT NULL,
+	cpd_minutes INTEGER NOT NULL,
+	issued_at {{time}} NOT NULL,
+	expires_at {{time}} NOT NULL,
+	partnership TEXT NOT NULL,
+	revoked_at {{time}},
+	revoked_reason TEXT NOT NULL DEFAULT '',
+	replaced_by TEXT NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX certificates_current ON certificates (user_id, course_id) WHERE revoked_at IS NULL;
+CREATE INDEX certificates_expires ON certificates (expires_at);
+`},
+}
+
+func (s *Store) dialectSQL(sql string) string {
+	if s.postgres {
+		return strings.NewReplacer("{{id}}", "BIGSERIAL PRIMARY KEY", "{{time}}", "TIMESTAMPTZ").Replace(sql)
+	}
+	return strings.NewReplacer("{{id}}", "INTEGER PRIMARY KEY AUTOINCREMENT", "{{time}}", "DATETIME").Replace(sql)
+}
+
+// Migrate brings the schema up to date: each migration not yet recorded in
+// schema_migrations runs in its own transaction with its record, in order.
+// On PostgreSQL an advisory lock keeps two starting instances from racing.
+func (s *Store) Migrate(ctx context.Context) error {
+	db := s.db.WithContext(ctx)
+	if err := db.Exec(s.dialectSQL(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at {{time}} NOT NULL)`)).Error; err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	return db.Transaction(func(tx *gorm.DB) error {
+		if s.postgres {
+			if err := tx.Exec(`SELECT pg_advisory_xact_lock(7245190)`).Error; err != nil {
+				return fmt.Errorf("lock migrations: %w", err)
+			}
+		}
+		var applied []int
+		if err := tx.Raw(`SELECT version FROM schema_migrations ORDER BY version`).Scan(&applied).Error; err != nil {
+			return fmt.Errorf("read schema_migrations: %w", err)
+		}
+		done := map[int]bool{}
+		for _, v := range applied {
+			done[v] = true
+		}
+		for _, m := range migrations {
+			if done[m.version] {
+				continue
+			}
+			err := tx.Transaction(func(tx *gorm.DB) error {
+				for _, stmt := range strings.Split(s.dialectSQL(m.sql), ";\n") {
+					if strings.TrimSpace(stmt) == "" {
+						continue
+					}
+					if err := tx.Exec(stmt).Error; err != nil {
+						return err
+					}
+				}
+				return tx.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`, m.version, m.name, time.Now().UTC()).Error
+			})
+			if err != nil {
+				return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+			}
+		}
+		return nil
+	})
+}
+
+// SchemaVersion is the newest migration recorded.
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := s.db.WithContext(ctx).Raw(`SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v).Error
+	return v, err
+}

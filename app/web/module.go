@@ -1,0 +1,115 @@
+package web
+
+import (
+	"strings"
+	"time"
+
+	"github.com/foundations/foundations/app"
+	"github.com/gofiber/fiber/v2"
+)
+
+type modulePage struct {
+	basePage
+	View     *app.ModuleView
+	Module   *app.Module
+	Answers  app.Answers
+	Saved    bool
+	Total    int
+	PassMark int
+}
+
+func (s *Server) handleModule(c *fiber.Ctx) error {
+	u := currentUser(c)
+	v, err := s.cfg.Learning.OpenModule(c.UserContext(), u.ID, c.Params("module"))
+	if err != nil {
+		return err
+	}
+	return s.renderModule(c, fiber.StatusOK, v, nil, c.Query("saved") == "1")
+}
+
+func (s *Server) renderModule(c *fiber.Ctx, status int, v *app.ModuleView, errs []app.FieldError, saved bool) error {
+	m := v.Module
+	p := &modulePage{basePage: basePage{Title: m.Title, Errors: errs, BackLink: "/course", NavCourse: true},
+		View: v, Module: m, Answers: v.Answers, Saved: saved, Total: len(s.cfg.Learning.Course.Modules), PassMark: s.cfg.Learning.Course.PassMark}
+	return s.render(c, status, "module", p)
+}
+
+// formAnswers collects the module form's q.<question> fields.
+func formAnswers(c *fiber.Ctx) app.FormAnswers {
+	form := app.FormAnswers{}
+	c.Request().PostArgs().VisitAll(func(k, v []byte) {
+		key := string(k)
+		if qid, ok := strings.CutPrefix(key, "q."); ok {
+			form[qid] = append(form[qid], string(v))
+		}
+	})
+	return form
+}
+
+// handleModulePost is the form without JavaScript: "Save answers" saves
+// every answer; "Submit" saves them and then submits the module.
+func (s *Server) handleModulePost(c *fiber.Ctx) error {
+	u, id := currentUser(c), c.Params("module")
+	ctx := c.UserContext()
+	action := c.FormValue("action")
+	if action != "save" && action != "submit" {
+		return app.Errorf(app.EINVALID, "Choose Save answers or Submit.")
+	}
+	if err := s.cfg.Learning.SaveAnswers(ctx, u.ID, id, formAnswers(c)); err != nil {
+		return err
+	}
+	if action == "save" {
+		return c.Redirect("/modules/"+id+"?saved=1#save", fiber.StatusSeeOther)
+	}
+	res, err := s.cfg.Learning.SubmitModule(ctx, u.ID, id)
+	if app.ErrorCode(err) == app.EINVALID && len(app.ErrorFields(err)) > 0 {
+		v, verr := s.cfg.Learning.OpenModule(ctx, u.ID, id)
+		if verr != nil {
+			return verr
+		}
+		return s.renderModule(c, fiber.StatusUnprocessableEntity, v, app.ErrorFields(err), false)
+	}
+	if err != nil {
+		return err
+	}
+	s.log.Info("module submitted", "user_id", u.ID, "module", id, "attempt", res.Attempt.Number, "passed", res.Score.Passed)
+	return c.Redirect("/modules/"+id+"/result", fiber.StatusSeeOther)
+}
+
+// handleAutosave saves one answer for the page's script. It answers JSON.
+func (s *Server) handleAutosave(c *fiber.Ctx) error {
+	u := currentUser(c)
+	var values []string
+	for _, v := range c.Request().PostArgs().PeekMulti("answer") {
+		values = append(values, string(v))
+	}
+	qid := c.FormValue("question")
+	if err := s.cfg.Learning.SaveAnswer(c.UserContext(), u.ID, c.Params("module"), qid, values); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"saved": true, "question": qid, "saved_at": time.Now().UTC().Format(time.RFC3339)})
+}
+
+type resultPage struct {
+	basePage
+	Result   *app.Result
+	Next     *app.Module
+	IsLast   bool
+	PassMark int
+}
+
+func (s *Server) handleResult(c *fiber.Ctx) error {
+	u := currentUser(c)
+	res, err := s.cfg.Learning.LatestResult(c.UserContext(), u.ID, c.Params("module"))
+	if err != nil {
+		return err
+	}
+	course := s.cfg.Learning.Course
+	p := &resultPage{basePage: basePage{Title: "Your result: " + res.Module.Title, NavCourse: true}, Result: res, PassMark: course.PassMark}
+	if res.Module.Number < len(course.Modules) {
+		p.Next = course.Modules[res.Module.Number]
+	} else {
+		p.IsLast = true
+	}
+	return s.render(c, fiber.StatusOK, "result", p)
+}

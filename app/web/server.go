@@ -1,0 +1,129 @@
+// Package web serves Foundations over HTTP with Fiber: the learner's pages,
+// the verification pages and the health checks. Handlers are thin: they
+// parse the request, call the app services and render a page.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/foundations/foundations/app"
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/compress"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+)
+
+// Config is everything the web layer needs, built in cmd/foundations.
+type Config struct {
+	Learning     *app.Learning
+	Accounts     *app.Accounts
+	Store        app.Store // for /readyz
+	Certificates app.CertificateRenderer
+	Logger       *slog.Logger
+
+	BaseURL        string // public URL, no trailing slash; https:// makes cookies Secure
+	SecretKey      string // keys CSRF tokens
+	Partnership    string
+	HelpContact    string
+	QuickExitURL   string
+	TrustedProxies []string
+	// VerifyLimit is how many certificate look-ups one address may make a
+	// minute; SignInLimit the same for sign-in and registration attempts.
+	VerifyLimit, SignInLimit int
+}
+
+// Server holds the parsed templates, assets and configuration.
+type Server struct {
+	cfg    Config
+	log    *slog.Logger
+	pages  *pages
+	assets *assets
+	secure bool
+}
+
+// New builds the Fiber app with every route. Tests use it through
+// app.Test; cmd/foundations listens with it.
+func New(cfg Config) (*fiber.App, error) {
+	if cfg.VerifyLimit == 0 {
+		cfg.VerifyLimit = 30
+	}
+	if cfg.SignInLimit == 0 {
+		cfg.SignInLimit = 10
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, secure: strings.HasPrefix(cfg.BaseURL, "https://")}
+	var err error
+	if s.assets, err = loadAssets(); err != nil {
+		return nil, err
+	}
+	if s.pages, err = loadPages(s.assets); err != nil {
+		return nil, err
+	}
+	fc := fiber.Config{
+		Immutable:             true,
+		ErrorHandler:          s.handleError,
+		BodyLimit:             256 * 1024,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          60 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		DisableStartupMessage: true,
+		AppName:               "Foundations",
+	}
+	if len(cfg.TrustedProxies) > 0 {
+		fc.EnableTrustedProxyCheck = true
+		fc.TrustedProxies = cfg.TrustedProxies
+		fc.ProxyHeader = fiber.HeaderXForwardedFor
+	}
+	f := fiber.New(fc)
+	f.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
+		s.log.Error("panic", "method", c.Method(), "route", c.Route().Path, "panic", e)
+	}}))
+	f.Use(s.logRequests, s.securityHeaders, compress.New(compress.Config{Level: compress.LevelDefault}))
+	s.routes(f)
+	return f, nil
+}
+
+func (s *Server) logRequests(c *fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	if err != nil {
+		if herr := c.App().ErrorHandler(c, err); herr != nil {
+			c.Status(fiber.StatusInternalServerError)
+		}
+	}
+	status := c.Response().StatusCode()
+	// The route pattern, never the raw path or query: they can hold codes and names.
+	s.log.Debug("request", "method", c.Method(), "route", c.Route().Path, "status", status, "ms", time.Since(start).Milliseconds())
+	return nil
+}
+
+func (s *Server) securityHeaders(c *fiber.Ctx) error {
+	h := &c.Response().Header
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	if s.secure {
+		h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+	}
+	return c.Next()
+}
+
+func (s *Server) handleHealth(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.SendString("ok")
+}
+
+func (s *Server) handleReady(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+	defer cancel()
+	if err := s.cfg.Store.Ping(ctx); err != nil {
+		s.log.Error("readiness: database unreachable", "err", err)
+		return c.Status(fiber.StatusServiceUnavailable).SendString("database unreachable")
+	}
+	return c.SendString("ready")
+}

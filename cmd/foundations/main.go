@@ -1,0 +1,160 @@
+// Command foundations runs the Foundations e-learning service, and its
+// administrative commands:
+//
+//	foundations                  serve the course (the default)
+//	foundations courses check    validate the course files and print each module's size
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/foundations/foundations/app"
+	"github.com/foundations/foundations/app/certificate"
+	"github.com/foundations/foundations/app/content"
+	"github.com/foundations/foundations/app/store"
+	"github.com/foundations/foundations/app/web"
+	"github.com/foundations/foundations/courses"
+	_ "time/tzdata" // UK dates on certificates wherever the binary runs
+)
+
+func main() {
+	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	if err := run(log, os.Args[1:]); err != nil {
+		var p content.Problems
+		if errors.As(err, &p) {
+			fmt.Fprintln(os.Stderr, "The course files have problems:")
+			for _, line := range p {
+				fmt.Fprintln(os.Stderr, "  "+line)
+			}
+			os.Exit(1)
+		}
+		log.Error("foundations stopped", "err", err)
+		os.Exit(1)
+	}
+}
+
+func run(log *slog.Logger, args []string) error {
+	cfg, err := loadConfig(log)
+	if err != nil {
+		return err
+	}
+	log = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	switch {
+	case len(args) == 0 || args[0] == "serve":
+		return serve(log, cfg)
+	case len(args) == 2 && args[0] == "courses" && args[1] == "check":
+		c, err := loadCourse(cfg)
+		if err != nil {
+			return err
+		}
+		fmt.Print(content.Report(c))
+		fmt.Println("The course is valid.")
+		return nil
+	default:
+		return fmt.Errorf("unknown command %q; commands: serve, courses check", args)
+	}
+}
+
+func loadCourse(cfg *config) (*app.Course, error) {
+	return content.Load(courses.FS, cfg.Course, content.DefaultOptions(cfg.Placeholders))
+}
+
+func openStore(ctx context.Context, cfg *config) (*store.Store, error) {
+	s, err := store.Open(cfg.DatabaseURL, filepath.Join(cfg.DataDir, "foundations.db"))
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	return s, nil
+}
+
+func serve(log *slog.Logger, cfg *config) error {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+
+	course, err := loadCourse(cfg)
+	if err != nil {
+		return err
+	}
+	if err := cfg.ensureSecret(log); err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	orgs := cfg.Organisations
+	if len(orgs) == 0 {
+		if existing, err := st.Organisations(ctx); err == nil && len(existing) == 0 {
+			orgs = app.StarterOrganisations
+		}
+	}
+	if err := st.EnsureOrganisations(ctx, orgs); err != nil {
+		return err
+	}
+	renderer, err := certificate.NewRenderer()
+	if err != nil {
+		return err
+	}
+	now := func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+	learning := &app.Learning{Store: st, Course: course, Now: now, Partnership: cfg.Placeholders["partnership_name"], ValidityMonths: cfg.ValidityMonths}
+	accounts := &app.Accounts{Store: st, Now: now, IdleTimeout: cfg.IdleTimeout, MaxAge: cfg.MaxSessionAge}
+	srv, err := web.New(web.Config{
+		Learning: learning, Accounts: accounts, Store: st, Certificates: renderer, Logger: log,
+		BaseURL: cfg.BaseURL, SecretKey: cfg.SecretKey, Partnership: cfg.Placeholders["partnership_name"],
+		HelpContact: cfg.HelpContact, QuickExitURL: cfg.QuickExitURL, TrustedProxies: cfg.TrustedProxies,
+	})
+	if err != nil {
+		return err
+	}
+	go sweepSessions(ctx, log, accounts)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Listen(":" + cfg.Port) }()
+	db := "sqlite"
+	if st.Postgres() {
+		db = "postgres"
+	}
+	log.Info("foundations started", "port", cfg.Port, "database", db, "course", course.ID, "base_url", cfg.BaseURL)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	if err := srv.ShutdownWithTimeout(20 * time.Second); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// sweepSessions deletes expired sessions every ten minutes.
+func sweepSessions(ctx context.Context, log *slog.Logger, a *app.Accounts) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := a.Store.DeleteExpiredSessions(ctx, a.Now()); err != nil {
+				log.Error("sweep sessions", "err", err)
+			} else if n > 0 {
+				log.Debug("swept expired sessions", "count", n)
+			}
+		}
+	}
+}
