@@ -116,7 +116,7 @@ func (s *Store) CreateSession(ctx context.Context, se *app.Session) error {
 }
 
 type sessionUserRow struct {
-	userRow
+	User        userRow `gorm:"embedded"`
 	SCreatedAt  time.Time
 	SLastSeenAt time.Time
 	SExpiresAt  time.Time
@@ -132,8 +132,8 @@ func (s *Store) SessionUser(ctx context.Context, tokenHash string, now time.Time
 	if err != nil {
 		return nil, nil, wrap(err, "session")
 	}
-	se := &app.Session{TokenHash: tokenHash, UserID: r.ID, CreatedAt: r.SCreatedAt, LastSeenAt: r.SLastSeenAt, ExpiresAt: r.SExpiresAt}
-	return se, r.userRow.user(), nil
+	se := &app.Session{TokenHash: tokenHash, UserID: r.User.ID, CreatedAt: r.SCreatedAt, LastSeenAt: r.SLastSeenAt, ExpiresAt: r.SExpiresAt}
+	return se, r.User.user(), nil
 }
 
 // TouchSession implements app.Store.

@@ -3,6 +3,7 @@
 //
 //	foundations                  serve the course (the default)
 //	foundations courses check    validate the course files and print each module's size
+//	foundations healthcheck      exit 0 if the server on PORT answers /healthz (for containers)
 package main
 
 import (
@@ -10,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -50,6 +52,8 @@ func run(log *slog.Logger, args []string) error {
 	switch {
 	case len(args) == 0 || args[0] == "serve":
 		return serve(log, cfg)
+	case len(args) == 1 && args[0] == "healthcheck":
+		return healthcheck(cfg)
 	case len(args) == 2 && args[0] == "courses" && args[1] == "check":
 		c, err := loadCourse(cfg)
 		if err != nil {
@@ -59,7 +63,7 @@ func run(log *slog.Logger, args []string) error {
 		fmt.Println("The course is valid.")
 		return nil
 	default:
-		return fmt.Errorf("unknown command %q; commands: serve, courses check", args)
+		return fmt.Errorf("unknown command %q; commands: serve, courses check, healthcheck", args)
 	}
 }
 
@@ -157,4 +161,19 @@ func sweepSessions(ctx context.Context, log *slog.Logger, a *app.Accounts) {
 			}
 		}
 	}
+}
+
+// healthcheck asks the local server whether it is up, for container
+// health checks in images that have no curl.
+func healthcheck(cfg *config) error {
+	client := &http.Client{Timeout: 3 * time.Second}
+	resp, err := client.Get("http://127.0.0.1:" + cfg.Port + "/healthz")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthz answered %d", resp.StatusCode)
+	}
+	return nil
 }
