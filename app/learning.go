@@ -273,6 +273,9 @@ func (l *Learning) SubmitModule(ctx context.Context, userID int64, moduleID stri
 			if err := tx.UpdateEnrolment(ctx, userID, l.Course.ID, p.PassedCount(), nil); err != nil {
 				return fmt.Errorf("update enrolment: %w", err)
 			}
+			if err := tx.RecordPassTime(ctx, l.Course.ID, m.ID, (mp.SecondsSpent+30)/60); err != nil {
+				return fmt.Errorf("record pass time: %w", err)
+			}
 		}
 		res = &Result{Module: m, Attempt: att, Score: score, Revisit: score.Revisit(m)}
 		return nil
@@ -363,7 +366,7 @@ func (l *Learning) SubmitEvaluation(ctx context.Context, u *User, form Evaluatio
 		if err := tx.CreateCertificate(ctx, cert); err != nil {
 			return fmt.Errorf("issue certificate: %w", err)
 		}
-		return nil
+		return tx.SetEnrolmentCertificate(ctx, u.ID, l.Course.ID, cert.Code, &cert.ExpiresAt, nil)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("submit evaluation for user %d: %w", u.ID, err)

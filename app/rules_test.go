@@ -579,6 +579,7 @@ func TestPasswordProblem(t *testing.T) {
 		{"containing the email's local part", "my-jsmith-password", "jsmith@example.org", true},
 		{"containing the email's local part in another case", "My-JSmith-Password", "JSmith@example.org", true},
 		{"no composition rules: lower-case words and spaces", "correct horse battery", "", false},
+		{"an email's local part under 4 characters is not checked", "crab cakes for tea", "ab@example.org", false},
 		{"a long passphrase unrelated to the email", "correct horse battery staple", "jsmith@example.org", false},
 		{"257 characters", strings.Repeat("ab", 128) + "c", "", true},
 		{"256 characters", strings.Repeat("ab", 128), "", false},

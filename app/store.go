@@ -66,6 +66,12 @@ type Store interface {
 	// UpdateEnrolment keeps the per-learner summary row current.
 	UpdateEnrolment(ctx context.Context, userID int64, courseID string, modulesPassed int, completedAt *time.Time) error
 
+	// SetEnrolmentCertificate keeps the summary row's certificate columns current.
+	SetEnrolmentCertificate(ctx context.Context, userID int64, courseID, code string, expiresAt, revokedAt *time.Time) error
+	// RecordPassTime adds one learner's minutes on a passed module to the
+	// histogram behind the median-time report.
+	RecordPassTime(ctx context.Context, courseID, moduleID string, minutes int) error
+
 	Evaluation(ctx context.Context, userID int64, courseID string) (*Evaluation, error)
 	SaveEvaluation(ctx context.Context, e *Evaluation) error
 

@@ -164,7 +164,8 @@ func PasswordProblem(password, email string) string {
 		return "Password must be 256 characters or fewer"
 	}
 	lower := strings.ToLower(password)
-	if commonPasswords[lower] || strings.Count(lower, lower[:1]) == len(lower) ||
+	first, _ := utf8.DecodeRuneInString(lower)
+	if commonPasswords[lower] || strings.Count(lower, string(first)) == utf8.RuneCountInString(lower) ||
 		(email != "" && strings.Contains(lower, strings.ToLower(strings.SplitN(strings.TrimSpace(email), "@", 2)[0])) && len(strings.SplitN(email, "@", 2)[0]) >= 4) {
 		return "Choose a password that is harder to guess: avoid common passwords, repeated characters and your email address"
 	}

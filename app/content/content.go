@@ -15,6 +15,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/foundations/foundations/app"
@@ -62,6 +63,7 @@ type loader struct {
 	opt         Options
 	problems    Problems
 	file        string
+	listedAt    string            // "course.yaml:N" where the module being read is listed
 	questionIDs map[string]string // question ID → where first defined
 }
 
@@ -74,8 +76,8 @@ type courseFile struct {
 	ID             string          `yaml:"id"`
 	Title          string          `yaml:"title"`
 	Description    string          `yaml:"description"`
-	PassMark       int             `yaml:"pass_mark"`
-	ValidityMonths int             `yaml:"validity_months"`
+	PassMark       lined[int]      `yaml:"pass_mark"`
+	ValidityMonths lined[int]      `yaml:"validity_months"`
 	Modules        []lined[string] `yaml:"modules"`
 	Evaluation     []evalFile      `yaml:"evaluation"`
 }
@@ -128,13 +130,47 @@ type optionFile struct {
 	Feedback string `yaml:"feedback"`
 }
 
-// lined is a scalar with the line it stood on.
+// lined is a scalar with the line it stood on. For a block scalar (| or >)
+// the text starts on the line after Line.
 type lined[T any] struct {
-	V    T
-	Line int
+	V     T
+	Line  int
+	Block bool
 }
 
-func (x *lined[T]) UnmarshalYAML(n *yaml.Node) error { x.Line = n.Line; return n.Decode(&x.V) }
+func (x *lined[T]) UnmarshalYAML(n *yaml.Node) error {
+	x.Line, x.Block = n.Line, n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0
+	return n.Decode(&x.V)
+}
+
+// textLine is the file line of byte offset off in a scalar's text.
+func textLine(x lined[string], off int) int {
+	l := x.Line + strings.Count(x.V[:off], "\n")
+	if x.Block {
+		l++
+	}
+	return l
+}
+
+var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+
+// yamlProblems turns yaml.v3's errors ("yaml: line 6: …", or a TypeError
+// listing "line 4: …" entries) into file:line: message problems.
+func (l *loader) yamlProblems(err error) {
+	var te *yaml.TypeError
+	msgs := []string{err.Error()}
+	if errors.As(err, &te) {
+		msgs = te.Errors
+	}
+	for _, m := range msgs {
+		if g := yamlLine.FindStringSubmatch(strings.TrimSpace(m)); g != nil {
+			n, _ := strconv.Atoi(g[1])
+			l.errf(n, "%s", g[2])
+		} else {
+			l.problems = append(l.problems, fmt.Sprintf("%s: %s", l.file, strings.TrimPrefix(m, "yaml: ")))
+		}
+	}
+}
 
 // Each struct with a Line field records its mapping's line.
 func (x *evalFile) UnmarshalYAML(n *yaml.Node) error {
@@ -164,12 +200,16 @@ func (l *loader) read(name string, v any) bool {
 	l.file = path.Join(l.dir, name)
 	data, err := fs.ReadFile(l.fsys, l.file)
 	if err != nil {
-		l.problems = append(l.problems, fmt.Sprintf("%s: cannot read: %v", l.file, err))
+		if errors.Is(err, fs.ErrNotExist) && l.listedAt != "" {
+			l.problems = append(l.problems, fmt.Sprintf("%s: module file %q does not exist", l.listedAt, name))
+		} else {
+			l.problems = append(l.problems, fmt.Sprintf("%s: cannot read: %v", l.file, err))
+		}
 		return false
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		l.problems = append(l.problems, fmt.Sprintf("%s: %v", l.file, strings.TrimPrefix(err.Error(), "yaml: ")))
+		l.yamlProblems(err)
 		return false
 	}
 	if len(root.Content) == 0 {
@@ -182,7 +222,7 @@ func (l *loader) read(name string, v any) bool {
 		return false
 	}
 	if err := root.Content[0].Decode(v); err != nil {
-		l.problems = append(l.problems, fmt.Sprintf("%s: %v", l.file, strings.TrimPrefix(err.Error(), "yaml: ")))
+		l.yamlProblems(err)
 		return false
 	}
 	return true
@@ -259,10 +299,19 @@ func (l *loader) required(line int, what, v string) {
 	}
 }
 
-// text replaces placeholders in plain text.
+// text replaces placeholders in a one-line string.
 func (l *loader) text(line int, s string) string {
-	return placeholderPattern.ReplaceAllStringFunc(s, func(m string) string {
-		name := placeholderPattern.FindStringSubmatch(m)[1]
+	return l.placeholders(lined[string]{V: s, Line: line})
+}
+
+// placeholders replaces {{name}} in x, reporting each undefined one at its own line.
+func (l *loader) placeholders(x lined[string]) string {
+	var b strings.Builder
+	last := 0
+	for _, m := range placeholderPattern.FindAllStringSubmatchIndex(x.V, -1) {
+		b.WriteString(x.V[last:m[0]])
+		last = m[1]
+		name := x.V[m[2]:m[3]]
 		v, ok := l.opt.Placeholders[name]
 		if !ok {
 			known := make([]string, 0, len(l.opt.Placeholders))
@@ -270,22 +319,24 @@ func (l *loader) text(line int, s string) string {
 				known = append(known, k)
 			}
 			slices.Sort(known)
-			l.errf(line, "placeholder {{%s}} is not defined by the configuration (defined: %s)", name, strings.Join(known, ", "))
-			return m
+			l.errf(textLine(x, m[0]), "placeholder {{%s}} is not defined by the configuration (defined: %s)", name, strings.Join(known, ", "))
+			v = x.V[m[0]:m[1]]
 		}
-		return v
-	})
+		b.WriteString(v)
+	}
+	b.WriteString(x.V[last:])
+	return b.String()
 }
 
 // html replaces placeholders and renders Markdown. Raw HTML in the source is
 // not passed through.
-func (l *loader) html(line int, s string) string {
-	if m := headingPattern.FindStringSubmatchIndex(s); m != nil {
-		l.errf(line+1+strings.Count(s[:m[0]], "\n"), "use ### (or deeper) for headings inside a section: the page already uses # and ##")
+func (l *loader) html(x lined[string]) string {
+	if m := headingPattern.FindStringSubmatchIndex(x.V); m != nil {
+		l.errf(textLine(x, m[0]), "use ### (or deeper) for headings inside a section: the page already uses # and ##")
 	}
 	var b bytes.Buffer
-	if err := markdown.Convert([]byte(l.text(line, s)), &b); err != nil {
-		l.errf(line, "cannot render Markdown: %v", err)
+	if err := markdown.Convert([]byte(l.placeholders(x)), &b); err != nil {
+		l.errf(x.Line, "cannot render Markdown: %v", err)
 	}
 	return b.String()
 }
@@ -297,14 +348,14 @@ func (l *loader) course() *app.Course {
 	if !l.read("course.yaml", &cf) {
 		return nil
 	}
-	c := &app.Course{ID: cf.ID, Title: l.text(1, cf.Title), Description: l.text(1, cf.Description), PassMark: cf.PassMark, ValidityMonths: cf.ValidityMonths}
+	c := &app.Course{ID: cf.ID, Title: l.text(1, cf.Title), Description: l.text(1, cf.Description), PassMark: cf.PassMark.V, ValidityMonths: cf.ValidityMonths.V}
 	l.checkID(1, "the course", cf.ID)
 	l.required(1, "title", cf.Title)
-	if cf.PassMark < 1 || cf.PassMark > 100 {
-		l.errf(1, "pass_mark must be a percentage from 1 to 100, not %d", cf.PassMark)
+	if cf.PassMark.V < 1 || cf.PassMark.V > 100 {
+		l.errf(max(cf.PassMark.Line, 1), "pass_mark must be a percentage from 1 to 100, not %d", cf.PassMark.V)
 	}
-	if cf.ValidityMonths < 1 {
-		l.errf(1, "validity_months must be 1 or more")
+	if cf.ValidityMonths.V < 1 {
+		l.errf(max(cf.ValidityMonths.Line, 1), "validity_months must be 1 or more")
 	}
 	if len(cf.Modules) == 0 {
 		l.errf(1, "modules lists no module files")
@@ -313,6 +364,7 @@ func (l *loader) course() *app.Course {
 	courseFileName := l.file
 	moduleIDs := map[string]bool{}
 	for i, mf := range cf.Modules {
+		l.listedAt = fmt.Sprintf("%s:%d", courseFileName, mf.Line)
 		m := l.module(mf.V, i+1)
 		l.file = courseFileName
 		if m == nil {
@@ -403,7 +455,7 @@ func (l *loader) module(name string, number int) *app.Module {
 		if strings.TrimSpace(sf.Body.V) == "" {
 			l.errf(sf.Line, "section %q is empty: it needs a body", sf.ID)
 		}
-		s := &app.Section{ID: sf.ID, Heading: l.text(sf.Line, sf.Heading), HTML: l.html(sf.Body.Line, sf.Body.V)}
+		s := &app.Section{ID: sf.ID, Heading: l.text(sf.Line, sf.Heading), HTML: l.html(sf.Body)}
 		m.Words += words(sf.Body.V)
 		for _, qf := range sf.Questions {
 			if q := l.question(qf, sf.ID); q != nil {
@@ -436,10 +488,10 @@ func (l *loader) question(qf questionFile, sectionID string) *app.Question {
 	q := &app.Question{ID: qf.ID, Type: qf.Type, Text: l.text(qf.Line, qf.Text), Hint: l.text(qf.Line, qf.Hint),
 		Required: qf.Required == nil || *qf.Required, SectionID: sectionID}
 	if qf.Scenario.V != "" {
-		q.ScenarioHTML = l.html(qf.Scenario.Line, qf.Scenario.V)
+		q.ScenarioHTML = l.html(qf.Scenario)
 	}
 	if qf.Explanation.V != "" {
-		q.Explanation = l.html(qf.Explanation.Line, qf.Explanation.V)
+		q.Explanation = l.html(qf.Explanation)
 	}
 	switch qf.Type {
 	case app.QuestionReflection:

@@ -3,6 +3,7 @@ package content_test
 import (
 	"io/fs"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -216,6 +217,7 @@ func TestTinyCourseIsValid(t *testing.T) {
 }
 
 func TestValidatorCatchesEveryFault(t *testing.T) {
+	q1Line := strconv.Itoa(lineOf(t, tinyModule1, "- id: q1"))
 	long := "    body: |\n      " + strings.Repeat("word ", 6000) + "\n"
 	tests := []struct {
 		name   string
@@ -240,7 +242,7 @@ func TestValidatorCatchesEveryFault(t *testing.T) {
 		{name: "a field given twice", file: "m1.yaml", old: "title: One\n", new: "title: One\ntitle: Uno\n",
 			at: "title: Uno", want: `field "title" is given twice`},
 		{name: "duplicate question ID across two modules", file: "m2.yaml", old: "- id: q4", new: "- id: q1",
-			at: "- id: q1", want: `question id "q1" is already used at tiny/m1.yaml:16`},
+			at: "- id: q1", want: `question id "q1" is already used at tiny/m1.yaml:` + q1Line},
 		{name: "duplicate option ID", file: "m1.yaml", old: "- id: b\n            text: Beta", new: "- id: a\n            text: Beta",
 			at: "- id: a\n            text: Beta", want: `option id "a" is used twice in question "q1"`},
 		{name: "duplicate section ID", file: "m1.yaml", old: "- id: s2", new: "- id: s1",
@@ -265,7 +267,7 @@ func TestValidatorCatchesEveryFault(t *testing.T) {
 			at: "- id: s2", want: `section "s2" is empty`},
 		{name: "a reflection with options", file: "m1.yaml", old: "        text: What do you think?\n",
 			new: "        text: What do you think?\n        options:\n          - id: a\n            text: Eta\n            feedback: Fine.\n",
-			at: "- id: q3", want: `question "q3" is a reflection, so it cannot have options`},
+			at:  "- id: q3", want: `question "q3" is a reflection, so it cannot have options`},
 		{name: "an undefined placeholder in a body", file: "m1.yaml", old: "{{name}}", new: "{{nmae}}",
 			at: "Some reading for {{nmae}}", want: "placeholder {{nmae}} is not defined by the configuration (defined: name)"},
 		{name: "an unknown question type", file: "m1.yaml", old: "type: single", new: "type: singel",
@@ -282,6 +284,8 @@ func TestValidatorCatchesEveryFault(t *testing.T) {
 			at: "# A sub-heading", want: "use ### (or deeper) for headings inside a section"},
 		{name: "a level 2 heading in a body", file: "m1.yaml", old: "### A sub-heading", new: "## A sub-heading",
 			at: "## A sub-heading", want: "use ### (or deeper) for headings inside a section"},
+		{name: "a level 2 heading in a one-line body", file: "m1.yaml", old: "body: More reading.", new: "body: \"## More reading\"",
+			at: "## More reading", want: "use ### (or deeper) for headings inside a section"},
 		{name: "a module too short", file: "m2.yaml", opt: &content.Options{Placeholders: tinyPlaceholders, MinMinutes: 15, MaxMinutes: 25},
 			at: "id: two", want: "it must take 15 to 25"},
 		{name: "a module too long", file: "m2.yaml", old: "    body: Reading.\n", new: long, opt: &content.Options{Placeholders: tinyPlaceholders, MinMinutes: 0, MaxMinutes: 25},
@@ -319,7 +323,7 @@ func TestValidatorCatchesEveryFault(t *testing.T) {
 			if tt.atFile != "" {
 				atFile = tt.atFile
 			}
-			prefix := "tiny/" + atFile + ":" + itoa(lineOf(t, files[atFile], tt.at)) + ": "
+			prefix := "tiny/" + atFile + ":" + strconv.Itoa(lineOf(t, files[atFile], tt.at)) + ": "
 			opt := content.Options{Placeholders: tinyPlaceholders}
 			if tt.opt != nil {
 				opt = *tt.opt
@@ -339,19 +343,4 @@ func TestValidatorCatchesEveryFault(t *testing.T) {
 			t.Errorf("no problem starting %q and containing %q; got:\n%v", prefix, tt.want, err)
 		})
 	}
-}
-
-// TestValidatorLinesForDuplicateQuestion checks the first definition the
-// duplicate message points to is itself the right line.
-func TestValidatorLinesForDuplicateQuestion(t *testing.T) {
-	if got := lineOf(t, tinyModule1, "- id: q1"); got != 16 {
-		t.Fatalf("q1 is on line %d of m1.yaml; update the duplicate-question case, which says 16", got)
-	}
-}
-
-func itoa(n int) string {
-	if n < 10 {
-		return string(rune('0' + n))
-	}
-	return itoa(n/10) + string(rune('0'+n%10))
 }

@@ -196,12 +196,27 @@ func (s *Store) Attempts(ctx context.Context, userID int64, courseID, moduleID s
 	return out, nil
 }
 
-// StartEnrolment implements app.Store.
+// StartEnrolment implements app.Store: called when a learner first opens
+// a module, it creates the summary row or counts one more module started.
 func (s *Store) StartEnrolment(ctx context.Context, userID int64, courseID string, at time.Time) error {
-	err := s.db.WithContext(ctx).Exec(`INSERT INTO enrolments (user_id, course_id, organisation_id, started_at, modules_passed)
-		SELECT id, ?, organisation_id, ?, 0 FROM users WHERE id = ?
-		ON CONFLICT (user_id, course_id) DO NOTHING`, courseID, at.UTC(), userID).Error
+	err := s.db.WithContext(ctx).Exec(`INSERT INTO enrolments (user_id, course_id, organisation_id, started_at, modules_passed, modules_started)
+		SELECT id, ?, organisation_id, ?, 0, 1 FROM users WHERE id = ?
+		ON CONFLICT (user_id, course_id) DO UPDATE SET modules_started = enrolments.modules_started + 1`, courseID, at.UTC(), userID).Error
 	return wrap(err, "enrolment")
+}
+
+// SetEnrolmentCertificate implements app.Store.
+func (s *Store) SetEnrolmentCertificate(ctx context.Context, userID int64, courseID, code string, expiresAt, revokedAt *time.Time) error {
+	err := s.db.WithContext(ctx).Exec(`UPDATE enrolments SET certificate_code = ?, certificate_expires_at = ?, certificate_revoked_at = ? WHERE user_id = ? AND course_id = ?`,
+		code, utcPtr(expiresAt), utcPtr(revokedAt), userID, courseID).Error
+	return wrap(err, "enrolment")
+}
+
+// RecordPassTime implements app.Store.
+func (s *Store) RecordPassTime(ctx context.Context, courseID, moduleID string, minutes int) error {
+	err := s.db.WithContext(ctx).Exec(`INSERT INTO module_minutes (course_id, module_id, minutes, learners) VALUES (?, ?, ?, 1)
+		ON CONFLICT (course_id, module_id, minutes) DO UPDATE SET learners = module_minutes.learners + 1`, courseID, moduleID, minutes).Error
+	return wrap(err, "module minutes")
 }
 
 // UpdateEnrolment implements app.Store.
@@ -268,7 +283,17 @@ func (s *Store) SaveEvaluation(ctx context.Context, e *app.Evaluation) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	return wrap(db.Create(&rows).Error, "evaluation responses")
+	if err := db.Create(&rows).Error; err != nil {
+		return wrap(err, "evaluation responses")
+	}
+	for id, v := range e.Ratings {
+		err := db.Exec(`INSERT INTO evaluation_totals (course_id, item_id, responses, total) VALUES (?, ?, 1, ?)
+			ON CONFLICT (course_id, item_id) DO UPDATE SET responses = evaluation_totals.responses + 1, total = evaluation_totals.total + excluded.total`, e.CourseID, id, v).Error
+		if err != nil {
+			return wrap(err, "evaluation totals")
+		}
+	}
+	return nil
 }
 
 type certificateRow struct {

@@ -140,6 +140,65 @@ CREATE TABLE certificates (
 CREATE UNIQUE INDEX certificates_current ON certificates (user_id, course_id) WHERE revoked_at IS NULL;
 CREATE INDEX certificates_expires ON certificates (expires_at);
 `},
+	{2, "managers, coordinators, confirmations and the audit trail", `
+ALTER TABLE enrolments ADD COLUMN modules_started INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE enrolments ADD COLUMN confirmed_at {{time}};
+ALTER TABLE enrolments ADD COLUMN certificate_code TEXT NOT NULL DEFAULT '';
+ALTER TABLE enrolments ADD COLUMN certificate_expires_at {{time}};
+ALTER TABLE enrolments ADD COLUMN certificate_revoked_at {{time}};
+UPDATE enrolments SET modules_started = (SELECT COUNT(*) FROM module_progress mp WHERE mp.user_id = enrolments.user_id AND mp.course_id = enrolments.course_id);
+UPDATE enrolments SET
+	certificate_code = COALESCE((SELECT c.code FROM certificates c WHERE c.user_id = enrolments.user_id AND c.course_id = enrolments.course_id AND c.revoked_at IS NULL), ''),
+	certificate_expires_at = (SELECT c.expires_at FROM certificates c WHERE c.user_id = enrolments.user_id AND c.course_id = enrolments.course_id AND c.revoked_at IS NULL);
+CREATE INDEX enrolments_expires ON enrolments (course_id, certificate_expires_at);
+CREATE INDEX users_name ON users (name_norm, id);
+CREATE INDEX users_org_name ON users (organisation_id, name_norm, id);
+CREATE TABLE manager_links (
+	learner_id BIGINT NOT NULL REFERENCES users(id),
+	manager_id BIGINT NOT NULL REFERENCES users(id),
+	accepted_at {{time}} NOT NULL,
+	PRIMARY KEY (learner_id, manager_id)
+);
+CREATE INDEX manager_links_manager ON manager_links (manager_id);
+CREATE TABLE confirmations (
+	learner_id BIGINT NOT NULL REFERENCES users(id),
+	course_id TEXT NOT NULL,
+	manager_id BIGINT NOT NULL REFERENCES users(id),
+	confirmed_at {{time}} NOT NULL,
+	note TEXT NOT NULL DEFAULT '',
+	PRIMARY KEY (learner_id, course_id)
+);
+CREATE TABLE audit_log (
+	id {{id}},
+	actor_id BIGINT NOT NULL REFERENCES users(id),
+	action TEXT NOT NULL,
+	subject_user_id BIGINT REFERENCES users(id),
+	detail TEXT NOT NULL DEFAULT '',
+	created_at {{time}} NOT NULL
+);
+CREATE INDEX audit_log_created ON audit_log (created_at);
+CREATE INDEX audit_log_subject ON audit_log (subject_user_id, created_at);
+CREATE INDEX attempts_first ON attempts (course_id, module_id, number);
+CREATE INDEX evaluations_submitted ON evaluations (course_id, submitted_at);
+CREATE TABLE module_minutes (
+	course_id TEXT NOT NULL,
+	module_id TEXT NOT NULL,
+	minutes INTEGER NOT NULL,
+	learners INTEGER NOT NULL,
+	PRIMARY KEY (course_id, module_id, minutes)
+);
+INSERT INTO module_minutes (course_id, module_id, minutes, learners)
+	SELECT course_id, module_id, (seconds_spent + 30) / 60, COUNT(*) FROM module_progress WHERE passed_at IS NOT NULL GROUP BY course_id, module_id, (seconds_spent + 30) / 60;
+CREATE TABLE evaluation_totals (
+	course_id TEXT NOT NULL,
+	item_id TEXT NOT NULL,
+	responses INTEGER NOT NULL,
+	total INTEGER NOT NULL,
+	PRIMARY KEY (course_id, item_id)
+);
+INSERT INTO evaluation_totals (course_id, item_id, responses, total)
+	SELECT course_id, item_id, COUNT(*), SUM(rating) FROM evaluation_responses WHERE rating IS NOT NULL GROUP BY course_id, item_id
+`},
 }
 
 func (s *Store) dialectSQL(sql string) string {

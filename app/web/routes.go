@@ -31,18 +31,19 @@ func (s *Server) routes(f *fiber.App) {
 	f.Get("/verify/:code", verifyLimit, s.handleVerify)
 	f.Get("/accessibility", s.handleAccessibility)
 
-	// The learner's journey: signed in.
-	l := f.Group("", s.requireUser)
-	l.Post("/session/keepalive", s.handleKeepalive)
-	l.Get("/course", s.handleCourse)
-	l.Get("/modules/:module", s.handleModule)
-	l.Post("/modules/:module", s.handleModulePost)
-	l.Post("/modules/:module/save", s.handleAutosave)
-	l.Get("/modules/:module/result", s.handleResult)
-	l.Get("/evaluation", s.handleEvaluationForm)
-	l.Post("/evaluation", s.handleEvaluation)
-	l.Get("/certificate", s.handleCertificate)
-	l.Get("/certificate.pdf", s.handleCertificatePDF)
+	// The learner's journey: signed in. (Not a Group: a Group with an
+	// empty prefix would also guard URLs that match no route.)
+	signedIn := s.requireUser
+	f.Post("/session/keepalive", signedIn, s.handleKeepalive)
+	f.Get("/course", signedIn, s.handleCourse)
+	f.Get("/modules/:module", signedIn, s.handleModule)
+	f.Post("/modules/:module", signedIn, s.handleModulePost)
+	f.Post("/modules/:module/save", signedIn, s.handleAutosave)
+	f.Get("/modules/:module/result", signedIn, s.handleResult)
+	f.Get("/evaluation", signedIn, s.handleEvaluationForm)
+	f.Post("/evaluation", signedIn, s.handleEvaluation)
+	f.Get("/certificate", signedIn, s.handleCertificate)
+	f.Get("/certificate.pdf", signedIn, s.handleCertificatePDF)
 }
 
 func (s *Server) limiter(perMinute int) fiber.Handler {
