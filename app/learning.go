@@ -338,18 +338,26 @@ type EvaluationForm map[string]string
 // refused (EFORBIDDEN) until every module is passed and (ECONFLICT) once
 // the evaluation is in, so a certificate is issued exactly once.
 func (l *Learning) SubmitEvaluation(ctx context.Context, u *User, form EvaluationForm) (*Certificate, error) {
-	ev, err := l.Course.ParseEvaluation(form)
-	if err != nil {
-		return nil, err
-	}
 	var cert *Certificate
-	err = l.Store.InTx(ctx, func(tx Store) error {
+	err := l.Store.InTx(ctx, func(tx Store) error {
 		p, err := l.moduleProgress(ctx, tx, u.ID)
 		if err != nil {
 			return err
 		}
 		if p.PassedCount() < len(l.Course.Modules) {
 			return Errorf(EFORBIDDEN, "Pass all %d modules before the course evaluation.", len(l.Course.Modules))
+		}
+		// Who may send it is settled before the form is read: an invalid
+		// form from someone who may not (or already did) is not a form to
+		// correct and send again.
+		if _, err := tx.Evaluation(ctx, u.ID, l.Course.ID); err == nil {
+			return Errorf(ECONFLICT, "You have already sent your course evaluation.")
+		} else if ErrorCode(err) != ENOTFOUND {
+			return fmt.Errorf("load evaluation: %w", err)
+		}
+		ev, err := l.Course.ParseEvaluation(form)
+		if err != nil {
+			return err
 		}
 		now := l.Now()
 		ev.UserID, ev.CourseID, ev.SubmittedAt = u.ID, l.Course.ID, now

@@ -734,3 +734,20 @@ func ExportRecord(r *LearnerRow, now time.Time) []string {
 	return []string{r.Name, r.Email, r.Organisation, r.JobRole, r.Status(now).Label(), r.RegisteredAt.UTC().Format("2006-01-02"),
 		d(r.StartedAt), fmt.Sprint(r.ModulesPassed), d(r.CompletedAt), d(r.ConfirmedAt), code, d(r.CertificateExpiresAt)}
 }
+
+// UpdateProfile changes a learner's own details: name (future certificates
+// use it; an issued one keeps the name it was issued with), organisation,
+// job role and line manager's email. A changed manager must accept again.
+func (o *Oversight) UpdateProfile(ctx context.Context, u *User, form Registration) error {
+	orgs, err := o.Store.Organisations(ctx)
+	if err != nil {
+		return err
+	}
+	form.Email, form.Password = u.Email, "a placeholder long enough"
+	if err := form.Validate(orgs); err != nil {
+		return err
+	}
+	updated := *u
+	updated.Name, updated.OrganisationID, updated.JobRole, updated.ManagerEmail = form.Name, form.OrganisationID, form.JobRole, NormaliseEmail(form.ManagerEmail)
+	return o.Store.UpdateProfile(ctx, &updated)
+}

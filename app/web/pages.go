@@ -29,6 +29,9 @@ type basePage struct {
 	Flash          string
 	BackLink       string
 	NavCourse      bool
+	NavStaff       bool
+	NavReports     bool
+	NavProfile     bool
 }
 
 func (b *basePage) base() *basePage { return b }
@@ -54,6 +57,12 @@ func loadPages(a *assets) (*pages, error) {
 		"lines":      func(s string) []string { return strings.Split(s, "\n") },
 		"likert":     func(scale string) []string { return app.LikertScales[scale] },
 		"dict":       dict,
+		"deref64": func(p *int64) int64 {
+			if p == nil {
+				return 0
+			}
+			return *p
+		},
 		"deref": func(t *time.Time) time.Time {
 			if t == nil {
 				return time.Time{}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"github.com/foundations/foundations/app"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -44,6 +45,34 @@ func (s *Server) routes(f *fiber.App) {
 	f.Post("/evaluation", signedIn, s.handleEvaluation)
 	f.Get("/certificate", signedIn, s.handleCertificate)
 	f.Get("/certificate.pdf", signedIn, s.handleCertificatePDF)
+	f.Get("/profile", signedIn, s.handleProfileForm)
+	f.Post("/profile", signedIn, s.handleProfile)
+
+	// Managers: their own staff only (scope checked in app.Oversight).
+	manager := s.requireRole(app.MayManage)
+	f.Get("/staff", signedIn, manager, s.handleStaff)
+	f.Get("/staff/:id", signedIn, manager, s.handleStaffMember)
+	f.Post("/staff/:id/accept", signedIn, manager, s.handleStaffAccept)
+	f.Post("/staff/:id/confirm", signedIn, manager, s.handleStaffConfirm)
+
+	// Coordinators and administrators.
+	coord := s.requireRole(app.MayCoordinate)
+	roles, assignManager, revoke, reissue := s.routesForLearnerActions()
+	f.Get("/reports", signedIn, coord, s.handleDashboard)
+	f.Get("/reports/learners", signedIn, coord, s.handleLearners)
+	f.Get("/reports/learners.csv", signedIn, coord, s.handleExportCSV)
+	f.Get("/reports/learners.xlsx", signedIn, coord, s.handleExportXLSX)
+	f.Get("/reports/learners/:id", signedIn, coord, s.handleLearner)
+	f.Post("/reports/learners/:id/roles", signedIn, coord, roles)
+	f.Post("/reports/learners/:id/manager", signedIn, coord, assignManager)
+	f.Post("/reports/learners/:id/revoke", signedIn, coord, revoke)
+	f.Post("/reports/learners/:id/reissue", signedIn, coord, reissue)
+	f.Get("/reports/questions", signedIn, coord, s.handleQuestions)
+	f.Get("/reports/organisations", signedIn, coord, s.handleOrganisations)
+	f.Post("/reports/organisations", signedIn, coord, s.handleOrganisationAdd)
+	f.Post("/reports/organisations/:id/rename", signedIn, coord, s.handleOrganisationRename)
+	f.Post("/reports/organisations/:id/merge", signedIn, coord, s.handleOrganisationMerge)
+	f.Get("/reports/audit", signedIn, coord, s.handleAudit)
 }
 
 func (s *Server) limiter(perMinute int) fiber.Handler {

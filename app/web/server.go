@@ -19,6 +19,7 @@ import (
 type Config struct {
 	Learning     *app.Learning
 	Accounts     *app.Accounts
+	Oversight    *app.Oversight
 	Store        app.Store // for /readyz
 	Certificates app.CertificateRenderer
 	Logger       *slog.Logger
@@ -79,7 +80,9 @@ func New(cfg Config) (*fiber.App, error) {
 	f.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		s.log.Error("panic", "method", c.Method(), "route", c.Route().Path, "panic", e)
 	}}))
-	f.Use(s.logRequests, s.securityHeaders, compress.New(compress.Config{Level: compress.LevelDefault}))
+	f.Use(s.logRequests, s.securityHeaders, compress.New(compress.Config{Level: compress.LevelDefault, Next: func(c *fiber.Ctx) bool {
+		return strings.HasSuffix(c.Path(), ".csv") || strings.HasSuffix(c.Path(), ".xlsx") // streamed: never buffered to compress
+	}}))
 	s.routes(f)
 	return f, nil
 }

@@ -3,6 +3,8 @@
 //
 //	foundations                  serve the course (the default)
 //	foundations courses check    validate the course files and print each module's size
+//	foundations users add --role admin --email …   create a user with roles, or grant roles
+//	foundations demo --learners N                  fill the database with realistic demo data
 //	foundations healthcheck      exit 0 if the server on PORT answers /healthz (for containers)
 package main
 
@@ -52,6 +54,10 @@ func run(log *slog.Logger, args []string) error {
 	switch {
 	case len(args) == 0 || args[0] == "serve":
 		return serve(log, cfg)
+	case len(args) >= 2 && args[0] == "users" && args[1] == "add":
+		return usersAdd(context.Background(), cfg, args[2:], os.Stdin, os.Stdout)
+	case len(args) >= 1 && args[0] == "demo":
+		return demo(context.Background(), cfg, args[1:], os.Stdout)
 	case len(args) == 1 && args[0] == "healthcheck":
 		return healthcheck(cfg)
 	case len(args) == 2 && args[0] == "courses" && args[1] == "check":
@@ -63,7 +69,7 @@ func run(log *slog.Logger, args []string) error {
 		fmt.Println("The course is valid.")
 		return nil
 	default:
-		return fmt.Errorf("unknown command %q; commands: serve, courses check, healthcheck", args)
+		return fmt.Errorf("unknown command %q; commands: serve, courses check, users add, demo, healthcheck", args)
 	}
 }
 
@@ -115,8 +121,9 @@ func serve(log *slog.Logger, cfg *config) error {
 	now := func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 	learning := &app.Learning{Store: st, Course: course, Now: now, Partnership: cfg.Placeholders["partnership_name"], ValidityMonths: cfg.ValidityMonths}
 	accounts := &app.Accounts{Store: st, Now: now, IdleTimeout: cfg.IdleTimeout, MaxAge: cfg.MaxSessionAge}
+	oversight := &app.Oversight{Store: st, Learning: learning, Now: now}
 	srv, err := web.New(web.Config{
-		Learning: learning, Accounts: accounts, Store: st, Certificates: renderer, Logger: log,
+		Learning: learning, Accounts: accounts, Oversight: oversight, Store: st, Certificates: renderer, Logger: log,
 		BaseURL: cfg.BaseURL, SecretKey: cfg.SecretKey, Partnership: cfg.Placeholders["partnership_name"],
 		HelpContact: cfg.HelpContact, QuickExitURL: cfg.QuickExitURL, TrustedProxies: cfg.TrustedProxies,
 	})

@@ -485,7 +485,7 @@
     // through a separate polite live region, so screen readers hear it every 15 seconds.
     function update() {
       var seconds = Math.max(0, Math.floor((deadline() - Date.now()) / 1000));
-      var bucket = Math.floor(seconds / 15) * 15;
+      var bucket = Math.round(seconds / 15) * 15;
       if (bucket === shownBucket) return;
       var first = shownBucket === -1;
       shownBucket = bucket;

@@ -1,0 +1,614 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/foundations/foundations/app"
+)
+
+var _ app.ReportStore = (*Store)(nil)
+
+// learnerSelect is the per-learner summary: users (everyone registered)
+// with their enrolment row (kept current by each submission), so lists and
+// counts never join over attempts.
+const learnerColumns = `SELECT u.id AS user_id, u.name, u.email, u.organisation_id, o.name AS organisation, u.job_role, u.manager_email,
+	u.created_at AS registered_at, e.started_at, COALESCE(e.modules_started, 0) AS modules_started,
+	COALESCE(e.modules_passed, 0) AS modules_passed, e.completed_at, e.confirmed_at,
+	COALESCE(e.certificate_code, '') AS certificate_code, e.certificate_expires_at, e.certificate_revoked_at`
+
+const learnerFrom = `
+FROM users u
+JOIN organisations o ON o.id = u.organisation_id
+LEFT JOIN enrolments e ON e.user_id = u.id AND e.course_id = @course`
+
+const learnerSelect = learnerColumns + learnerFrom
+
+type learnerRow struct {
+	UserID               int64
+	Name                 string
+	Email                string
+	OrganisationID       int64
+	Organisation         string
+	JobRole              string
+	ManagerEmail         string
+	RegisteredAt         time.Time
+	StartedAt            *time.Time
+	ModulesStarted       int
+	ModulesPassed        int
+	CompletedAt          *time.Time
+	ConfirmedAt          *time.Time
+	CertificateCode      string
+	CertificateExpiresAt *time.Time
+	CertificateRevokedAt *time.Time
+}
+
+func (r *learnerRow) row() app.LearnerRow { return app.LearnerRow(*r) }
+
+// learnerWhere mirrors app.LearnerRow.Status in SQL, so a filter returns
+// exactly the learners whose Status is that status (a test holds them
+// together).
+func learnerWhere(q app.LearnerQuery) (string, map[string]any) {
+	args := map[string]any{"course": q.CourseID, "now": q.Now.UTC(), "due": q.Now.Add(app.RefresherWindow).UTC()}
+	var w []string
+	if q.OrganisationID != 0 {
+		w = append(w, "u.organisation_id = @org")
+		args["org"] = q.OrganisationID
+	}
+	switch q.Status {
+	case app.LearnerNotStarted:
+		w = append(w, "e.started_at IS NULL")
+	case app.LearnerInProgress:
+		w = append(w, "e.started_at IS NOT NULL AND e.completed_at IS NULL")
+	case app.LearnerCompleted:
+		w = append(w, "e.completed_at IS NOT NULL AND e.confirmed_at IS NULL AND e.certificate_expires_at > @due")
+	case app.LearnerConfirmed:
+		w = append(w, "e.completed_at IS NOT NULL AND e.confirmed_at IS NOT NULL AND e.certificate_expires_at > @due")
+	case app.LearnerRefresherDue:
+		w = append(w, "e.certificate_expires_at > @now AND e.certificate_expires_at <= @due")
+	case app.LearnerExpired:
+		w = append(w, "e.certificate_expires_at <= @now")
+	case app.LearnerRevoked:
+		w = append(w, "e.completed_at IS NOT NULL AND e.certificate_code = '' AND e.certificate_revoked_at IS NOT NULL")
+	}
+	if q.CompletedFrom != nil {
+		w = append(w, "e.completed_at >= @from")
+		args["from"] = q.CompletedFrom.UTC()
+	}
+	if q.CompletedTo != nil {
+		w = append(w, "e.completed_at < @to")
+		args["to"] = q.CompletedTo.UTC()
+	}
+	if q.Search != "" {
+		esc := strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(q.Search)
+		w = append(w, `(u.name_norm LIKE @search ESCAPE '\' OR u.email_norm LIKE @search ESCAPE '\')`)
+		args["search"] = "%" + esc + "%"
+	}
+	if len(w) == 0 {
+		return "", args
+	}
+	return " WHERE " + strings.Join(w, " AND "), args
+}
+
+func learnerOrder(q app.LearnerQuery) string {
+	dir := "ASC"
+	if q.Desc {
+		dir = "DESC"
+	}
+	switch q.Sort {
+	case "organisation":
+		return fmt.Sprintf(" ORDER BY o.name %s, u.name_norm %s, u.id %s", dir, dir, dir)
+	case "registered":
+		return fmt.Sprintf(" ORDER BY u.created_at %s, u.id %s", dir, dir)
+	case "completed":
+		return fmt.Sprintf(" ORDER BY (e.completed_at IS NULL), e.completed_at %s, u.id %s", dir, dir)
+	case "expires":
+		return fmt.Sprintf(" ORDER BY (e.certificate_expires_at IS NULL), e.certificate_expires_at %s, u.id %s", dir, dir)
+	default:
+		return fmt.Sprintf(" ORDER BY u.name_norm %s, u.id %s", dir, dir)
+	}
+}
+
+// Learners implements app.ReportStore: one page and the total.
+func (s *Store) Learners(ctx context.Context, q app.LearnerQuery) ([]app.LearnerRow, int, error) {
+	where, args := learnerWhere(q)
+	db := s.db.WithContext(ctx)
+	var total int64
+	countSQL := `SELECT COUNT(*) FROM users u LEFT JOIN enrolments e ON e.user_id = u.id AND e.course_id = @course` + where
+	if err := db.Raw(countSQL, args).Scan(&total).Error; err != nil {
+		return nil, 0, wrap(err, "count learners")
+	}
+	args["limit"], args["offset"] = q.PageSize, (q.Page-1)*q.PageSize
+	var rows []learnerRow
+	if err := db.Raw(learnerSelect+where+learnerOrder(q)+" LIMIT @limit OFFSET @offset", args).Scan(&rows).Error; err != nil {
+		return nil, 0, wrap(err, "list learners")
+	}
+	out := make([]app.LearnerRow, len(rows))
+	for i := range rows {
+		out[i] = rows[i].row()
+	}
+	return out, int(total), nil
+}
+
+// EachLearner implements app.ReportStore, reading row by row from a cursor
+// so an export of every learner never sits in memory.
+func (s *Store) EachLearner(ctx context.Context, q app.LearnerQuery, fn func(*app.LearnerRow) error) error {
+	where, args := learnerWhere(q)
+	rows, err := s.db.WithContext(ctx).Raw(learnerSelect+where+learnerOrder(q), args).Rows()
+	if err != nil {
+		return wrap(err, "export learners")
+	}
+	defer rows.Close()
+	var r learnerRow
+	for rows.Next() {
+		r = learnerRow{}
+		if err := s.db.ScanRows(rows, &r); err != nil {
+			return wrap(err, "scan learner")
+		}
+		lr := r.row()
+		if err := fn(&lr); err != nil {
+			return err
+		}
+	}
+	return wrap(rows.Err(), "export learners")
+}
+
+// Learner implements app.ReportStore.
+func (s *Store) Learner(ctx context.Context, courseID string, userID int64) (*app.LearnerRow, error) {
+	var r learnerRow
+	err := s.db.WithContext(ctx).Raw(learnerSelect+" WHERE u.id = @id", map[string]any{"course": courseID, "id": userID}).Take(&r).Error
+	if err != nil {
+		return nil, wrap(err, "learner")
+	}
+	lr := r.row()
+	return &lr, nil
+}
+
+// StaffOf implements app.ReportStore: learners who named the manager's
+// email, with whether the manager has accepted them and, for accepted
+// staff only, their module progress.
+func (s *Store) StaffOf(ctx context.Context, courseID string, manager *app.User) ([]app.StaffRow, error) {
+	db := s.db.WithContext(ctx)
+	var rows []struct {
+		L        learnerRow `gorm:"embedded"`
+		Accepted bool
+	}
+	err := db.Raw(learnerColumns+`, EXISTS (SELECT 1 FROM manager_links ml WHERE ml.learner_id = u.id AND ml.manager_id = @manager) AS accepted`+learnerFrom+`
+		WHERE u.manager_email = @email AND u.id <> @manager ORDER BY u.name_norm, u.id`,
+		map[string]any{"course": courseID, "manager": manager.ID, "email": manager.EmailNorm}).Scan(&rows).Error
+	if err != nil {
+		return nil, wrap(err, "staff")
+	}
+	out := make([]app.StaffRow, len(rows))
+	var accepted []int64
+	for i, r := range rows {
+		out[i] = app.StaffRow{LearnerRow: r.L.row(), Accepted: r.Accepted}
+		if r.Accepted {
+			accepted = append(accepted, r.L.UserID)
+		}
+	}
+	if len(accepted) == 0 {
+		return out, nil
+	}
+	var progress []moduleProgressRow
+	if err := db.Where("course_id = ? AND user_id IN ?", courseID, accepted).Find(&progress).Error; err != nil {
+		return nil, wrap(err, "staff progress")
+	}
+	byUser := map[int64][]app.ModuleProgress{}
+	for _, p := range progress {
+		byUser[p.UserID] = append(byUser[p.UserID], app.ModuleProgress{UserID: p.UserID, CourseID: p.CourseID, ModuleID: p.ModuleID,
+			StartedAt: p.StartedAt, SecondsSpent: p.SecondsSpent, Attempts: p.Attempts, LastPercent: p.LastPercent, PassedAt: p.PassedAt, PassPercent: p.PassPercent})
+	}
+	for i := range out {
+		out[i].Modules = byUser[out[i].UserID]
+	}
+	return out, nil
+}
+
+// AcceptStaff implements app.ReportStore (idempotent).
+func (s *Store) AcceptStaff(ctx context.Context, managerID, learnerID int64, at time.Time) error {
+	return wrap(s.db.WithContext(ctx).Exec(`INSERT INTO manager_links (learner_id, manager_id, accepted_at) VALUES (?, ?, ?) ON CONFLICT (learner_id, manager_id) DO NOTHING`,
+		learnerID, managerID, at.UTC()).Error, "manager link")
+}
+
+// Confirmation implements app.ReportStore.
+func (s *Store) Confirmation(ctx context.Context, learnerID int64, courseID string) (*app.Confirmation, error) {
+	var c app.Confirmation
+	err := s.db.WithContext(ctx).Raw(`SELECT c.learner_id, c.course_id, c.manager_id, u.name AS manager_name, c.confirmed_at, c.note
+		FROM confirmations c JOIN users u ON u.id = c.manager_id WHERE c.learner_id = ? AND c.course_id = ?`, learnerID, courseID).Take(&c).Error
+	if err != nil {
+		return nil, wrap(err, "confirmation")
+	}
+	return &c, nil
+}
+
+// Confirm implements app.ReportStore; a second confirmation is ECONFLICT.
+func (s *Store) Confirm(ctx context.Context, c *app.Confirmation) error {
+	return wrap(s.db.WithContext(ctx).Exec(`INSERT INTO confirmations (learner_id, course_id, manager_id, confirmed_at, note) VALUES (?, ?, ?, ?, ?)`,
+		c.LearnerID, c.CourseID, c.ManagerID, c.ConfirmedAt.UTC(), c.Note).Error, "confirmation")
+}
+
+// SetEnrolmentConfirmed implements app.ReportStore.
+func (s *Store) SetEnrolmentConfirmed(ctx context.Context, userID int64, courseID string, at time.Time) error {
+	return wrap(s.db.WithContext(ctx).Exec(`UPDATE enrolments SET confirmed_at = ? WHERE user_id = ? AND course_id = ?`, at.UTC(), userID, courseID).Error, "enrolment")
+}
+
+func (s *Store) monthExpr(col string) string {
+	if s.postgres {
+		return fmt.Sprintf("to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM')", col)
+	}
+	return fmt.Sprintf("strftime('%%Y-%%m', %s)", col)
+}
+
+// Dashboard implements app.ReportStore. Every figure comes from the
+// per-learner summary rows or a pre-aggregated table, never from a scan of
+// attempts, so it stays fast as attempts grow.
+func (s *Store) Dashboard(ctx context.Context, c *app.Course, now time.Time, month string) (*app.Dashboard, error) {
+	db := s.db.WithContext(ctx)
+	d := &app.Dashboard{Month: month, MedianMinutes: map[string]int{}}
+	course := c.ID
+	var totals struct{ Started, Completed, Confirmed, Due int }
+	if err := db.Raw(`SELECT COUNT(*) FROM users`).Scan(&d.Registered).Error; err != nil {
+		return nil, wrap(err, "count users")
+	}
+	err := db.Raw(`SELECT COUNT(started_at) AS started, COUNT(completed_at) AS completed, COUNT(confirmed_at) AS confirmed,
+		SUM(CASE WHEN certificate_expires_at > ? AND certificate_expires_at <= ? THEN 1 ELSE 0 END) AS due
+		FROM enrolments WHERE course_id = ?`, now.UTC(), now.Add(app.RefresherWindow).UTC(), course).Scan(&totals).Error
+	if err != nil {
+		return nil, wrap(err, "count enrolments")
+	}
+	d.Started, d.Completed, d.Confirmed, d.RefresherDue = totals.Started, totals.Completed, totals.Confirmed, totals.Due
+
+	// Completions per month, the last twelve.
+	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -11, 0)
+	var months []struct {
+		Month string
+		Count int
+	}
+	err = db.Raw(`SELECT `+s.monthExpr("completed_at")+` AS month, COUNT(*) AS count FROM enrolments
+		WHERE course_id = ? AND completed_at >= ? GROUP BY 1`, course, first).Scan(&months).Error
+	if err != nil {
+		return nil, wrap(err, "completions per month")
+	}
+	counts := map[string]int{}
+	for _, m := range months {
+		counts[m.Month] = m.Count
+	}
+	for i := 0; i < 12; i++ {
+		k := first.AddDate(0, i, 0).Format("2006-01")
+		d.PerMonth = append(d.PerMonth, app.MonthCount{Month: k, Count: counts[k]})
+	}
+
+	// Per organisation, with completions in the chosen month.
+	mStart, _ := time.Parse("2006-01", month)
+	mEnd := mStart.AddDate(0, 1, 0)
+	var orgs []struct {
+		ID                                      int64
+		Name                                    string
+		Registered, Started, Completed, InMonth int
+	}
+	err = db.Raw(`SELECT o.id, o.name, COALESCE(r.registered, 0) AS registered, COALESCE(e.started, 0) AS started,
+			COALESCE(e.completed, 0) AS completed, COALESCE(e.in_month, 0) AS in_month
+		FROM organisations o
+		LEFT JOIN (SELECT organisation_id, COUNT(*) AS registered FROM users GROUP BY organisation_id) r ON r.organisation_id = o.id
+		LEFT JOIN (SELECT organisation_id, COUNT(started_at) AS started, COUNT(completed_at) AS completed,
+				SUM(CASE WHEN completed_at >= ? AND completed_at < ? THEN 1 ELSE 0 END) AS in_month
+			FROM enrolments WHERE course_id = ? GROUP BY organisation_id) e ON e.organisation_id = o.id
+		ORDER BY o.name`, mStart, mEnd, course).Scan(&orgs).Error
+	if err != nil {
+		return nil, wrap(err, "per organisation")
+	}
+	for _, o := range orgs {
+		d.PerOrganisation = append(d.PerOrganisation, app.OrgCount{OrganisationID: o.ID, Organisation: o.Name,
+			Registered: o.Registered, Started: o.Started, Completed: o.Completed, InMonth: o.InMonth})
+	}
+
+	// Module funnel from the summary rows: modules open in order, so
+	// "reached module k" is "started at least k modules".
+	var funnel []struct{ ModulesStarted, ModulesPassed, Learners int }
+	err = db.Raw(`SELECT modules_started, modules_passed, COUNT(*) AS learners FROM enrolments WHERE course_id = ? GROUP BY modules_started, modules_passed`, course).Scan(&funnel).Error
+	if err != nil {
+		return nil, wrap(err, "funnel")
+	}
+	for i, m := range c.Modules {
+		step := app.FunnelStep{Module: m}
+		for _, f := range funnel {
+			if f.ModulesStarted > i {
+				step.Reached += f.Learners
+			}
+			if f.ModulesPassed > i {
+				step.Passed += f.Learners
+			}
+		}
+		d.Funnel = append(d.Funnel, step)
+	}
+
+	// Median minutes per module, from the pass-time histogram.
+	var hist []struct {
+		ModuleID          string
+		Minutes, Learners int
+	}
+	if err := db.Raw(`SELECT module_id, minutes, learners FROM module_minutes WHERE course_id = ? ORDER BY module_id, minutes`, course).Scan(&hist).Error; err != nil {
+		return nil, wrap(err, "module minutes")
+	}
+	totalBy := map[string]int{}
+	for _, h := range hist {
+		totalBy[h.ModuleID] += h.Learners
+	}
+	seen := map[string]int{}
+	for _, h := range hist {
+		if _, done := d.MedianMinutes[h.ModuleID]; done {
+			continue
+		}
+		seen[h.ModuleID] += h.Learners
+		if seen[h.ModuleID]*2 >= totalBy[h.ModuleID] {
+			d.MedianMinutes[h.ModuleID] = h.Minutes
+		}
+	}
+
+	ev, err := s.evaluationSummary(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	d.Evaluation = *ev
+	return d, nil
+}
+
+func (s *Store) evaluationSummary(ctx context.Context, c *app.Course) (*app.EvaluationSummary, error) {
+	db := s.db.WithContext(ctx)
+	ev := &app.EvaluationSummary{}
+	if err := db.Raw(`SELECT COUNT(*) FROM evaluations WHERE course_id = ?`, c.ID).Scan(&ev.Responses).Error; err != nil {
+		return nil, wrap(err, "count evaluations")
+	}
+	var totals []struct {
+		ItemID           string
+		Responses, Total int
+	}
+	if err := db.Raw(`SELECT item_id, responses, total FROM evaluation_totals WHERE course_id = ?`, c.ID).Scan(&totals).Error; err != nil {
+		return nil, wrap(err, "evaluation totals")
+	}
+	byItem := map[string]struct{ n, t int }{}
+	for _, t := range totals {
+		byItem[t.ItemID] = struct{ n, t int }{t.Responses, t.Total}
+	}
+	items := map[string]*app.EvaluationItem{}
+	for _, it := range c.Evaluation {
+		items[it.ID] = it
+		if it.Type != app.EvalLikert {
+			continue
+		}
+		m := app.ItemMean{Item: it, Count: byItem[it.ID].n}
+		if m.Count > 0 {
+			m.Mean = float64(byItem[it.ID].t) / float64(m.Count)
+		}
+		ev.Means = append(ev.Means, m)
+	}
+	var comments []struct {
+		ItemID      string
+		Comment     string
+		SubmittedAt time.Time
+	}
+	err := db.Raw(`SELECT r.item_id, r.comment, e.submitted_at FROM evaluations e
+		JOIN evaluation_responses r ON r.user_id = e.user_id AND r.course_id = e.course_id
+		WHERE e.course_id = ? AND r.comment IS NOT NULL AND r.comment <> ''
+		ORDER BY e.submitted_at DESC LIMIT 20`, c.ID).Scan(&comments).Error
+	if err != nil {
+		return nil, wrap(err, "evaluation comments")
+	}
+	for _, cm := range comments {
+		if it := items[cm.ItemID]; it != nil {
+			ev.Comments = append(ev.Comments, app.Comment{Item: it, Text: cm.Comment, At: cm.SubmittedAt})
+		}
+	}
+	return ev, nil
+}
+
+// QuestionStats implements app.ReportStore: first attempts only.
+func (s *Store) QuestionStats(ctx context.Context, c *app.Course) ([]app.QuestionStat, error) {
+	var rows []struct {
+		QuestionID string
+		Options    string
+		Correct    bool
+		N          int
+	}
+	err := s.db.WithContext(ctx).Raw(`SELECT aa.question_id, aa.options, aa.correct, COUNT(*) AS n
+		FROM attempts a JOIN attempt_answers aa ON aa.attempt_id = a.id
+		WHERE a.course_id = ? AND a.number = 1 GROUP BY aa.question_id, aa.options, aa.correct`, c.ID).Scan(&rows).Error
+	if err != nil {
+		return nil, wrap(err, "question stats")
+	}
+	type acc struct {
+		n, right int
+		wrong    map[string]int
+	}
+	by := map[string]*acc{}
+	for _, r := range rows {
+		a := by[r.QuestionID]
+		if a == nil {
+			a = &acc{wrong: map[string]int{}}
+			by[r.QuestionID] = a
+		}
+		a.n += r.N
+		if r.Correct {
+			a.right += r.N
+			continue
+		}
+		for _, o := range splitOptions(r.Options) {
+			a.wrong[o] += r.N
+		}
+	}
+	var out []app.QuestionStat
+	for _, m := range c.Modules {
+		for _, q := range m.Questions() {
+			if !q.Scored() {
+				continue
+			}
+			st := app.QuestionStat{Module: m, Question: q}
+			if a := by[q.ID]; a != nil {
+				st.FirstAttempts, st.FirstCorrect = a.n, a.right
+				keys := make([]string, 0, len(a.wrong))
+				for k := range a.wrong {
+					keys = append(keys, k)
+				}
+				sort.Strings(keys)
+				for _, k := range keys {
+					if o := q.Option(k); o != nil && !o.Correct && a.wrong[k] > st.TopWrongCount {
+						st.TopWrongOption, st.TopWrongCount = o, a.wrong[k]
+					}
+				}
+			}
+			out = append(out, st)
+		}
+	}
+	return out, nil
+}
+
+// AddOrganisation implements app.ReportStore.
+func (s *Store) AddOrganisation(ctx context.Context, name string) (*app.Organisation, error) {
+	r := organisationRow{Name: name, NameNorm: strings.ToLower(name), CreatedAt: Now()}
+	if err := s.db.WithContext(ctx).Create(&r).Error; err != nil {
+		return nil, wrap(err, "organisation")
+	}
+	return &app.Organisation{ID: r.ID, Name: r.Name}, nil
+}
+
+// RenameOrganisation implements app.ReportStore.
+func (s *Store) RenameOrganisation(ctx context.Context, id int64, name string) error {
+	res := s.db.WithContext(ctx).Exec(`UPDATE organisations SET name = ?, name_norm = ? WHERE id = ?`, name, strings.ToLower(name), id)
+	if res.Error != nil {
+		return wrap(res.Error, "organisation")
+	}
+	if res.RowsAffected == 0 {
+		return app.Errorf(app.ENOTFOUND, "There is no such organisation.")
+	}
+	return nil
+}
+
+// MergeOrganisation implements app.ReportStore: moves every learner and
+// summary row, then deletes the merged organisation.
+func (s *Store) MergeOrganisation(ctx context.Context, fromID, intoID int64) error {
+	db := s.db.WithContext(ctx)
+	var n int64
+	if err := db.Raw(`SELECT COUNT(*) FROM organisations WHERE id IN (?, ?)`, fromID, intoID).Scan(&n).Error; err != nil {
+		return wrap(err, "organisations")
+	}
+	if n != 2 {
+		return app.Errorf(app.ENOTFOUND, "There is no such organisation.")
+	}
+	for _, q := range []string{
+		`UPDATE users SET organisation_id = ? WHERE organisation_id = ?`,
+		`UPDATE enrolments SET organisation_id = ? WHERE organisation_id = ?`,
+	} {
+		if err := db.Exec(q, intoID, fromID).Error; err != nil {
+			return wrap(err, "merge organisations")
+		}
+	}
+	return wrap(db.Exec(`DELETE FROM organisations WHERE id = ?`, fromID).Error, "merge organisations")
+}
+
+// SetRoles implements app.ReportStore.
+func (s *Store) SetRoles(ctx context.Context, userID int64, roles []string) error {
+	return wrap(s.db.WithContext(ctx).Exec(`UPDATE users SET roles = ?, updated_at = ? WHERE id = ?`, strings.Join(roles, ","), Now(), userID).Error, "user")
+}
+
+// SetManager implements app.ReportStore: a new manager email drops any
+// previous acceptance; link, if set, is accepted at once.
+func (s *Store) SetManager(ctx context.Context, learnerID int64, managerEmail string, link *int64, at time.Time) error {
+	db := s.db.WithContext(ctx)
+	if err := db.Exec(`UPDATE users SET manager_email = ?, updated_at = ? WHERE id = ?`, managerEmail, Now(), learnerID).Error; err != nil {
+		return wrap(err, "user")
+	}
+	if err := db.Exec(`DELETE FROM manager_links WHERE learner_id = ?`, learnerID).Error; err != nil {
+		return wrap(err, "manager links")
+	}
+	if link != nil {
+		return s.AcceptStaff(ctx, *link, learnerID, at)
+	}
+	return nil
+}
+
+// UpdateProfile implements app.ReportStore: name, job role, organisation
+// and manager email. Changing the manager email drops the old acceptance.
+func (s *Store) UpdateProfile(ctx context.Context, u *app.User) error {
+	db := s.db.WithContext(ctx)
+	var old string
+	if err := db.Raw(`SELECT manager_email FROM users WHERE id = ?`, u.ID).Scan(&old).Error; err != nil {
+		return wrap(err, "user")
+	}
+	err := db.Exec(`UPDATE users SET name = ?, name_norm = ?, job_role = ?, organisation_id = ?, manager_email = ?, updated_at = ? WHERE id = ?`,
+		u.Name, strings.ToLower(u.Name), u.JobRole, u.OrganisationID, u.ManagerEmail, Now(), u.ID).Error
+	if err != nil {
+		return wrap(err, "user")
+	}
+	if err := db.Exec(`UPDATE enrolments SET organisation_id = ? WHERE user_id = ?`, u.OrganisationID, u.ID).Error; err != nil {
+		return wrap(err, "enrolment")
+	}
+	if old != u.ManagerEmail {
+		return wrap(db.Exec(`DELETE FROM manager_links WHERE learner_id = ?`, u.ID).Error, "manager links")
+	}
+	return nil
+}
+
+// RevokeCertificate implements app.ReportStore.
+func (s *Store) RevokeCertificate(ctx context.Context, code, reason string, at time.Time, replacedBy string) error {
+	res := s.db.WithContext(ctx).Exec(`UPDATE certificates SET revoked_at = ?, revoked_reason = ?, replaced_by = ? WHERE code = ? AND revoked_at IS NULL`,
+		at.UTC(), reason, replacedBy, code)
+	if res.Error != nil {
+		return wrap(res.Error, "certificate")
+	}
+	if res.RowsAffected == 0 {
+		return app.Errorf(app.ECONFLICT, "This certificate is already revoked.")
+	}
+	return nil
+}
+
+type auditRow struct {
+	ID            int64
+	ActorID       int64
+	Action        string
+	SubjectUserID *int64
+	Detail        string
+	CreatedAt     time.Time
+}
+
+func (auditRow) TableName() string { return "audit_log" }
+
+// AddAudit implements app.ReportStore.
+func (s *Store) AddAudit(ctx context.Context, e *app.AuditEntry) error {
+	r := auditRow{ActorID: e.ActorID, Action: e.Action, SubjectUserID: e.SubjectUserID, Detail: e.Detail, CreatedAt: e.CreatedAt.UTC()}
+	if err := s.db.WithContext(ctx).Create(&r).Error; err != nil {
+		return wrap(err, "audit")
+	}
+	e.ID = r.ID
+	return nil
+}
+
+// Audit implements app.ReportStore, newest first.
+func (s *Store) Audit(ctx context.Context, limit int) ([]app.AuditEntry, error) {
+	var rows []struct {
+		ID            int64
+		ActorID       int64
+		ActorName     string
+		Action        string
+		SubjectUserID *int64
+		SubjectName   sql.NullString
+		Detail        string
+		CreatedAt     time.Time
+	}
+	err := s.db.WithContext(ctx).Raw(`SELECT a.id, a.actor_id, actor.name AS actor_name, a.action, a.subject_user_id, subject.name AS subject_name, a.detail, a.created_at
+		FROM audit_log a JOIN users actor ON actor.id = a.actor_id LEFT JOIN users subject ON subject.id = a.subject_user_id
+		ORDER BY a.created_at DESC, a.id DESC LIMIT ?`, limit).Scan(&rows).Error
+	if err != nil {
+		return nil, wrap(err, "audit")
+	}
+	out := make([]app.AuditEntry, len(rows))
+	for i, r := range rows {
+		out[i] = app.AuditEntry{ID: r.ID, ActorID: r.ActorID, ActorName: r.ActorName, Action: r.Action, SubjectUserID: r.SubjectUserID,
+			SubjectName: r.SubjectName.String, Detail: r.Detail, CreatedAt: r.CreatedAt}
+	}
+	return out, nil
+}

@@ -1,0 +1,354 @@
+package web
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/foundations/foundations/app"
+	"github.com/gofiber/fiber/v2"
+	"github.com/xuri/excelize/v2"
+)
+
+type dashboardPage struct {
+	basePage
+	D      *app.Dashboard
+	Course *app.Course
+	Max    int
+}
+
+func (s *Server) handleDashboard(c *fiber.Ctx) error {
+	d, err := s.cfg.Oversight.Dashboard(c.UserContext(), currentUser(c), c.Query("month"))
+	if err != nil {
+		return err
+	}
+	p := &dashboardPage{basePage: basePage{Title: "Training reports", NavReports: true}, D: d, Course: s.cfg.Learning.Course}
+	for _, m := range d.PerMonth {
+		p.Max = max(p.Max, m.Count)
+	}
+	return s.render(c, fiber.StatusOK, "reports", p)
+}
+
+// learnerQuery parses the learner list's filters from the query string.
+// Malformed values are ignored rather than refused: a filter link should
+// never lead to an error page.
+func learnerQuery(c *fiber.Ctx) app.LearnerQuery {
+	q := app.LearnerQuery{Status: app.LearnerStatus(c.Query("status")), Search: c.Query("q"), Sort: c.Query("sort"), Desc: c.Query("dir") == "desc"}
+	q.OrganisationID, _ = strconv.ParseInt(c.Query("organisation"), 10, 64)
+	q.Page, _ = strconv.Atoi(c.Query("page"))
+	if t, err := time.Parse("2006-01-02", c.Query("from")); err == nil {
+		q.CompletedFrom = &t
+	}
+	if t, err := time.Parse("2006-01-02", c.Query("to")); err == nil {
+		t = t.AddDate(0, 0, 1) // the "to" date is inclusive
+		q.CompletedTo = &t
+	}
+	return q
+}
+
+type learnersPage struct {
+	basePage
+	Rows          []app.LearnerRow
+	Total         int
+	Query         app.LearnerQuery
+	From, To      string
+	Organisations []app.Organisation
+	Statuses      any
+	Now           time.Time
+	Pages         int
+	Filter        string // the current filters as a query string, without page and sort
+	PrevURL       string
+	NextURL       string
+}
+
+func (s *Server) handleLearners(c *fiber.Ctx) error {
+	q := learnerQuery(c)
+	rows, total, err := s.cfg.Oversight.Learners(c.UserContext(), currentUser(c), q)
+	if err != nil {
+		return err
+	}
+	q.Normalise()
+	orgs, err := s.cfg.Learning.Store.Organisations(c.UserContext())
+	if err != nil {
+		return err
+	}
+	p := &learnersPage{basePage: basePage{Title: "Learners", NavReports: true}, Rows: rows, Total: total, Query: q, Organisations: orgs,
+		Statuses: app.LearnerStatuses, Now: s.cfg.Learning.Now(), From: c.Query("from"), To: c.Query("to")}
+	p.Pages = (total + q.PageSize - 1) / q.PageSize
+	v := url.Values{}
+	for _, k := range []string{"q", "organisation", "status", "from", "to"} {
+		if x := c.Query(k); x != "" {
+			v.Set(k, x)
+		}
+	}
+	p.Filter = v.Encode()
+	page := func(n int) string {
+		w := url.Values{}
+		for k, x := range v {
+			w[k] = x
+		}
+		w.Set("sort", q.Sort)
+		if q.Desc {
+			w.Set("dir", "desc")
+		}
+		w.Set("page", strconv.Itoa(n))
+		return "/reports/learners?" + w.Encode()
+	}
+	if q.Page > 1 {
+		p.PrevURL = page(q.Page - 1)
+	}
+	if q.Page < p.Pages {
+		p.NextURL = page(q.Page + 1)
+	}
+	return s.render(c, fiber.StatusOK, "learners", p)
+}
+
+func exportName(ext string) string {
+	return fmt.Sprintf("learners-%s.%s", time.Now().UTC().Format("2006-01-02"), ext)
+}
+
+// handleExportCSV streams the filtered list as CSV: UTF-8 with a BOM (so
+// Excel reads it as UTF-8), formula-like cells neutralised, one row at a
+// time from a database cursor.
+func (s *Server) handleExportCSV(c *fiber.Ctx) error {
+	u, q, now := currentUser(c), learnerQuery(c), s.cfg.Learning.Now()
+	if !app.MayCoordinate(u) {
+		return app.Errorf(app.EFORBIDDEN, "You do not have permission to export learners.")
+	}
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+exportName("csv")+`"`)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	s.log.Info("learner export", "user_id", u.ID, "format", "csv")
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		w.WriteString("\ufeff")
+		cw := csv.NewWriter(w)
+		cw.Write(neutralised(app.ExportHeader))
+		n := 0
+		err := s.cfg.Oversight.ExportLearners(context.Background(), u, q, func(r *app.LearnerRow) error {
+			n++
+			if err := cw.Write(neutralised(app.ExportRecord(r, now))); err != nil {
+				return err
+			}
+			if n%500 == 0 {
+				cw.Flush()
+				return w.Flush() // an error here means the client went away
+			}
+			return nil
+		})
+		cw.Flush()
+		w.Flush()
+		if err != nil {
+			s.log.Error("learner export stopped", "format", "csv", "rows", n, "err", err)
+		}
+	})
+	return nil
+}
+
+func neutralised(rec []string) []string {
+	for i := range rec {
+		rec[i] = app.CSVCell(rec[i])
+	}
+	return rec
+}
+
+// handleExportXLSX writes the filtered list as an Excel workbook through
+// excelize's stream writer, which keeps rows on disk, not in memory.
+// Cells are written as text, so nothing is ever evaluated as a formula.
+func (s *Server) handleExportXLSX(c *fiber.Ctx) error {
+	u, q, now := currentUser(c), learnerQuery(c), s.cfg.Learning.Now()
+	if !app.MayCoordinate(u) {
+		return app.Errorf(app.EFORBIDDEN, "You do not have permission to export learners.")
+	}
+	f := excelize.NewFile()
+	defer f.Close()
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		return err
+	}
+	row := 1
+	write := func(rec []string) error {
+		cells := make([]any, len(rec))
+		for i, v := range rec {
+			cells[i] = excelize.Cell{Value: app.CSVCell(v)}
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, row)
+		row++
+		return sw.SetRow(cell, cells)
+	}
+	if err := write(app.ExportHeader); err != nil {
+		return err
+	}
+	if err := s.cfg.Oversight.ExportLearners(c.UserContext(), u, q, func(r *app.LearnerRow) error { return write(app.ExportRecord(r, now)) }); err != nil {
+		return err
+	}
+	if err := sw.Flush(); err != nil {
+		return err
+	}
+	s.log.Info("learner export", "user_id", u.ID, "format", "xlsx", "rows", row-2)
+	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+exportName("xlsx")+`"`)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return f.Write(c.Response().BodyWriter())
+}
+
+type learnerPage struct {
+	basePage
+	D         *app.LearnerDetail
+	Course    *app.Course
+	Status    app.LearnerStatus
+	Grantable []string
+	Done      string
+}
+
+func (s *Server) handleLearner(c *fiber.Ctx) error {
+	return s.renderLearner(c, fiber.StatusOK, nil)
+}
+
+func (s *Server) renderLearner(c *fiber.Ctx, status int, errs []app.FieldError) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	u := currentUser(c)
+	d, err := s.cfg.Oversight.Learner(c.UserContext(), u, id)
+	if err != nil {
+		return err
+	}
+	return s.render(c, status, "learner", &learnerPage{basePage: basePage{Title: d.Row.Name, BackLink: "/reports/learners", NavReports: true, Errors: errs},
+		D: d, Course: s.cfg.Learning.Course, Status: d.Row.Status(s.cfg.Learning.Now()), Grantable: app.GrantableRoles(u), Done: c.Query("done")})
+}
+
+// learnerAction runs one change to a learner's record and comes back to
+// their page, re-rendering it with the error summary on a form error.
+func (s *Server) learnerAction(do func(c *fiber.Ctx, actor *app.User, id int64) error, done string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := idParam(c)
+		if err != nil {
+			return err
+		}
+		err = do(c, currentUser(c), id)
+		if app.ErrorCode(err) == app.EINVALID && len(app.ErrorFields(err)) > 0 {
+			return s.renderLearner(c, fiber.StatusUnprocessableEntity, app.ErrorFields(err))
+		}
+		if err != nil {
+			return err
+		}
+		return c.Redirect(fmt.Sprintf("/reports/learners/%d?done=%s", id, done), fiber.StatusSeeOther)
+	}
+}
+
+func (s *Server) routesForLearnerActions() (roles, manager, revoke, reissue fiber.Handler) {
+	o := s.cfg.Oversight
+	roles = s.learnerAction(func(c *fiber.Ctx, a *app.User, id int64) error {
+		var want []string
+		for _, v := range c.Request().PostArgs().PeekMulti("role") {
+			want = append(want, string(v))
+		}
+		return o.SetRoles(c.UserContext(), a, id, want)
+	}, "roles")
+	manager = s.learnerAction(func(c *fiber.Ctx, a *app.User, id int64) error {
+		return o.AssignManager(c.UserContext(), a, id, c.FormValue("manager_email"))
+	}, "manager")
+	revoke = s.learnerAction(func(c *fiber.Ctx, a *app.User, id int64) error {
+		return o.Revoke(c.UserContext(), a, id, c.FormValue("reason"))
+	}, "revoked")
+	reissue = s.learnerAction(func(c *fiber.Ctx, a *app.User, id int64) error {
+		_, err := o.Reissue(c.UserContext(), a, id)
+		return err
+	}, "reissued")
+	return
+}
+
+type questionsPage struct {
+	basePage
+	Stats []app.QuestionStat
+}
+
+func (s *Server) handleQuestions(c *fiber.Ctx) error {
+	st, err := s.cfg.Oversight.QuestionStats(c.UserContext(), currentUser(c))
+	if err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "questions", &questionsPage{basePage: basePage{Title: "Question analysis", NavReports: true}, Stats: st})
+}
+
+type organisationsPage struct {
+	basePage
+	Organisations []app.Organisation
+	Name          string
+}
+
+func (s *Server) renderOrganisations(c *fiber.Ctx, status int, name string, errs []app.FieldError) error {
+	orgs, err := s.cfg.Learning.Store.Organisations(c.UserContext())
+	if err != nil {
+		return err
+	}
+	if !app.MayCoordinate(currentUser(c)) {
+		return app.Errorf(app.EFORBIDDEN, "You do not have permission to see this page.")
+	}
+	return s.render(c, status, "organisations", &organisationsPage{basePage: basePage{Title: "Organisations", NavReports: true, Errors: errs, Flash: c.Query("done")}, Organisations: orgs, Name: name})
+}
+
+func (s *Server) handleOrganisations(c *fiber.Ctx) error {
+	return s.renderOrganisations(c, fiber.StatusOK, "", nil)
+}
+
+func (s *Server) orgAction(do func(c *fiber.Ctx) error, done string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		err := do(c)
+		if app.ErrorCode(err) == app.EINVALID && len(app.ErrorFields(err)) > 0 {
+			return s.renderOrganisations(c, fiber.StatusUnprocessableEntity, c.FormValue("name"), app.ErrorFields(err))
+		}
+		if err != nil {
+			return err
+		}
+		return c.Redirect("/reports/organisations?done="+done, fiber.StatusSeeOther)
+	}
+}
+
+func (s *Server) handleOrganisationAdd(c *fiber.Ctx) error {
+	return s.orgAction(func(c *fiber.Ctx) error {
+		return s.cfg.Oversight.AddOrganisation(c.UserContext(), currentUser(c), c.FormValue("name"))
+	}, "added")(c)
+}
+
+func (s *Server) handleOrganisationRename(c *fiber.Ctx) error {
+	return s.orgAction(func(c *fiber.Ctx) error {
+		id, err := idParam(c)
+		if err != nil {
+			return err
+		}
+		return s.cfg.Oversight.RenameOrganisation(c.UserContext(), currentUser(c), id, c.FormValue("name"))
+	}, "renamed")(c)
+}
+
+func (s *Server) handleOrganisationMerge(c *fiber.Ctx) error {
+	return s.orgAction(func(c *fiber.Ctx) error {
+		id, err := idParam(c)
+		if err != nil {
+			return err
+		}
+		into, err := strconv.ParseInt(c.FormValue("into"), 10, 64)
+		if err != nil {
+			return app.Invalid([]app.FieldError{{Field: "into", Message: "Choose the organisation to merge into"}})
+		}
+		return s.cfg.Oversight.MergeOrganisation(c.UserContext(), currentUser(c), id, into)
+	}, "merged")(c)
+}
+
+type auditPage struct {
+	basePage
+	Entries []app.AuditEntry
+}
+
+func (s *Server) handleAudit(c *fiber.Ctx) error {
+	es, err := s.cfg.Oversight.Audit(c.UserContext(), currentUser(c))
+	if err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "audit", &auditPage{basePage: basePage{Title: "Audit trail", NavReports: true}, Entries: es})
+}
