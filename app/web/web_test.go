@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -130,6 +131,7 @@ func newTestServer(t *testing.T, st *store.Store) *testServer {
 	course := loadSmallCourse(t)
 	learning := &app.Learning{Store: st, Course: course, Now: clk.Now, Partnership: "Test Partnership"}
 	accounts := &app.Accounts{Store: st, Now: clk.Now, IdleTimeout: 30 * time.Minute, MaxAge: 12 * time.Hour}
+	oversight := &app.Oversight{Store: st, Learning: learning, Now: clk.Now}
 	logs := &logWriter{t: t}
 	t.Cleanup(func() {
 		for _, l := range logs.errors {
@@ -137,7 +139,7 @@ func newTestServer(t *testing.T, st *store.Store) *testServer {
 		}
 	})
 	f, err := web.New(web.Config{
-		Learning: learning, Accounts: accounts, Store: st, Certificates: renderer,
+		Learning: learning, Accounts: accounts, Oversight: oversight, Store: st, Certificates: renderer,
 		Logger:  slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		BaseURL: "http://localhost:3000", SecretKey: "a-test-secret-key-that-is-long-enough-0123456789",
 		Partnership: "Test Partnership", HelpContact: "training@example.org", QuickExitURL: "https://www.bbc.co.uk/weather",
@@ -1233,23 +1235,47 @@ func TestIsolation(t *testing.T) {
 		b.get("/modules/"+module1+"/result").wantStatus(t, fiber.StatusNotFound)
 
 		// B's saves do not touch A's answers.
-		b.fetch("/modules/"+module1+"/save", url.Values{"question": {"m1-colour"}, "answer": {"b"}}).wantStatus(t, fiber.StatusOK)
 		aID := srv.userID(t, "anna@example.org")
+		b.fetch("/modules/"+module1+"/save", url.Values{"question": {"m1-colour"}, "answer": {"b"}}).wantStatus(t, fiber.StatusOK)
 		if n := srv.count(t, "answers", "user_id = ? AND question_id = ? AND options = ?", aID, "m1-colour", "a"); n != 1 {
 			t.Error("B's autosave changed A's answer")
 		}
 
-		// No URL takes a user (or any other record) ID: the only parameters
-		// are a module of the course and a certificate code.
+		// No URL a learner may use takes a user (or any other record) ID: a
+		// learner's routes take only a module of the course or a
+		// certificate code, and every route that takes anything else
+		// refuses a learner, even with a real ID.
 		for _, r := range srv.app.GetRoutes(true) {
+			if r.Method != http.MethodGet && r.Method != http.MethodPost {
+				continue
+			}
+			path, other := r.Path, false
 			for _, p := range r.Params {
-				if p != "module" && p != "code" && !(r.Path == "/static/*" && strings.HasPrefix(p, "*")) {
-					t.Errorf("route %s %s takes parameter %q", r.Method, r.Path, p)
+				switch {
+				case p == "module" || p == "code" || (r.Path == "/static/*" && strings.HasPrefix(p, "*")):
+				default:
+					other = true
+					path = strings.ReplaceAll(path, ":"+p, fmt.Sprint(aID))
 				}
 			}
-			if strings.Contains(strings.ToLower(r.Path), "user") {
-				t.Errorf("route %s %s names users", r.Method, r.Path)
+			if !other {
+				continue
 			}
+			var res *response
+			if r.Method == http.MethodGet {
+				res = b.get(path)
+			} else {
+				res = b.post(path, url.Values{"role": {"admin"}, "manager_email": {"ben@example.org"}})
+			}
+			if res.StatusCode != fiber.StatusForbidden && res.StatusCode != fiber.StatusNotFound {
+				t.Errorf("learner B: %s %s (route %s): status %d, want 403 or 404", r.Method, path, r.Path, res.StatusCode)
+			}
+			if bytes.Contains(res.body, []byte("Anna First")) || bytes.Contains(res.body, []byte(secret)) {
+				t.Errorf("learner B: %s %s shows A's data", r.Method, path)
+			}
+		}
+		if n := srv.count(t, "users", "id = ? AND name = ? AND roles = ?", aID, "Anna First", "learner"); n != 1 {
+			t.Error("learner B's requests changed A's record")
 		}
 		for _, q := range []string{"/course?user=1", "/course?user_id=1", "/modules/" + module1 + "?user_id=1"} {
 			res := b.get(q)

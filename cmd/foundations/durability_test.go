@@ -436,7 +436,7 @@ func newHTTPClient(t *testing.T) *http.Client {
 		t.Fatal(err)
 	}
 	return &http.Client{Jar: jar, Timeout: 15 * time.Second,
-		Transport: &http.Transport{MaxIdleConnsPerHost: 64, DisableCompression: false}}
+		Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 }
 
 func readHTML(t *testing.T, resp *http.Response, want int) *html.Node {
