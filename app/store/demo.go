@@ -433,10 +433,6 @@ func (d *demo) setup(ctx context.Context, s *Store) error {
 	// About 2% managers, at least one in each organisation while there are
 	// enough people; each organisation's share follows its size.
 	d.numManagers = min(max((n+49)/50, len(d.orgs)), n/5)
-	var total float64
-	for _, w := range d.orgWeights {
-		total += w
-	}
 	for i := range d.orgs {
 		if i < d.numManagers {
 			d.managerOrg = append(d.managerOrg, i)
@@ -524,8 +520,8 @@ func (d *demo) plan(i int) *demoLearner {
 	// Registered over the last three and a half years, more of them recently.
 	window := now.Sub(now.AddDate(0, -42, 0))
 	age := time.Duration(math.Pow(d.rng.Float64(), 1.25) * float64(window))
-	if l.isManager {
-		age = time.Duration(math.Pow(d.rng.Float64(), 0.6) * float64(window))
+	if l.isManager { // set up early, before most of their staff
+		age = time.Duration((0.6 + 0.4*d.rng.Float64()) * float64(window))
 	}
 	switch force {
 	case app.LearnerNotStarted:
@@ -559,9 +555,10 @@ func (d *demo) plan(i int) *demoLearner {
 			if l.manager.registered.After(at) {
 				at = l.manager.registered
 			}
-			at = at.Add(time.Hour + d.exp(4*24*time.Hour))
 			if force != "" {
-				at = l.registered.Add(24 * time.Hour)
+				at = at.Add(24 * time.Hour)
+			} else {
+				at = at.Add(time.Hour + d.exp(4*24*time.Hour))
 			}
 			if !at.After(now) {
 				l.acceptedAt = &at
@@ -618,9 +615,10 @@ func (d *demo) plan(i int) *demoLearner {
 		if l.acceptedAt.After(c) {
 			c = *l.acceptedAt
 		}
-		c = c.Add(time.Hour + d.exp(10*24*time.Hour))
 		if force != "" {
-			c = at.Add(48 * time.Hour)
+			c = c.Add(48 * time.Hour)
+		} else {
+			c = c.Add(time.Hour + d.exp(10*24*time.Hour))
 		}
 		if !c.After(now) {
 			l.confirmedAt = &c
@@ -875,13 +873,10 @@ func (d *demo) summary() *DemoSummary {
 	return sum
 }
 
-// demoSlug makes a domain label of a name.
+// demoSlug makes a domain label of a name: "Larkhill Day Nursery" is
+// larkhill-day-nursery.
 func demoSlug(s string) string {
-	var b strings.Builder
-	for _, w := range strings.Fields(demoEmailLocal(strings.ReplaceAll(s, " ", ".")) + "") {
-		b.WriteString(w)
-	}
-	return strings.ReplaceAll(b.String(), ".", "-")
+	return strings.Join(strings.Fields(demoEmailLocal(strings.ReplaceAll(s, " ", ". "))), "-")
 }
 
 var demoFold = strings.NewReplacer("é", "e", "ë", "e", "â", "a", "á", "a", "í", "i", "ó", "o", "ł", "l", "ś", "s", "ñ", "n", "ï", "i")
@@ -1147,8 +1142,6 @@ func (s *Store) writeDemoBatch(ctx context.Context, tx *sql.Tx, d *demo, batch [
 	for id, t := range ratingTotals {
 		totals.add(course, id, t[0], t[1])
 	}
-	sortUpsert(minutes)
-	sortUpsert(totals)
 	for _, t := range []*bulkTable{users, links, enrolments, progress, answers, attemptRows, attemptAnswers, evaluations, responses,
 		certificates, confirmations, audit, minutes, totals} {
 		if err := s.bulkInsert(ctx, tx, t); err != nil {
@@ -1156,20 +1149,4 @@ func (s *Store) writeDemoBatch(ctx context.Context, tx *sql.Tx, d *demo, batch [
 		}
 	}
 	return nil
-}
-
-// sortUpsert orders an aggregate table's rows by their key, so the
-// statement is the same for a seed whatever the map order was.
-func sortUpsert(t *bulkTable) {
-	w := len(t.cols)
-	rows := make([][]any, 0, len(t.args)/w)
-	for i := 0; i < len(t.args); i += w {
-		rows = append(rows, t.args[i:i+w])
-	}
-	slices.SortFunc(rows, func(a, b []any) int { return strings.Compare(fmt.Sprint(a[:w-1]...), fmt.Sprint(b[:w-1]...)) })
-	out := make([]any, 0, len(t.args))
-	for _, r := range rows {
-		out = append(out, r...)
-	}
-	t.args = out
 }

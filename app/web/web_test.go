@@ -82,10 +82,9 @@ type testServer struct {
 	accounts *app.Accounts
 }
 
-// logWriter passes the server's log to the test log and remembers error
-// lines: none of these tests should make the server log an error.
+// logWriter remembers the server's error lines: none of these tests should
+// make the server log an error.
 type logWriter struct {
-	t      testing.TB
 	mu     sync.Mutex
 	errors []string
 }
@@ -132,7 +131,7 @@ func newTestServer(t *testing.T, st *store.Store) *testServer {
 	learning := &app.Learning{Store: st, Course: course, Now: clk.Now, Partnership: "Test Partnership"}
 	accounts := &app.Accounts{Store: st, Now: clk.Now, IdleTimeout: 30 * time.Minute, MaxAge: 12 * time.Hour}
 	oversight := &app.Oversight{Store: st, Learning: learning, Now: clk.Now}
-	logs := &logWriter{t: t}
+	logs := &logWriter{}
 	t.Cleanup(func() {
 		for _, l := range logs.errors {
 			t.Errorf("server logged an error: %s", l)
@@ -825,6 +824,10 @@ func TestCSRF(t *testing.T) {
 		userID := srv.userID(t, "cara@example.org")
 		c.get("/modules/"+module1).wantStatus(t, fiber.StatusOK)
 		valid := c.csrf
+		changed := "x" + valid[1:]
+		if valid[0] == 'x' {
+			changed = "y" + valid[1:]
+		}
 		other := srv.newClient(t)
 		other.get("/sign-in").wantStatus(t, fiber.StatusOK)
 
@@ -836,7 +839,7 @@ func TestCSRF(t *testing.T) {
 			{name: "empty token", token: ""},
 			{name: "wrong token", token: "bm90LXRoZS10b2tlbg"},
 			{name: "another browser's token", token: other.csrf},
-			{name: "token with a character changed", token: "x" + valid[1:]},
+			{name: "token with a character changed", token: changed},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				c := c.in(t)
@@ -848,14 +851,14 @@ func TestCSRF(t *testing.T) {
 					}
 					return v.Encode()
 				}
-				c.postRaw("/modules/"+module1+"/save", encode((url.Values{"question": {"m1-colour"}, "answer": {"b"}})),
+				c.postRaw("/modules/"+module1+"/save", encode(url.Values{"question": {"m1-colour"}, "answer": {"b"}}),
 					"X-Requested-With", "fetch").wantJSONError(t, fiber.StatusForbidden, app.EFORBIDDEN)
-				c.postRaw("/modules/"+module1, encode((merge(module1Right(), url.Values{"action": {"submit"}})))).
+				c.postRaw("/modules/"+module1, encode(merge(module1Right(), url.Values{"action": {"submit"}}))).
 					wantStatus(t, fiber.StatusForbidden)
-				c.postRaw("/sign-out", encode((url.Values{}))).wantStatus(t, fiber.StatusForbidden)
+				c.postRaw("/sign-out", encode(url.Values{})).wantStatus(t, fiber.StatusForbidden)
 				anon := srv.newClient(t)
 				anon.get("/register").wantStatus(t, fiber.StatusOK)
-				anon.postRaw("/register", encode((registration("1", "csrf-victim@example.org")))).
+				anon.postRaw("/register", encode(registration("1", "csrf-victim@example.org"))).
 					wantStatus(t, fiber.StatusForbidden)
 
 				if n := srv.count(t, "answers", "user_id = ?", userID); n != 0 {

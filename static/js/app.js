@@ -544,4 +544,13 @@
   }
 
   if (doc.body) setupTimeout(doc.body);
+
+  // ---------------------------------------------------------------------------
+  // Error summary: as in the GOV.UK Design System, move focus to it when a
+  // page is shown with errors, so screen reader and keyboard users start there.
+  var summary = doc.querySelector('.govuk-error-summary');
+  if (summary) {
+    summary.setAttribute('tabindex', '-1');
+    summary.focus();
+  }
 })();
