@@ -81,7 +81,7 @@ func (s *Store) Demo(ctx context.Context, c *app.Course, opt DemoOptions) (*Demo
 		return nil, wrap(err, "count users")
 	}
 	if users > 0 && !opt.Append {
-		return nil, app.Errorf(app.ECONFLICT, "The database already has %d users. Demo data goes into an empty database; append to this one only on purpose.", users)
+		return nil, app.Errorf(app.ECONFLICT, "The database already has %d users, and demo data goes into an empty database.", users)
 	}
 	d := newDemo(c, opt)
 	if err := d.setup(ctx, s); err != nil {
@@ -579,7 +579,7 @@ func (d *demo) plan(i int) *demoLearner {
 	passedAll := true
 	for k, m := range d.c.Modules {
 		if k > 0 {
-			if force == app.LearnerInProgress && k == 2 || force == "" && d.chance(0.05) {
+			if force == app.LearnerInProgress && k == 2 || force == "" && d.chance(0.035) {
 				passedAll = false
 				break
 			}
@@ -700,7 +700,7 @@ func (d *demo) work(dm *demoModule, ability float64, fast bool) bool {
 			}
 			return true
 		}
-		if !fast && d.chance(0.1) { // gives up for now
+		if !fast && d.chance(0.07) { // gives up for now
 			return false
 		}
 		pending = 60 + d.rng.IntN(600)

@@ -28,6 +28,21 @@ func statusOf(code string) int {
 	}
 }
 
+// codeOfStatus names Fiber's own errors (404, 413, 429 …) in app's codes
+// for JSON answers.
+func codeOfStatus(status int) string {
+	switch {
+	case status == fiber.StatusNotFound || status == fiber.StatusMethodNotAllowed:
+		return app.ENOTFOUND
+	case status == fiber.StatusTooManyRequests:
+		return app.ETOOMANY
+	case status >= 500:
+		return app.EINTERNAL
+	default:
+		return app.EINVALID
+	}
+}
+
 type errorPage struct {
 	basePage
 	Status  int
@@ -40,10 +55,12 @@ type errorPage struct {
 // and never with form values.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	status, heading, msg := fiber.StatusInternalServerError, "Sorry, there is a problem with the service", app.ErrorMessage(err)
+	code := app.ErrorCode(err)
 	var fe *fiber.Error
 	switch {
 	case errors.As(err, &fe):
 		status = fe.Code
+		code = codeOfStatus(fe.Code)
 		switch fe.Code {
 		case fiber.StatusNotFound:
 			heading, msg = "Page not found", "If you typed the web address, check it is correct. If you pasted the web address, check you copied the entire address."
@@ -62,7 +79,6 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 			}
 		}
 	default:
-		code := app.ErrorCode(err)
 		status = statusOf(code)
 		switch code {
 		case app.EINTERNAL:
@@ -70,7 +86,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		case app.ENOTFOUND:
 			heading = "Page not found"
 		case app.EFORBIDDEN:
-			heading = "You cannot do that yet"
+			heading = "You cannot do that"
 		case app.EUNAUTHORIZED:
 			heading = "You are signed out"
 		case app.ECONFLICT:
@@ -80,7 +96,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		}
 	}
 	if wantsJSON(c) {
-		return c.Status(status).JSON(fiber.Map{"error": app.ErrorCode(err), "message": msg})
+		return c.Status(status).JSON(fiber.Map{"error": code, "message": msg})
 	}
 	p := &errorPage{basePage: basePage{Title: heading}, Status: status, Heading: heading, Message: msg}
 	if rerr := s.render(c, status, "error", p); rerr != nil {

@@ -50,7 +50,7 @@ func (s *Server) requireUser(c *fiber.Ctx) error {
 	if currentUser(c) != nil {
 		return c.Next()
 	}
-	if c.Method() == fiber.MethodGet && !wantsJSON(c) {
+	if (c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead) && !wantsJSON(c) {
 		next := c.OriginalURL()
 		q := "?next=" + queryEscape(next)
 		if c.Locals("sessionEnded") != nil {

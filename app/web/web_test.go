@@ -74,12 +74,13 @@ func (c *testClock) Advance(d time.Duration) {
 
 // testServer is the Fiber app with the handles tests look behind it with.
 type testServer struct {
-	app      *fiber.App
-	store    *store.Store
-	clock    *testClock
-	course   *app.Course
-	learning *app.Learning
-	accounts *app.Accounts
+	app       *fiber.App
+	store     *store.Store
+	clock     *testClock
+	course    *app.Course
+	learning  *app.Learning
+	accounts  *app.Accounts
+	oversight *app.Oversight
 }
 
 // logWriter remembers the server's error lines: none of these tests should
@@ -112,7 +113,7 @@ func loadSmallCourse(t testing.TB) *app.Course {
 // newTestServer wires the server the way cmd/foundations does (starter
 // organisations, certificate renderer, services, web.New), on st, with an
 // injected clock. Several servers may share one store.
-func newTestServer(t *testing.T, st *store.Store) *testServer {
+func newTestServer(t *testing.T, st *store.Store, tweaks ...func(*web.Config)) *testServer {
 	t.Helper()
 	ctx := context.Background()
 	if existing, err := st.Organisations(ctx); err != nil {
@@ -137,16 +138,20 @@ func newTestServer(t *testing.T, st *store.Store) *testServer {
 			t.Errorf("server logged an error: %s", l)
 		}
 	})
-	f, err := web.New(web.Config{
+	cfg := web.Config{
 		Learning: learning, Accounts: accounts, Oversight: oversight, Store: st, Certificates: renderer,
 		Logger:  slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		BaseURL: "http://localhost:3000", SecretKey: "a-test-secret-key-that-is-long-enough-0123456789",
 		Partnership: "Test Partnership", HelpContact: "training@example.org", QuickExitURL: "https://www.bbc.co.uk/weather",
-	})
+	}
+	for _, tweak := range tweaks {
+		tweak(&cfg)
+	}
+	f, err := web.New(cfg)
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
-	return &testServer{app: f, store: st, clock: clk, course: course, learning: learning, accounts: accounts}
+	return &testServer{app: f, store: st, clock: clk, course: course, learning: learning, accounts: accounts, oversight: oversight}
 }
 
 // count returns how many rows of table match where.
