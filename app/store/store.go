@@ -74,6 +74,7 @@ func Open(databaseURL, sqlitePath string) (*Store, error) {
 		return nil, err
 	}
 	sqlDB.SetMaxOpenConns(8)
+	installSerialWrites(db)
 	return &Store{db: db}, nil
 }
 

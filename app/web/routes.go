@@ -17,13 +17,19 @@ func (s *Server) routes(f *fiber.App) {
 
 	f.Use(s.loadUser, s.checkCSRF)
 
-	verifyLimit := s.limiter(s.cfg.VerifyLimit)
-	signInLimit := s.limiter(s.cfg.SignInLimit)
+	// Rate limits. Whole hospitals and schools share one address, so sign-in
+	// is limited per address and email (guessing one account's password),
+	// registration per address with more room.
+	verifyLimit := s.limiter(s.cfg.VerifyLimit, nil)
+	signInLimit := s.limiter(s.cfg.SignInLimit, func(c *fiber.Ctx) string {
+		return c.IP() + "|" + app.NormaliseEmail(c.FormValue("email"))
+	})
+	registerLimit := s.limiter(3*s.cfg.SignInLimit, nil)
 
 	// Public pages.
 	f.Get("/", s.handleStart)
 	f.Get("/register", s.handleRegisterForm)
-	f.Post("/register", signInLimit, s.handleRegister)
+	f.Post("/register", registerLimit, s.handleRegister)
 	f.Get("/sign-in", s.handleSignInForm)
 	f.Post("/sign-in", signInLimit, s.handleSignIn)
 	f.Post("/sign-out", s.handleSignOut)
@@ -75,10 +81,16 @@ func (s *Server) routes(f *fiber.App) {
 	f.Get("/reports/audit", signedIn, coord, s.handleAudit)
 }
 
-func (s *Server) limiter(perMinute int) fiber.Handler {
+// limiter allows perMinute requests a minute per key (the client address
+// unless key is given). Counts are per instance.
+func (s *Server) limiter(perMinute int, key func(*fiber.Ctx) string) fiber.Handler {
+	if key == nil {
+		key = func(c *fiber.Ctx) string { return c.IP() }
+	}
 	return limiter.New(limiter.Config{
-		Max:        perMinute,
-		Expiration: time.Minute,
+		Max:          perMinute,
+		Expiration:   time.Minute,
+		KeyGenerator: key,
 		LimitReached: func(c *fiber.Ctx) error {
 			return fiber.NewError(fiber.StatusTooManyRequests)
 		},
