@@ -564,7 +564,10 @@ func GrantableRoles(actor *User) []string {
 	}
 }
 
-// SetRoles changes another user's granted roles within what the actor may grant.
+// SetRoles changes another user's granted roles within what the actor may
+// grant: a role the actor may not grant is kept as it is when want leaves it
+// out (a coordinator's form does not offer admin), and asking for it is
+// EFORBIDDEN.
 func (o *Oversight) SetRoles(ctx context.Context, actor *User, userID int64, want []string) error {
 	grantable := GrantableRoles(actor)
 	if len(grantable) == 0 {
@@ -577,8 +580,11 @@ func (o *Oversight) SetRoles(ctx context.Context, actor *User, userID int64, wan
 	roles := []string{RoleLearner}
 	for _, r := range []string{RoleManager, RoleCoordinator, RoleAdmin} {
 		has, wanted := u.Has(r), slices.Contains(want, r)
-		if has != wanted && !slices.Contains(grantable, r) {
-			return forbidden()
+		if !slices.Contains(grantable, r) {
+			if wanted && !has {
+				return forbidden()
+			}
+			wanted = has
 		}
 		if wanted {
 			roles = append(roles, r)
@@ -743,9 +749,19 @@ func (o *Oversight) UpdateProfile(ctx context.Context, u *User, form Registratio
 	if err != nil {
 		return err
 	}
+	// The form has no email or password: only the fields it has are
+	// checked (a placeholder password could otherwise clash with the email).
 	form.Email, form.Password = u.Email, "a placeholder long enough"
 	if err := form.Validate(orgs); err != nil {
-		return err
+		var fields []FieldError
+		for _, fe := range ErrorFields(err) {
+			if fe.Field != "email" && fe.Field != "password" {
+				fields = append(fields, fe)
+			}
+		}
+		if err := Invalid(fields); err != nil {
+			return err
+		}
 	}
 	updated := *u
 	updated.Name, updated.OrganisationID, updated.JobRole, updated.ManagerEmail = form.Name, form.OrganisationID, form.JobRole, NormaliseEmail(form.ManagerEmail)

@@ -11,7 +11,8 @@
 # seconds (30, 5), CONNS (connections/clients per run, "16 64"), APP_PORT
 # and BARE_PORT (18080, 18081), PGHOST/PGPORT/PGUSER (127.0.0.1, 5432,
 # postgres), BENCH_DB (foundations_bench: dropped and re-created, then
-# dropped at the end). Takes about 5 minutes with the defaults.
+# dropped at the end). Takes about 7 minutes with the defaults (each run
+# is followed by 11 s for PostgreSQL's statistics to settle).
 #
 # What it measures, each after a warm-up, with 2 wrk threads:
 #   (a) answer saves through the whole HTTP stack -- POST
@@ -25,8 +26,10 @@
 #       (.ci/bench/bare) that only reads the same answers through the
 #       app's store and returns them as JSON.
 # It prints rate, p50 and p99 latency, the ratio to the baseline beside it,
-# and how many PostgreSQL transactions each request cost (from
-# pg_stat_database: each autocommit statement is one).
+# how many PostgreSQL transactions each request cost (from
+# pg_stat_database: each autocommit statement is one), and the CPU time
+# per request of the Go server and of its PostgreSQL backends (from /proc),
+# whose ratio is steadier than the rates' when other work shares the cores.
 #
 # The machine is shared and noisy: compare ratios, not absolute rates.
 #
@@ -58,7 +61,7 @@ for tool in go psql pgbench wrk curl timeout; do command -v "$tool" >/dev/null |
 
 cd "$(dirname "$0")/../.."
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/foundations-bench.XXXXXX")
-APP_PID="" BARE_PID="" DB_CREATED=""
+APP_PID="" BARE_PID="" PGB_PID="" DB_CREATED=""
 
 stop_pid() { # stop_pid PID: TERM, then KILL after 10 s, only that process
   local pid=$1
@@ -70,10 +73,11 @@ stop_pid() { # stop_pid PID: TERM, then KILL after 10 s, only that process
 }
 cleanup() {
   set +e
+  stop_pid "$PGB_PID"
   stop_pid "$BARE_PID"
   stop_pid "$APP_PID"
   if [[ -n $DB_CREATED ]]; then
-    psql -d postgres -qc "DROP DATABASE IF EXISTS \"$BENCH_DB\" WITH (FORCE)" >/dev/null
+    PGOPTIONS="-c client_min_messages=warning" psql -d postgres -qc "DROP DATABASE IF EXISTS \"$BENCH_DB\" WITH (FORCE)" >/dev/null
   fi
   rm -rf "$WORK"
 }
@@ -98,7 +102,7 @@ go build -o "$WORK/foundations" ./cmd/foundations
 go build -o "$WORK/bare" ./.ci/bench/bare
 
 say "Creating database $BENCH_DB"
-psql -d postgres -qc "DROP DATABASE IF EXISTS \"$BENCH_DB\" WITH (FORCE)" >/dev/null
+PGOPTIONS="-c client_min_messages=warning" psql -d postgres -qc "DROP DATABASE IF EXISTS \"$BENCH_DB\" WITH (FORCE)" >/dev/null
 psql -d postgres -qc "CREATE DATABASE \"$BENCH_DB\"" >/dev/null
 DB_CREATED=1
 
@@ -256,56 +260,95 @@ SQL
 
 # ---- Runs -------------------------------------------------------------------------
 
-xacts() { sleep 2; q "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = '$BENCH_DB'"; }
+# Statements per request come from pg_stat_database, which a busy backend
+# updates at most once a second and an idle one within about 10 s: the
+# counter is read after the previous run has settled, before the warm-up,
+# and again 11 s after the run, and divided by the requests of both.
+xacts() { q "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = '$BENCH_DB'"; }
+settle() { sleep 11; }
+# CPU time (1/100 s ticks) of processes, and of this database's client backends.
+ticks() { local t=0 p; for p in "$@"; do [[ -r /proc/$p/stat ]] && t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat"))); done; echo "$t"; }
+backend_pids() { q "SELECT pid FROM pg_stat_activity WHERE datname = '$BENCH_DB' AND backend_type = 'client backend' AND pid <> pg_backend_pid()"; }
+backend_ticks() { local p; for p in $(backend_pids); do echo "$p $(ticks "$p")"; done; }
+# backend_cpu BEFORE AFTER: ticks spent between two backend_ticks listings (a backend new since BEFORE counts from 0).
+backend_cpu() { awk 'NR == FNR { b[$1] = $2; next } { t += $2 - ($1 in b ? b[$1] : 0) } END { print t + 0 }' "$1" "$2"; }
+per_req() { awk -v t="$1" -v n="$2" 'BEGIN { printf "%.3f", t * 10 / n }'; } # ticks, requests -> ms
 RESULTS="$WORK/results.txt"
 : >"$RESULTS"
-# record NAME CONNS RATE P50_MS P99_MS XACTS_PER_REQ
-record() { printf '%s|%s|%s|%s|%s|%s\n' "$@" >>"$RESULTS"; }
+# record NAME CONNS RATE P50_MS P99_MS STATEMENTS_PER_REQ CLIENT_CPU_MS PG_CPU_MS
+record() { printf '%s|%s|%s|%s|%s|%s|%s|%s\n' "$@" >>"$RESULTS"; }
 
-run_wrk() { # run_wrk NAME CONNS SCRIPT URL
-  local name=$1 c=$2 script=$3 url=$4 out before after
+run_wrk() { # run_wrk NAME CONNS SCRIPT URL SERVER_PID
+  local name=$1 c=$2 script=$3 url=$4 pid=$5 out warm=0 x0 x1 a0 a1 reqs dur p50 p99 bad sockerr
   say "$name, $c connections: ${WARMUP}s warm-up, ${DURATION}s run"
+  x0=$(xacts)
   if ((WARMUP > 0)); then
-    timeout $((WARMUP + 30)) wrk -t2 -c"$c" -d"${WARMUP}s" --timeout 10s -s "$script" "$url" >/dev/null
+    out=$(timeout $((WARMUP + 30)) wrk -t2 -c"$c" -d"${WARMUP}s" --timeout 10s -s "$script" "$url" | grep '^RESULT ') ||
+      die "wrk printed no result for the warm-up of $name"
+    warm=$(awk '{ print $2 }' <<<"$out")
   fi
-  before=$(xacts)
+  backend_ticks >"$WORK/be0"
+  a0=$(ticks "$pid")
   out=$(timeout $((DURATION + 60)) wrk -t2 -c"$c" -d"${DURATION}s" --timeout 10s -s "$script" "$url" | grep '^RESULT ') ||
     die "wrk printed no result for $name"
-  after=$(xacts)
+  a1=$(ticks "$pid")
+  backend_ticks >"$WORK/be1"
+  settle
+  x1=$(xacts)
   read -r _ reqs dur p50 p99 bad sockerr <<<"$out"
   ((bad == 0 && sockerr == 0)) || die "$name at $c connections: $bad responses were not 2xx/3xx and $sockerr socket errors"
   record "$name" "$c" "$(awk -v r="$reqs" -v d="$dur" 'BEGIN { printf "%.0f", r / (d / 1e6) }')" \
     "$(awk -v v="$p50" 'BEGIN { printf "%.2f", v / 1000 }')" "$(awk -v v="$p99" 'BEGIN { printf "%.2f", v / 1000 }')" \
-    "$(awk -v a="$after" -v b="$before" -v r="$reqs" 'BEGIN { printf "%.2f", (a - b) / r }')"
+    "$(awk -v a="$x1" -v b="$x0" -v r="$((reqs + warm))" 'BEGIN { printf "%.2f", (a - b) / r }')" \
+    "$(per_req $((a1 - a0)) "$reqs")" "$(per_req "$(backend_cpu "$WORK/be0" "$WORK/be1")" "$reqs")"
 }
 
 run_pgbench() { # run_pgbench NAME CLIENTS
-  local name=$1 c=$2 out before after tps
+  local name=$1 c=$2 out warm=0 x0 x1 tps failed t0 t1 n_win
   say "$name, $c clients: ${WARMUP}s warm-up, ${DURATION}s run"
+  x0=$(xacts)
   if ((WARMUP > 0)); then
-    timeout $((WARMUP + 30)) pgbench -n -M prepared -c "$c" -j 2 -T "$WARMUP" -f "$WORK/upsert.sql" "$BENCH_DB" >/dev/null 2>&1
+    out=$(timeout $((WARMUP + 30)) pgbench -n -M prepared -c "$c" -j 2 -T "$WARMUP" -f "$WORK/upsert.sql" "$BENCH_DB" 2>&1) ||
+      die "pgbench warm-up failed: $out"
+    warm=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' <<<"$out")
   fi
   rm -f "$WORK"/pgb.*
-  before=$(xacts)
-  out=$(cd "$WORK" && timeout $((DURATION + 60)) pgbench -n -M prepared -c "$c" -j 2 -T "$DURATION" -l --log-prefix=pgb \
-    -f "$WORK/upsert.sql" "$BENCH_DB" 2>&1) || die "pgbench failed: $out"
-  after=$(xacts)
+  (cd "$WORK" && exec timeout $((DURATION + 60)) pgbench -n -M prepared -c "$c" -j 2 -T "$DURATION" -l --log-prefix=pgb \
+    -f "$WORK/upsert.sql" "$BENCH_DB" >"$WORK/pgbench.out" 2>&1) &
+  PGB_PID=$!
+  # pgbench's backends live only while it runs: their CPU is sampled over
+  # the middle of the run and divided by the transactions logged meanwhile.
+  sleep "$(awk -v d="$DURATION" 'BEGIN { print d * 0.2 }')"
+  backend_ticks >"$WORK/be0"
+  t0=$(date +%s.%N)
+  sleep "$(awk -v d="$DURATION" 'BEGIN { print d * 0.6 }')"
+  backend_ticks >"$WORK/be1"
+  t1=$(date +%s.%N)
+  wait "$PGB_PID" || die "pgbench failed: $(cat "$WORK/pgbench.out")"
+  PGB_PID=""
+  out=$(cat "$WORK/pgbench.out")
+  settle
+  x1=$(xacts)
   tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' <<<"$out" | tail -n 1)
-  local failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' <<<"$out")
+  failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' <<<"$out")
   [[ -n $tps ]] || die "pgbench printed no tps: $out"
   [[ ${failed:-0} == 0 ]] || die "pgbench: $failed failed transactions"
+  # Log lines: client, transaction, latency (us), script, epoch s, us.
   cat "$WORK"/pgb.* | awk '{ print $3 }' | sort -n >"$WORK/lat.txt"
-  local n p50 p99 done_
+  n_win=$(cat "$WORK"/pgb.* | awk -v t0="$t0" -v t1="$t1" '{ t = $5 + $6 / 1e6 } t >= t0 && t < t1' | wc -l)
+  local n p50 p99
   n=$(wc -l <"$WORK/lat.txt")
   p50=$(awk -v n="$n" 'NR == int(n * 0.50 + 0.999) { printf "%.2f", $1 / 1000 }' "$WORK/lat.txt")
   p99=$(awk -v n="$n" 'NR == int(n * 0.99 + 0.999) { printf "%.2f", $1 / 1000 }' "$WORK/lat.txt")
-  record "$name" "$c" "$(printf '%.0f' "$tps")" "$p50" "$p99" "$(awk -v a="$after" -v b="$before" -v r="$n" 'BEGIN { printf "%.2f", (a - b) / r }')"
+  record "$name" "$c" "$(printf '%.0f' "$tps")" "$p50" "$p99" \
+    "$(awk -v a="$x1" -v b="$x0" -v r="$((n + warm))" 'BEGIN { printf "%.2f", (a - b) / r }')" \
+    "-" "$(per_req "$(backend_cpu "$WORK/be0" "$WORK/be1")" "$n_win")"
 }
 
 started=$(q "SELECT now()")
 for c in $CONNS; do
   run_pgbench "save: pgbench upsert" "$c"
-  run_wrk "save: POST /modules/:id/save" "$c" "$WORK/save.lua" "$APP"
+  run_wrk "save: POST /modules/:id/save" "$c" "$WORK/save.lua" "$APP" "$APP_PID"
 done
 saved=$(q "SELECT count(*) FROM answers WHERE updated_at > '$started'")
 ((saved > 0)) || die "no answer was updated during the save runs"
@@ -319,8 +362,8 @@ n=$(curl -sf "$BARE/answers/$first_uid" | grep -o '"QuestionID"' | wc -l)
 say "bare endpoint returns $n answers per learner"
 
 for c in $CONNS; do
-  run_wrk "page: bare answers JSON" "$c" "$WORK/bare.lua" "$BARE"
-  run_wrk "page: GET /modules/:id" "$c" "$WORK/page.lua" "$APP"
+  run_wrk "page: bare answers JSON" "$c" "$WORK/bare.lua" "$BARE" "$BARE_PID"
+  run_wrk "page: GET /modules/:id" "$c" "$WORK/page.lua" "$APP" "$APP_PID"
 done
 # A module page that redirected to sign-in would have counted as success.
 jar="$WORK/jar.1"
@@ -334,11 +377,24 @@ echo "Foundations HTTP benchmarks: $(nproc) cores, $(date -u '+%Y-%m-%d %H:%M UT
 echo "$LEARNERS learners, module $MODULE; PostgreSQL $(q 'SHOW server_version'). Ratios are to the baseline row above."
 echo
 awk -F'|' '
-  BEGIN { printf "%-30s %5s %9s %8s %8s %7s %9s\n", "benchmark", "conns", "rate/s", "p50 ms", "p99 ms", "ratio", "xacts/req" }
+  function cpu(a, p) { return (a == "-" ? 0 : a) + p }
+  BEGIN {
+    f = "%-30s %5s %8s %7s %7s %6s %6s %8s %8s %6s\n"
+    printf f, "benchmark", "conns", "rate/s", "p50 ms", "p99 ms", "ratio", "stmts", "app CPU", "PG CPU", "CPU"
+    printf f, "", "", "", "", "", "", "/req", "ms/req", "ms/req", "ratio"
+  }
   {
-    base = ($1 ~ /pgbench|bare/)
-    if (base) { ref[$2] = $3; ratio = "base" } else if (ref[$2] > 0) { ratio = sprintf("%.2f", $3 / ref[$2]) } else { ratio = "-" }
-    printf "%-30s %5s %9s %8s %8s %7s %9s\n", $1, $2, $3, $4, $5, ratio, $6
-  }' "$RESULTS"
+    if ($1 ~ /pgbench|bare/) { ref[$2] = $3; refcpu[$2] = cpu($7, $8); ratio = "base"; cratio = "base" }
+    else {
+      ratio = sprintf("%.2f", $3 / ref[$2]); cratio = sprintf("%.2f", refcpu[$2] / cpu($7, $8))
+      if ($1 ~ /save/) verdict = verdict sprintf("  saves at %s: %.2f of pgbench (target 0.70), p99 %s ms (target < 40): %s\n", $2, $3 / ref[$2], $5, ($3 / ref[$2] >= 0.70 && $5 < 40) ? "met" : "NOT met")
+      else verdict = verdict sprintf("  module page at %s: %.2f of the bare endpoint (target 0.60): %s\n", $2, $3 / ref[$2], ($3 / ref[$2] >= 0.60) ? "met" : "NOT met")
+    }
+    printf f, $1, $2, $3, $4, $5, ratio, $6, $7, $8, cratio
+  }
+  END { printf "\nTargets:\n%s", verdict }' "$RESULTS"
 echo
-echo "Targets: saves >= 0.70 of pgbench with p99 < 40 ms; module page >= 0.60 of the bare endpoint."
+echo "ratio: rate / the baseline's rate at the same concurrency. stmts/req: PostgreSQL transactions per request (each"
+echo "autocommit statement is one). app CPU: the Go server's CPU time per request (pgbench's own is not counted); PG CPU: its"
+echo "PostgreSQL backends'. CPU ratio: baseline (app + PG) CPU per request / this row's: the rate ratio to expect if the server"
+echo "side were alone on the machine, and steadier than the rates when other work shares the cores."

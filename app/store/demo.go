@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/foundations/foundations/app"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // DemoOptions configures Demo.
@@ -87,25 +89,14 @@ func (s *Store) Demo(ctx context.Context, c *app.Course, opt DemoOptions) (*Demo
 	if err := d.setup(ctx, s); err != nil {
 		return nil, err
 	}
-	sqlDB, err := s.db.DB()
-	if err != nil {
-		return nil, err
-	}
 	for start := 0; start < opt.Learners; start += demoBatch {
 		end := min(start+demoBatch, opt.Learners)
 		batch := make([]*demoLearner, 0, end-start)
 		for i := start; i < end; i++ {
 			batch = append(batch, d.plan(i))
 		}
-		tx, err := sqlDB.BeginTx(ctx, nil)
+		err := s.inBulkTx(ctx, func(w bulkWriter) error { return d.writeBatch(ctx, w, batch) })
 		if err != nil {
-			return nil, fmt.Errorf("demo batch: %w", err)
-		}
-		if err := s.writeDemoBatch(ctx, tx, d, batch); err != nil {
-			tx.Rollback()
-			return nil, fmt.Errorf("demo learners %d to %d: %w", start+1, end, err)
-		}
-		if err := tx.Commit(); err != nil {
 			return nil, fmt.Errorf("demo learners %d to %d: %w", start+1, end, err)
 		}
 		if opt.Progress != nil {
@@ -876,7 +867,7 @@ func (d *demo) summary() *DemoSummary {
 // demoSlug makes a domain label of a name: "Larkhill Day Nursery" is
 // larkhill-day-nursery.
 func demoSlug(s string) string {
-	return strings.Join(strings.Fields(demoEmailLocal(strings.ReplaceAll(s, " ", ". "))), "-")
+	return strings.ReplaceAll(demoEmailLocal(strings.ReplaceAll(s, " ", ".")), ".", "-")
 }
 
 var demoFold = strings.NewReplacer("é", "e", "ë", "e", "â", "a", "á", "a", "í", "i", "ó", "o", "ł", "l", "ś", "s", "ñ", "n", "ï", "i")
@@ -893,90 +884,166 @@ func demoEmailLocal(s string) string {
 	return b.String()
 }
 
-// bulkTable collects one table's rows for multi-row INSERTs.
+// bulkTable collects one table's rows for a bulk write.
 type bulkTable struct {
 	name     string
 	cols     []string
-	conflict string // appended to each statement, e.g. an upsert
-	args     []any
+	conflict string // an upsert's ON CONFLICT clause; such tables are INSERTed, never COPYed
+	args     []any  // the rows, one after another
 }
 
 func (t *bulkTable) add(vals ...any) { t.args = append(t.args, vals...) }
 
+func (t *bulkTable) rows() [][]any {
+	w := len(t.cols)
+	out := make([][]any, 0, len(t.args)/w)
+	for i := 0; i < len(t.args); i += w {
+		out = append(out, t.args[i:i+w])
+	}
+	return out
+}
+
+// bulkWriter writes rows in bulk inside one transaction.
+type bulkWriter interface {
+	// reserveIDs returns n new values for table's id column, ascending.
+	reserveIDs(ctx context.Context, table string, n int) ([]int64, error)
+	write(ctx context.Context, t *bulkTable) error
+}
+
+// inBulkTx runs fn in a transaction on database/sql (SQLite) or pgx
+// (PostgreSQL, for COPY), not through GORM: GORM would prepare and cache
+// every distinct statement for the life of the process, and bulk
+// statements are long and many.
+func (s *Store) inBulkTx(ctx context.Context, fn func(bulkWriter) error) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	if s.postgres {
+		conn, err := sqlDB.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		return conn.Raw(func(dc any) error {
+			sc, ok := dc.(*stdlib.Conn)
+			if !ok {
+				return fmt.Errorf("bulk write: the PostgreSQL driver is %T, not pgx", dc)
+			}
+			return pgx.BeginFunc(ctx, sc.Conn(), func(tx pgx.Tx) error { return fn(pgWriter{tx}) })
+		})
+	}
+	tx, err := sqlDB.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(sqliteWriter{tx}); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
 const (
-	bulkRows      = 1000  // rows per statement
+	bulkRows      = 1000  // rows per INSERT statement
 	bulkMaxParams = 30000 // below SQLite's 32,766 and PostgreSQL's 65,535 parameters a statement
 )
 
-// bulkInsert writes a table's rows. It runs on database/sql directly:
-// GORM would prepare and cache every distinct statement for the life of the
-// process, and these are long and many.
-func (s *Store) bulkInsert(ctx context.Context, tx *sql.Tx, t *bulkTable) error {
+// insertSQL is a multi-row INSERT of n rows, with $1-style placeholders
+// for PostgreSQL or ? for SQLite.
+func insertSQL(t *bulkTable, n int, dollar bool) string {
+	var q strings.Builder
+	fmt.Fprintf(&q, "INSERT INTO %s (%s) VALUES ", t.name, strings.Join(t.cols, ", "))
+	for r := range n {
+		if r > 0 {
+			q.WriteByte(',')
+		}
+		q.WriteByte('(')
+		for c := range len(t.cols) {
+			if c > 0 {
+				q.WriteByte(',')
+			}
+			if dollar {
+				q.WriteByte('$')
+				q.WriteString(strconv.Itoa(r*len(t.cols) + c + 1))
+			} else {
+				q.WriteByte('?')
+			}
+		}
+		q.WriteByte(')')
+	}
+	q.WriteString(t.conflict)
+	return q.String()
+}
+
+// eachStatement calls exec with each multi-row INSERT of t's rows.
+func eachStatement(t *bulkTable, dollar bool, exec func(q string, args []any) error) error {
 	width := len(t.cols)
 	per := min(bulkRows, bulkMaxParams/width)
 	for start := 0; start < len(t.args); start += per * width {
 		end := min(len(t.args), start+per*width)
-		var q strings.Builder
-		fmt.Fprintf(&q, "INSERT INTO %s (%s) VALUES ", t.name, strings.Join(t.cols, ", "))
-		for r := 0; r < (end-start)/width; r++ {
-			if r > 0 {
-				q.WriteByte(',')
-			}
-			q.WriteByte('(')
-			for c := 0; c < width; c++ {
-				if c > 0 {
-					q.WriteByte(',')
-				}
-				if s.postgres {
-					q.WriteByte('$')
-					q.WriteString(strconv.Itoa(r*width + c + 1))
-				} else {
-					q.WriteByte('?')
-				}
-			}
-			q.WriteByte(')')
-		}
-		q.WriteString(t.conflict)
-		if _, err := tx.ExecContext(ctx, q.String(), t.args[start:end]...); err != nil {
+		if err := exec(insertSQL(t, (end-start)/width, dollar), t.args[start:end]); err != nil {
 			return fmt.Errorf("insert into %s: %w", t.name, err)
 		}
 	}
 	return nil
 }
 
-// reserveIDs returns n new IDs for table's id column: from its sequence on
-// PostgreSQL (safe alongside other writers); on SQLite, after the largest
-// ever used (the transaction holds the write lock).
-func (s *Store) reserveIDs(ctx context.Context, tx *sql.Tx, table string, n int) ([]int64, error) {
-	ids := make([]int64, 0, n)
-	if n == 0 {
-		return ids, nil
-	}
-	if s.postgres {
-		rows, err := tx.QueryContext(ctx, `SELECT nextval(pg_get_serial_sequence($1, 'id')) FROM generate_series(1, $2)`, table, n)
-		if err != nil {
-			return nil, fmt.Errorf("reserve %s ids: %w", table, err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				return nil, err
-			}
-			ids = append(ids, id)
-		}
-		slices.Sort(ids)
-		return ids, rows.Err()
-	}
+type sqliteWriter struct{ tx *sql.Tx }
+
+func (w sqliteWriter) write(ctx context.Context, t *bulkTable) error {
+	return eachStatement(t, false, func(q string, args []any) error {
+		_, err := w.tx.ExecContext(ctx, q, args...)
+		return err
+	})
+}
+
+// reserveIDs continues after the largest ID ever used; the transaction
+// holds SQLite's write lock, so no one else takes them meanwhile.
+func (w sqliteWriter) reserveIDs(ctx context.Context, table string, n int) ([]int64, error) {
 	var last int64
-	err := tx.QueryRowContext(ctx, `SELECT MAX(n) FROM (SELECT COALESCE(MAX(id), 0) AS n FROM `+table+`
+	err := w.tx.QueryRowContext(ctx, `SELECT MAX(n) FROM (SELECT COALESCE(MAX(id), 0) AS n FROM `+table+`
 		UNION ALL SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = ?)`, table).Scan(&last)
 	if err != nil {
 		return nil, fmt.Errorf("reserve %s ids: %w", table, err)
 	}
-	for i := range n {
-		ids = append(ids, last+int64(i)+1)
+	ids := make([]int64, n)
+	for i := range ids {
+		ids[i] = last + int64(i) + 1
 	}
+	return ids, nil
+}
+
+type pgWriter struct{ tx pgx.Tx }
+
+// write COPYs a plain table, several times faster than INSERT.
+func (w pgWriter) write(ctx context.Context, t *bulkTable) error {
+	if len(t.args) == 0 {
+		return nil
+	}
+	if t.conflict != "" {
+		return eachStatement(t, true, func(q string, args []any) error {
+			_, err := w.tx.Exec(ctx, q, args...)
+			return err
+		})
+	}
+	if _, err := w.tx.CopyFrom(ctx, pgx.Identifier{t.name}, t.cols, pgx.CopyFromRows(t.rows())); err != nil {
+		return fmt.Errorf("copy into %s: %w", t.name, err)
+	}
+	return nil
+}
+
+// reserveIDs takes the IDs from the table's sequence, as inserts would.
+func (w pgWriter) reserveIDs(ctx context.Context, table string, n int) ([]int64, error) {
+	rows, err := w.tx.Query(ctx, `SELECT nextval(pg_get_serial_sequence($1, 'id')) FROM generate_series(1, $2)`, table, n)
+	if err != nil {
+		return nil, fmt.Errorf("reserve %s ids: %w", table, err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("reserve %s ids: %w", table, err)
+	}
+	slices.Sort(ids)
 	return ids, nil
 }
 
@@ -991,9 +1058,9 @@ func nullTime(t *time.Time) any {
 
 func utc(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
-// writeDemoBatch writes a batch of planned learners in one transaction,
+// writeBatch writes a batch of planned learners in one transaction,
 // with the rows each real code path would have written.
-func (s *Store) writeDemoBatch(ctx context.Context, tx *sql.Tx, d *demo, batch []*demoLearner) error {
+func (d *demo) writeBatch(ctx context.Context, w bulkWriter, batch []*demoLearner) error {
 	var attempts, certs int
 	for _, l := range batch {
 		for _, dm := range l.modules {
@@ -1003,15 +1070,15 @@ func (s *Store) writeDemoBatch(ctx context.Context, tx *sql.Tx, d *demo, batch [
 			certs++
 		}
 	}
-	userIDs, err := s.reserveIDs(ctx, tx, "users", len(batch))
+	userIDs, err := w.reserveIDs(ctx, "users", len(batch))
 	if err != nil {
 		return err
 	}
-	attemptIDs, err := s.reserveIDs(ctx, tx, "attempts", attempts)
+	attemptIDs, err := w.reserveIDs(ctx, "attempts", attempts)
 	if err != nil {
 		return err
 	}
-	certIDs, err := s.reserveIDs(ctx, tx, "certificates", certs)
+	certIDs, err := w.reserveIDs(ctx, "certificates", certs)
 	if err != nil {
 		return err
 	}
@@ -1144,7 +1211,7 @@ func (s *Store) writeDemoBatch(ctx context.Context, tx *sql.Tx, d *demo, batch [
 	}
 	for _, t := range []*bulkTable{users, links, enrolments, progress, answers, attemptRows, attemptAnswers, evaluations, responses,
 		certificates, confirmations, audit, minutes, totals} {
-		if err := s.bulkInsert(ctx, tx, t); err != nil {
+		if err := w.write(ctx, t); err != nil {
 			return err
 		}
 	}

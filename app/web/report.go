@@ -60,7 +60,8 @@ type learnersPage struct {
 	Statuses      any
 	Now           time.Time
 	Pages         int
-	Filter        string // the current filters as a query string, without page and sort
+	CSVURL        string // the exports of this list: its filters and order, every page
+	XLSXURL       string
 	PrevURL       string
 	NextURL       string
 }
@@ -85,8 +86,9 @@ func (s *Server) handleLearners(c *fiber.Ctx) error {
 			v.Set(k, x)
 		}
 	}
-	p.Filter = v.Encode()
-	page := func(n int) string {
+	// Whole URLs, not a query string spliced into the template: there
+	// html/template would escape its & and = away.
+	ordered := func(path string, page int) string {
 		w := url.Values{}
 		for k, x := range v {
 			w[k] = x
@@ -95,9 +97,13 @@ func (s *Server) handleLearners(c *fiber.Ctx) error {
 		if q.Desc {
 			w.Set("dir", "desc")
 		}
-		w.Set("page", strconv.Itoa(n))
-		return "/reports/learners?" + w.Encode()
+		if page > 0 {
+			w.Set("page", strconv.Itoa(page))
+		}
+		return path + "?" + w.Encode()
 	}
+	page := func(n int) string { return ordered("/reports/learners", n) }
+	p.CSVURL, p.XLSXURL = ordered("/reports/learners.csv", 0), ordered("/reports/learners.xlsx", 0)
 	if q.Page > 1 {
 		p.PrevURL = page(q.Page - 1)
 	}

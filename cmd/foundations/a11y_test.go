@@ -1,0 +1,323 @@
+package main
+
+import (
+	"database/sql"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/foundations/foundations/app"
+	_ "github.com/glebarez/sqlite" // registers the "sqlite" driver, to break the database for the 500 page
+	"golang.org/x/net/html"
+)
+
+// demoPassword is every demo and test account's password in the browser tests.
+const demoPassword = "kettle meadow violin 42"
+
+// TestAccessibility shows every page of the service, in every state a
+// person meets it in, to axe-core in Chromium (WCAG 2.2 A and AA: no
+// violations allowed), in the default and the high-contrast theme, and
+// checks that at 320 CSS pixels wide no page scrolls sideways. The data
+// comes from the program's own commands (demo, users add) and from people
+// using the pages. It runs on the embedded SQLite only: the pages are the
+// same on PostgreSQL, which the journey test covers.
+func TestAccessibility(t *testing.T) {
+	chromium := requireTool(t, "chromium", "/usr/bin/chromium")
+	axe := axeSource(t)
+	course := loadTestCourse(t)
+	exit := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "<!DOCTYPE html><title>Weather</title><p>Sunny spells.")
+	}))
+	defer exit.Close()
+
+	dataDir := t.TempDir()
+	env := []string{"DATA_DIR=" + dataDir, "QUICK_EXIT_URL=" + exit.URL + "/weather"}
+	runCommand(t, env, "", "demo", "--learners", "60", "--password", demoPassword)
+	managerEmail, coordinatorEmail := "mo.manager@example.org", "cora.coordinator@example.org"
+	runCommand(t, env, demoPassword+"\n", "users", "add", "--role", "manager", "--email", managerEmail, "--name", "Mo Manager")
+	runCommand(t, env, demoPassword+"\n", "users", "add", "--role", "coordinator", "--email", coordinatorEmail, "--name", "Cora Coordinator")
+	srv := startServer(t, env)
+
+	browser := startBrowser(t, chromium)
+	a := &a11yRun{t: t, axe: axe}
+	anon := newTab(t, browser, srv.url, course, tabOptions{})
+	learner := newTab(t, browser, srv.url, course, tabOptions{})
+	manager := newTab(t, browser, srv.url, course, tabOptions{})
+	coordinator := newTab(t, browser, srv.url, course, tabOptions{})
+	start := time.Now()
+
+	// Signed out.
+	a.page(anon, "start page", "/", 200)
+	a.page(anon, "register", "/register", 200)
+	a.state(anon, "register with errors", func() {
+		anon.openWant("/register", 200)
+		anon.do("type a short password", chromedp.SendKeys(chromedp.CSS("#field-password"), "short"))
+		if got := anon.follow("submit an incomplete registration", chromedp.Click(chromedp.CSS(`form[action="/register"] button`))); got != 422 {
+			t.Errorf("an incomplete registration: status %d, want 422", got)
+		}
+	})
+	a.page(anon, "sign in", "/sign-in", 200)
+	a.page(anon, "sign in after a time-out", "/sign-in?timeout=1&next=%2Fcourse", 200)
+	a.state(anon, "sign in with errors", func() {
+		anon.openWant("/sign-in", 200)
+		anon.do("type a wrong password",
+			chromedp.SendKeys(chromedp.CSS("#field-email"), "nobody@example.org"),
+			chromedp.SendKeys(chromedp.CSS("#field-password"), "not the password at all"))
+		if got := anon.follow("sign in wrongly", chromedp.Click(chromedp.CSS(`form[action="/sign-in"] button`))); got != 422 {
+			t.Errorf("a wrong password: status %d, want 422", got)
+		}
+	})
+	a.page(anon, "accessibility statement", "/accessibility", 200)
+	a.page(anon, "check a certificate", "/verify", 200)
+	a.page(anon, "check a certificate with a malformed code", "/verify?code=nonsense", 404)
+	a.page(anon, "verification of an unknown code", "/verify/ABCD-EFGH-JKLM-NPQR-STUV-WXYZ", 404)
+	a.page(anon, "404 signed out", "/no-such-page", 404)
+
+	// A learner, from registering to the certificate.
+	learnerEmail := "zoe.a11y@example.org"
+	learner.openWant("/register", 200)
+	org := eval[string](learner, "find an organisation", `[...document.querySelectorAll('#field-organisation option')].find(o => o.value !== '').value`)
+	learner.do("fill in the registration form",
+		chromedp.SendKeys(chromedp.CSS("#field-name"), learnerName),
+		chromedp.SendKeys(chromedp.CSS("#field-email"), learnerEmail),
+		chromedp.SendKeys(chromedp.CSS("#field-password"), demoPassword),
+		chromedp.SetValue(chromedp.CSS("#field-organisation"), org),
+		chromedp.SendKeys(chromedp.CSS("#field-job_role"), "Health visitor"),
+		chromedp.SendKeys(chromedp.CSS("#field-manager_email"), managerEmail),
+	)
+	learner.follow("create the account", chromedp.Click(chromedp.CSS(`form[action="/register"] button`)))
+	learner.expectPath("after registering", "/course")
+	a.page(learner, "task list, nothing started", "/course", 200)
+
+	m1 := course.Modules[0]
+	a.page(learner, "module 1 without answers", "/modules/"+m1.ID, 200)
+	first := m1.Questions()[0]
+	learner.choose(first, correctOptions(first)...)
+	learner.settleSaves(m1)
+	a.page(learner, "task list, in progress", "/course", 200)
+
+	var skip *app.Question
+	for _, q := range m1.Questions() {
+		if q.Required && q.Scored() {
+			skip = q
+		}
+	}
+	learner.openWant("/modules/"+m1.ID, 200)
+	learner.answerModule(m1, nil, skip.ID)
+	learner.settleSaves(m1)
+	a.page(learner, "module 1 with answers", "/modules/"+m1.ID, 200)
+	a.state(learner, "module 1 error summary after a refused submit", func() {
+		learner.openWant("/modules/"+m1.ID, 200)
+		if got := learner.submitModule("submit with a question unanswered"); got != 422 {
+			t.Errorf("submitting with a question unanswered: status %d, want 422", got)
+		}
+	})
+	wrong := map[string]bool{}
+	for _, q := range m1.Questions() {
+		if q.Scored() && len(wrong) < 3 {
+			wrong[q.ID] = true
+		}
+	}
+	learner.answerModule(m1, wrong, "")
+	learner.submitModule("submit module 1 with wrong answers")
+	a.page(learner, "result, not passed", "/modules/"+m1.ID+"/result", 200)
+	learner.openWant("/modules/"+m1.ID, 200)
+	learner.answerModule(m1, nil, "")
+	learner.submitModule("submit module 1 again")
+	learner.expectPassed(m1)
+	a.page(learner, "result, passed", "/modules/"+m1.ID+"/result", 200)
+	a.page(learner, "module 1 after passing (read only)", "/modules/"+m1.ID, 200)
+	for _, m := range course.Modules[1:] {
+		a.page(learner, fmt.Sprintf("module %d without answers", m.Number), "/modules/"+m.ID, 200)
+		learner.answerModule(m, nil, "")
+		learner.settleSaves(m)
+		a.page(learner, fmt.Sprintf("module %d with answers", m.Number), "/modules/"+m.ID, 200)
+		learner.submitModule(fmt.Sprintf("submit module %d", m.Number))
+		learner.expectPassed(m)
+	}
+	a.page(learner, "result of the last module", "/modules/"+course.Modules[len(course.Modules)-1].ID+"/result", 200)
+	a.page(learner, "task list, all passed, evaluation open", "/course", 200)
+	a.page(learner, "evaluation", "/evaluation", 200)
+	a.state(learner, "evaluation with errors", func() {
+		learner.openWant("/evaluation", 200)
+		if got := learner.follow("send an empty evaluation", chromedp.Click(chromedp.CSS(`form[action="/evaluation"] button`))); got != 422 {
+			t.Errorf("an empty evaluation: status %d, want 422", got)
+		}
+	})
+	learner.openWant("/evaluation", 200)
+	for _, it := range course.Evaluation {
+		if it.Type == app.EvalLikert {
+			learner.do("rate "+it.ID, chromedp.Click(chromedp.CSS("#field-"+it.ID+"-4")))
+		}
+	}
+	learner.follow("send the evaluation", chromedp.Click(chromedp.CSS(`form[action="/evaluation"] button`)))
+	learner.expectPath("after the evaluation", "/certificate?issued=1")
+	a.page(learner, "certificate, just issued", "/certificate?issued=1", 200)
+	a.page(learner, "certificate", "/certificate", 200)
+	a.page(learner, "task list, completed", "/course", 200)
+	code := learner.summaryValue("Certificate code")
+	a.page(anon, "verification of a valid certificate", "/verify/"+code, 200)
+	a.page(learner, "your details", "/profile", 200)
+	a.state(learner, "your details with errors", func() {
+		learner.openWant("/profile", 200)
+		learner.do("clear the name", chromedp.Evaluate[chromedp.Void](`document.getElementById('field-name').value = ''`))
+		if got := learner.follow("save without a name", chromedp.Click(chromedp.CSS(`form[action="/profile"] button`))); got != 422 {
+			t.Errorf("details without a name: status %d, want 422", got)
+		}
+	})
+	a.page(learner, "accessibility statement signed in", "/accessibility", 200)
+	a.page(learner, "404 signed in", "/modules/no-such-module", 404)
+
+	// Another learner names the same manager and is left waiting.
+	other := newHTTPClient(t)
+	registerWithManager(t, other, srv.url, "Ola Other", "ola.other@example.org", managerEmail)
+
+	// The manager accepts the first learner and confirms their training.
+	signInTab(manager, managerEmail)
+	manager.openWant("/staff", 200)
+	learnerID := eval[string](manager, "find the learner's accept button", fmt.Sprintf(`(() => {
+		const row = [...document.querySelectorAll('tr')].find(r => r.textContent.includes(%q));
+		return row ? row.querySelector('form').getAttribute('action').split('/')[2] : '';
+	})()`, learnerEmail))
+	if learnerID == "" {
+		t.Fatalf("the learner who named the manager is not waiting on /staff")
+	}
+	manager.follow("accept the learner", chromedp.Click(chromedp.CSS(`form[action="/staff/`+learnerID+`/accept"] button`)))
+	a.page(manager, "my staff, waiting and accepted", "/staff", 200)
+	manager.shots = screenshotDir
+	manager.shot("staff", "")
+	a.page(manager, "a member of staff", "/staff/"+learnerID, 200)
+	manager.do("write a note", chromedp.SendKeys(chromedp.CSS("#field-note"), "Discussed in supervision."))
+	manager.follow("confirm the training", chromedp.Click(chromedp.CSS(`form[action="/staff/`+learnerID+`/confirm"] button`)))
+	a.page(manager, "a member of staff, training confirmed", "/staff/"+learnerID+"?confirmed=1", 200)
+
+	// The coordinator's reports.
+	signInTab(coordinator, coordinatorEmail)
+	a.page(coordinator, "reports dashboard", "/reports", 200)
+	coordinator.shots = screenshotDir
+	coordinator.shot("dashboard", "")
+	a.page(coordinator, "learners", "/reports/learners", 200)
+	coordinator.shot("learners", "")
+	a.page(coordinator, "learners, page 2", "/reports/learners?page=2", 200)
+	a.page(coordinator, "learners, filtered", "/reports/learners?q=zoe&status=completed&sort=completed&dir=desc", 200)
+	a.page(coordinator, "a learner's record", "/reports/learners/"+learnerID, 200)
+	a.page(coordinator, "question analysis", "/reports/questions", 200)
+	a.page(coordinator, "organisations", "/reports/organisations", 200)
+	a.state(coordinator, "organisations with errors", func() {
+		coordinator.openWant("/reports/organisations", 200)
+		if got := coordinator.follow("add an organisation without a name", chromedp.Click(chromedp.CSS(`form[action="/reports/organisations"] button`))); got != 422 {
+			t.Errorf("an organisation without a name: status %d, want 422", got)
+		}
+	})
+	coordinator.openWant("/reports/learners/"+learnerID, 200)
+	coordinator.do("give a reason", chromedp.SendKeys(chromedp.CSS("#field-reason"), "Issued to the wrong person"))
+	coordinator.follow("revoke the certificate", chromedp.Click(chromedp.CSS(`form[action$="/revoke"] button`)))
+	a.page(coordinator, "a learner's record after revoking", "/reports/learners/"+learnerID+"?done=revoked", 200)
+	a.page(coordinator, "audit trail", "/reports/audit", 200)
+	a.page(anon, "verification of a revoked certificate", "/verify/"+code, 200)
+	a.page(learner, "certificate, revoked", "/certificate", 200)
+
+	// 500: the database loses a table under the running server (the
+	// program has no test-only way to fail), then gets it back.
+	db, err := sql.Open("sqlite", filepath.Join(dataDir, "foundations.db")+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`ALTER TABLE answers RENAME TO answers_away`); err != nil {
+		t.Fatalf("break the database: %v", err)
+	}
+	a.page(learner, "500", "/modules/"+m1.ID, 500)
+	if _, err := db.Exec(`ALTER TABLE answers_away RENAME TO answers`); err != nil {
+		t.Fatalf("mend the database: %v", err)
+	}
+	learner.openWant("/modules/"+m1.ID, 200)
+
+	t.Logf("inject %s axe %s", injectTime, axeTime)
+	t.Logf("checked %d pages and states with axe-core (%d in high contrast) and at 320px in %s", a.pages, a.contrast, time.Since(start).Round(time.Second))
+	srv.stop(t)
+}
+
+// a11yRun checks pages and counts them.
+type a11yRun struct {
+	t        *testing.T
+	axe      string
+	pages    int
+	contrast int
+}
+
+// page checks a page reached by its URL; see state.
+func (a *a11yRun) page(j *journey, name, path string, status int64) {
+	a.t.Helper()
+	a.state(j, name, func() { j.openWant(path, status) })
+}
+
+// state brings the tab into a state with load, checks it with axe-core and
+// at 320px wide, then loads it again in the high-contrast theme and checks
+// that with axe-core too.
+func (a *a11yRun) state(j *journey, name string, load func()) {
+	a.t.Helper()
+	load()
+	if !strings.Contains(eval[string](j, "read the theme", `document.documentElement.className`), "govuk-template") {
+		a.t.Fatalf("%s: not a page of the service", name)
+	}
+	j.checkAxe(name, a.axe)
+	j.checkNarrow(name)
+	a.pages++
+
+	j.setContrast(true)
+	load()
+	if !eval[bool](j, "read the theme", `document.documentElement.classList.contains('app-theme-contrast')`) {
+		a.t.Errorf("%s: the contrast cookie did not switch the page to high contrast", name)
+	}
+	j.checkAxe(name+" (high contrast)", a.axe)
+	j.setContrast(false)
+	a.contrast++
+}
+
+// settleSaves waits until the page's script has sent every answer it holds
+// for module m.
+func (j *journey) settleSaves(m *app.Module) {
+	j.t.Helper()
+	j.do("wait for the answers to be saved", chromedp.Poll[chromedp.Void](fmt.Sprintf(
+		`localStorage.getItem(%q) === null && document.getElementById('save-status').dataset.state !== 'saving'`, "foundations:pending:"+m.ID),
+		chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
+}
+
+// signInTab signs in on the sign-in page with the browser tests' password.
+func signInTab(j *journey, email string) {
+	j.t.Helper()
+	j.openWant("/sign-in", 200)
+	j.do("type the email and password",
+		chromedp.SendKeys(chromedp.CSS("#field-email"), email),
+		chromedp.SendKeys(chromedp.CSS("#field-password"), demoPassword))
+	if got := j.follow("sign in as "+email, chromedp.Click(chromedp.CSS(`form[action="/sign-in"] button`))); got != 200 {
+		j.t.Fatalf("signing in as %s: status %d", email, got)
+	}
+}
+
+// registerWithManager registers a learner over HTTP who names a line manager.
+func registerWithManager(t *testing.T, c *http.Client, base, name, email, managerEmail string) {
+	t.Helper()
+	doc := getHTML(t, c, base+"/register", http.StatusOK)
+	var org string
+	for _, o := range findAll(doc, func(n *html.Node) bool { return n.Data == "option" && hasAncestorID(n, "field-organisation") }) {
+		if v := attr(o, "value"); v != "" {
+			org = v
+			break
+		}
+	}
+	_, path := postForm(t, c, base+"/register", url.Values{
+		"_csrf": {csrfToken(t, doc)}, "name": {name}, "email": {email}, "password": {demoPassword},
+		"organisation": {org}, "job_role": {"Teacher"}, "manager_email": {managerEmail},
+	}, http.StatusOK)
+	if path != "/course" {
+		t.Fatalf("after registering %s, landed on %s, want /course", email, path)
+	}
+}
