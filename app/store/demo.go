@@ -56,10 +56,11 @@ const demoBatch = 2000
 // not started to expired and revoked. It writes every table the real code
 // paths write (summary rows, progress, answers, attempts with their
 // answers, the pass-time histogram, evaluations with their totals,
-// certificates, manager links, confirmations and the audit trail), in
-// multi-row INSERTs, one transaction per batch of learners, each batch
-// consistent on its own. Answers are marked with app.ScoreModule, so
-// every recorded pass really passes.
+// certificates, manager links, confirmations and the audit trail) in bulk
+// (COPY on PostgreSQL, multi-row INSERTs on SQLite), one transaction per
+// batch of learners, each batch consistent on its own. Answers are marked
+// with app.ScoreModule, so every recorded pass really passes. On
+// PostgreSQL it ends with VACUUM (ANALYZE), as autovacuum would.
 //
 // With at least 20 learners every app.LearnerStatus occurs. The data is
 // the same for a seed, apart from certificate codes (always from the
@@ -103,12 +104,17 @@ func (s *Store) Demo(ctx context.Context, c *app.Course, opt DemoOptions) (*Demo
 			opt.Progress(end, opt.Learners)
 		}
 	}
-	if s.postgres { // the planner's statistics, now rather than when autovacuum gets round to it
-		for _, t := range []string{"users", "enrolments", "module_progress", "answers", "attempts", "attempt_answers", "evaluations",
-			"evaluation_responses", "certificates", "manager_links", "confirmations", "audit_log", "module_minutes", "evaluation_totals"} {
-			if err := db.Exec("ANALYZE " + t).Error; err != nil {
-				return nil, wrap(err, "analyze "+t)
-			}
+	if s.postgres {
+		// As autovacuum would soon after a bulk load: statistics for the
+		// planner, and the visibility map that lets index-only scans skip
+		// the tables. VACUUM cannot run in a transaction, nor prepared.
+		err := s.withPgx(ctx, func(conn *pgx.Conn) error {
+			_, err := conn.PgConn().Exec(ctx, `VACUUM (ANALYZE) users, enrolments, module_progress, answers, attempts, attempt_answers,
+				evaluations, evaluation_responses, certificates, manager_links, confirmations, audit_log, module_minutes, evaluation_totals`).ReadAll()
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("vacuum after the demo data: %w", err)
 		}
 	}
 	return d.summary(), nil
@@ -915,23 +921,14 @@ type bulkWriter interface {
 // every distinct statement for the life of the process, and bulk
 // statements are long and many.
 func (s *Store) inBulkTx(ctx context.Context, fn func(bulkWriter) error) error {
+	if s.postgres {
+		return s.withPgx(ctx, func(conn *pgx.Conn) error {
+			return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error { return fn(pgWriter{tx}) })
+		})
+	}
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err
-	}
-	if s.postgres {
-		conn, err := sqlDB.Conn(ctx)
-		if err != nil {
-			return err
-		}
-		defer conn.Close()
-		return conn.Raw(func(dc any) error {
-			sc, ok := dc.(*stdlib.Conn)
-			if !ok {
-				return fmt.Errorf("bulk write: the PostgreSQL driver is %T, not pgx", dc)
-			}
-			return pgx.BeginFunc(ctx, sc.Conn(), func(tx pgx.Tx) error { return fn(pgWriter{tx}) })
-		})
 	}
 	tx, err := sqlDB.BeginTx(ctx, nil)
 	if err != nil {
@@ -942,6 +939,26 @@ func (s *Store) inBulkTx(ctx context.Context, fn func(bulkWriter) error) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// withPgx runs fn on one of the pool's PostgreSQL connections, as pgx.
+func (s *Store) withPgx(ctx context.Context, fn func(*pgx.Conn) error) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		sc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("the PostgreSQL driver is %T, not pgx", dc)
+		}
+		return fn(sc.Conn())
+	})
 }
 
 const (

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -111,6 +112,40 @@ func TestDemo(t *testing.T) {
 			}
 			if n := sum.Statuses[st.Status]; n != demoWant {
 				t.Errorf("summary counts %d %q, the database %d", n, st.Status, demoWant)
+			}
+		}
+
+		// Within one organisation too, counted and listed alike, and a page
+		// holds the same rows as the export.
+		var orgID int64
+		for id := range status {
+			if l, err := s.Learner(ctx, c.ID, id); err == nil && l.Organisation == "Eastshire Police" {
+				orgID = l.OrganisationID
+				break
+			}
+		}
+		for _, st := range append(app.LearnerStatuses, struct {
+			Status app.LearnerStatus
+			Label  string
+		}{"", "anyone"}) {
+			q := app.LearnerQuery{CourseID: c.ID, OrganisationID: orgID, Status: st.Status, Now: demoNow, Sort: "name", Page: 1, PageSize: 200}
+			var all []app.LearnerRow
+			err := s.EachLearner(ctx, q, func(r *app.LearnerRow) error {
+				all = append(all, *r)
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows, total, err := s.Learners(ctx, q)
+			if same := len(rows)+len(all) == 0 || reflect.DeepEqual(rows, all); err != nil || total != len(all) || !same {
+				t.Errorf("organisation %d, %q: Learners gives %d rows of %d, %v; EachLearner %d rows (same: %v)",
+					orgID, st.Status, len(rows), total, err, len(all), same)
+			}
+			for _, r := range all {
+				if r.OrganisationID != orgID || (st.Status != "" && r.Status(demoNow) != st.Status) {
+					t.Errorf("organisation %d, %q: listed %+v", orgID, st.Status, r)
+				}
 			}
 		}
 

@@ -15,7 +15,8 @@ var _ app.ReportStore = (*Store)(nil)
 
 // learnerSelect is the per-learner summary: users (everyone registered)
 // with their enrolment row (kept current by each submission), so lists and
-// counts never join over attempts.
+// counts never join over attempts. Its columns are app.LearnerRow's, in
+// order (EachLearner scans them so).
 const learnerColumns = `SELECT u.id AS user_id, u.name, u.email, u.organisation_id, o.name AS organisation, u.job_role, u.manager_email,
 	u.created_at AS registered_at, e.started_at, COALESCE(e.modules_started, 0) AS modules_started,
 	COALESCE(e.modules_passed, 0) AS modules_passed, e.completed_at, e.confirmed_at,
@@ -51,47 +52,84 @@ func (r *learnerRow) row() app.LearnerRow { return app.LearnerRow(*r) }
 
 // learnerWhere mirrors app.LearnerRow.Status in SQL, so a filter returns
 // exactly the learners whose Status is that status (a test holds them
-// together).
+// together). The clause is over users u LEFT JOIN enrolments e.
 func learnerWhere(q app.LearnerQuery) (string, map[string]any) {
-	args := map[string]any{"course": q.CourseID, "now": q.Now.UTC(), "due": q.Now.Add(app.RefresherWindow).UTC()}
-	var w []string
+	conds, args, _ := learnerConds(q, "u.organisation_id")
+	return whereClause(conds), args
+}
+
+// learnerCount counts the learners learnerWhere matches. When every match
+// has an enrolment (any status but not started, or a completion date) it
+// counts from enrolments, filtering the organisation there, where
+// enrolments_org_completed serves it: one organisation's learners are
+// spread over the whole users table but together in that index. The result
+// is the same because enrolments.organisation_id follows the learner's
+// (StartEnrolment, UpdateProfile, MergeOrganisation) and every enrolment
+// has its user; the join to users is even left out unless a search needs
+// it. Otherwise it counts from users, looking up only the organisation's
+// enrolments.
+func learnerCount(q app.LearnerQuery) (string, map[string]any) {
+	if conds, args, enrolled := learnerConds(q, "e.organisation_id"); enrolled {
+		return `SELECT COUNT(*) FROM enrolments e LEFT JOIN users u ON u.id = e.user_id` +
+			whereClause(append([]string{"e.course_id = @course"}, conds...)), args
+	}
+	conds, args, _ := learnerConds(q, "u.organisation_id")
+	on := "e.user_id = u.id AND e.course_id = @course"
+	if q.OrganisationID != 0 { // the same enrolments, for the same reason, found by organisation
+		on += " AND e.organisation_id = @org"
+	}
+	return `SELECT COUNT(*) FROM users u LEFT JOIN enrolments e ON ` + on + whereClause(conds), args
+}
+
+// learnerConds are the conditions of a learner query, with the
+// organisation's column named by orgColumn, and whether only learners
+// with an enrolment can match.
+func learnerConds(q app.LearnerQuery, orgColumn string) (conds []string, args map[string]any, enrolled bool) {
+	args = map[string]any{"course": q.CourseID, "now": q.Now.UTC(), "due": q.Now.Add(app.RefresherWindow).UTC()}
 	if q.OrganisationID != 0 {
-		w = append(w, "u.organisation_id = @org")
+		conds = append(conds, orgColumn+" = @org")
 		args["org"] = q.OrganisationID
 	}
 	switch q.Status {
-	case app.LearnerNotStarted:
-		w = append(w, "e.started_at IS NULL")
+	case app.LearnerNotStarted: // no enrolment row (in one, started_at is never NULL): PostgreSQL plans an anti-join
+		conds = append(conds, "e.user_id IS NULL")
 	case app.LearnerInProgress:
-		w = append(w, "e.started_at IS NOT NULL AND e.completed_at IS NULL")
+		conds = append(conds, "e.started_at IS NOT NULL AND e.completed_at IS NULL")
 	case app.LearnerCompleted:
-		w = append(w, "e.completed_at IS NOT NULL AND e.confirmed_at IS NULL AND e.certificate_expires_at > @due")
+		conds = append(conds, "e.completed_at IS NOT NULL AND e.confirmed_at IS NULL AND e.certificate_expires_at > @due")
 	case app.LearnerConfirmed:
-		w = append(w, "e.completed_at IS NOT NULL AND e.confirmed_at IS NOT NULL AND e.certificate_expires_at > @due")
+		conds = append(conds, "e.completed_at IS NOT NULL AND e.confirmed_at IS NOT NULL AND e.certificate_expires_at > @due")
 	case app.LearnerRefresherDue:
-		w = append(w, "e.certificate_expires_at > @now AND e.certificate_expires_at <= @due")
+		conds = append(conds, "e.certificate_expires_at > @now AND e.certificate_expires_at <= @due")
 	case app.LearnerExpired:
-		w = append(w, "e.certificate_expires_at <= @now")
+		conds = append(conds, "e.certificate_expires_at <= @now")
 	case app.LearnerRevoked:
-		w = append(w, "e.completed_at IS NOT NULL AND e.certificate_code = '' AND e.certificate_revoked_at IS NOT NULL")
+		conds = append(conds, "e.completed_at IS NOT NULL AND e.certificate_code = '' AND e.certificate_revoked_at IS NOT NULL")
 	}
+	enrolled = q.Status != "" && q.Status != app.LearnerNotStarted
 	if q.CompletedFrom != nil {
-		w = append(w, "e.completed_at >= @from")
+		conds = append(conds, "e.completed_at >= @from")
 		args["from"] = q.CompletedFrom.UTC()
+		enrolled = true
 	}
 	if q.CompletedTo != nil {
-		w = append(w, "e.completed_at < @to")
+		conds = append(conds, "e.completed_at < @to")
 		args["to"] = q.CompletedTo.UTC()
+		enrolled = true
 	}
 	if q.Search != "" {
 		esc := strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(q.Search)
-		w = append(w, `(u.name_norm LIKE @search ESCAPE '\' OR u.email_norm LIKE @search ESCAPE '\')`)
+		conds = append(conds, `(u.name_norm LIKE @search ESCAPE '\' OR u.email_norm LIKE @search ESCAPE '\')`)
 		args["search"] = "%" + esc + "%"
 	}
-	if len(w) == 0 {
-		return "", args
+	return conds, args, enrolled
+}
+
+func whereClause(conds []string) string {
+	if len(conds) == 0 {
+		return ""
 	}
-	return " WHERE " + strings.Join(w, " AND "), args
+	return " WHERE " + strings.Join(conds, " AND ")
 }
 
 func learnerOrder(q app.LearnerQuery) string {
@@ -115,13 +153,13 @@ func learnerOrder(q app.LearnerQuery) string {
 
 // Learners implements app.ReportStore: one page and the total.
 func (s *Store) Learners(ctx context.Context, q app.LearnerQuery) ([]app.LearnerRow, int, error) {
-	where, args := learnerWhere(q)
 	db := s.db.WithContext(ctx)
 	var total int64
-	countSQL := `SELECT COUNT(*) FROM users u LEFT JOIN enrolments e ON e.user_id = u.id AND e.course_id = @course` + where
-	if err := db.Raw(countSQL, args).Scan(&total).Error; err != nil {
+	countSQL, countArgs := learnerCount(q)
+	if err := db.Raw(countSQL, countArgs).Scan(&total).Error; err != nil {
 		return nil, 0, wrap(err, "count learners")
 	}
+	where, args := learnerWhere(q)
 	args["limit"], args["offset"] = q.PageSize, (q.Page-1)*q.PageSize
 	var rows []learnerRow
 	if err := db.Raw(learnerSelect+where+learnerOrder(q)+" LIMIT @limit OFFSET @offset", args).Scan(&rows).Error; err != nil {
@@ -135,7 +173,9 @@ func (s *Store) Learners(ctx context.Context, q app.LearnerQuery) ([]app.Learner
 }
 
 // EachLearner implements app.ReportStore, reading row by row from a cursor
-// so an export of every learner never sits in memory.
+// so an export of every learner never sits in memory. It scans the columns
+// itself, in learnerSelect's order: GORM's ScanRows, by reflection, took
+// most of an export's time.
 func (s *Store) EachLearner(ctx context.Context, q app.LearnerQuery, fn func(*app.LearnerRow) error) error {
 	where, args := learnerWhere(q)
 	rows, err := s.db.WithContext(ctx).Raw(learnerSelect+where+learnerOrder(q), args).Rows()
@@ -143,14 +183,15 @@ func (s *Store) EachLearner(ctx context.Context, q app.LearnerQuery, fn func(*ap
 		return wrap(err, "export learners")
 	}
 	defer rows.Close()
-	var r learnerRow
 	for rows.Next() {
-		r = learnerRow{}
-		if err := s.db.ScanRows(rows, &r); err != nil {
+		var r app.LearnerRow
+		err := rows.Scan(&r.UserID, &r.Name, &r.Email, &r.OrganisationID, &r.Organisation, &r.JobRole, &r.ManagerEmail,
+			&r.RegisteredAt, &r.StartedAt, &r.ModulesStarted, &r.ModulesPassed, &r.CompletedAt, &r.ConfirmedAt,
+			&r.CertificateCode, &r.CertificateExpiresAt, &r.CertificateRevokedAt)
+		if err != nil {
 			return wrap(err, "scan learner")
 		}
-		lr := r.row()
-		if err := fn(&lr); err != nil {
+		if err := fn(&r); err != nil {
 			return err
 		}
 	}
@@ -237,31 +278,90 @@ func (s *Store) SetEnrolmentConfirmed(ctx context.Context, userID int64, courseI
 	return wrap(s.db.WithContext(ctx).Exec(`UPDATE enrolments SET confirmed_at = ? WHERE user_id = ? AND course_id = ?`, at.UTC(), userID, courseID).Error, "enrolment")
 }
 
-func (s *Store) monthExpr(col string) string {
+// monthCounts is the SQL for completions per calendar month (UTC) since a
+// date, as "YYYY-MM" and a count. PostgreSQL truncates each date and
+// formats only the twelve groups: to_char on every row cost more than the
+// scan.
+func (s *Store) monthCounts() string {
 	if s.postgres {
-		return fmt.Sprintf("to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM')", col)
+		return `SELECT to_char(m, 'YYYY-MM') AS month, n AS count FROM (SELECT date_trunc('month', completed_at AT TIME ZONE 'UTC') AS m, COUNT(*) AS n
+			FROM enrolments WHERE course_id = ? AND completed_at >= ? GROUP BY 1) x`
 	}
-	return fmt.Sprintf("strftime('%%Y-%%m', %s)", col)
+	return `SELECT strftime('%Y-%m', completed_at) AS month, COUNT(*) AS count FROM enrolments WHERE course_id = ? AND completed_at >= ? GROUP BY 1`
 }
 
 // Dashboard implements app.ReportStore. Every figure comes from the
 // per-learner summary rows or a pre-aggregated table, never from a scan of
-// attempts, so it stays fast as attempts grow.
+// attempts, so it stays fast as attempts grow: users are read once (by
+// organisation, from its index) and enrolments once, grouped by
+// organisation and modules started and passed, which gives the totals,
+// the organisations' figures and the funnel together.
 func (s *Store) Dashboard(ctx context.Context, c *app.Course, now time.Time, month string) (*app.Dashboard, error) {
 	db := s.db.WithContext(ctx)
 	d := &app.Dashboard{Month: month, MedianMinutes: map[string]int{}}
 	course := c.ID
-	var totals struct{ Started, Completed, Confirmed, Due int }
-	if err := db.Raw(`SELECT COUNT(*) FROM users`).Scan(&d.Registered).Error; err != nil {
+	mStart, _ := time.Parse("2006-01", month)
+	mEnd := mStart.AddDate(0, 1, 0)
+
+	var registered []struct {
+		OrganisationID int64
+		Registered     int
+	}
+	if err := db.Raw(`SELECT organisation_id, COUNT(*) AS registered FROM users GROUP BY organisation_id`).Scan(&registered).Error; err != nil {
 		return nil, wrap(err, "count users")
 	}
-	err := db.Raw(`SELECT COUNT(started_at) AS started, COUNT(completed_at) AS completed, COUNT(confirmed_at) AS confirmed,
-		SUM(CASE WHEN certificate_expires_at > ? AND certificate_expires_at <= ? THEN 1 ELSE 0 END) AS due
-		FROM enrolments WHERE course_id = ?`, now.UTC(), now.Add(app.RefresherWindow).UTC(), course).Scan(&totals).Error
+	var groups []struct {
+		OrganisationID                                        int64
+		ModulesStarted, ModulesPassed                         int
+		Learners, Started, Completed, Confirmed, Due, InMonth int
+	}
+	err := db.Raw(`SELECT organisation_id, modules_started, modules_passed, COUNT(*) AS learners, COUNT(started_at) AS started,
+			COUNT(completed_at) AS completed, COUNT(confirmed_at) AS confirmed,
+			SUM(CASE WHEN certificate_expires_at > ? AND certificate_expires_at <= ? THEN 1 ELSE 0 END) AS due,
+			SUM(CASE WHEN completed_at >= ? AND completed_at < ? THEN 1 ELSE 0 END) AS in_month
+		FROM enrolments WHERE course_id = ? GROUP BY organisation_id, modules_started, modules_passed`,
+		now.UTC(), now.Add(app.RefresherWindow).UTC(), mStart, mEnd, course).Scan(&groups).Error
 	if err != nil {
 		return nil, wrap(err, "count enrolments")
 	}
-	d.Started, d.Completed, d.Confirmed, d.RefresherDue = totals.Started, totals.Completed, totals.Confirmed, totals.Due
+	var orgs []organisationRow
+	if err := db.Raw(`SELECT id, name FROM organisations ORDER BY name`).Scan(&orgs).Error; err != nil {
+		return nil, wrap(err, "organisations")
+	}
+
+	byOrg := map[int64]*app.OrgCount{}
+	for _, o := range orgs {
+		d.PerOrganisation = append(d.PerOrganisation, app.OrgCount{OrganisationID: o.ID, Organisation: o.Name})
+	}
+	for i := range d.PerOrganisation {
+		byOrg[d.PerOrganisation[i].OrganisationID] = &d.PerOrganisation[i]
+	}
+	for _, r := range registered {
+		d.Registered += r.Registered
+		if o := byOrg[r.OrganisationID]; o != nil {
+			o.Registered = r.Registered
+		}
+	}
+	// Module funnel: modules open in order, so "reached module k" is
+	// "started at least k modules".
+	d.Funnel = make([]app.FunnelStep, len(c.Modules))
+	for i, m := range c.Modules {
+		d.Funnel[i].Module = m
+	}
+	for _, g := range groups {
+		d.Started, d.Completed, d.Confirmed, d.RefresherDue = d.Started+g.Started, d.Completed+g.Completed, d.Confirmed+g.Confirmed, d.RefresherDue+g.Due
+		if o := byOrg[g.OrganisationID]; o != nil {
+			o.Started, o.Completed, o.InMonth = o.Started+g.Started, o.Completed+g.Completed, o.InMonth+g.InMonth
+		}
+		for i := range d.Funnel {
+			if g.ModulesStarted > i {
+				d.Funnel[i].Reached += g.Learners
+			}
+			if g.ModulesPassed > i {
+				d.Funnel[i].Passed += g.Learners
+			}
+		}
+	}
 
 	// Completions per month, the last twelve.
 	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -11, 0)
@@ -269,9 +369,7 @@ func (s *Store) Dashboard(ctx context.Context, c *app.Course, now time.Time, mon
 		Month string
 		Count int
 	}
-	err = db.Raw(`SELECT `+s.monthExpr("completed_at")+` AS month, COUNT(*) AS count FROM enrolments
-		WHERE course_id = ? AND completed_at >= ? GROUP BY 1`, course, first).Scan(&months).Error
-	if err != nil {
+	if err := db.Raw(s.monthCounts(), course, first).Scan(&months).Error; err != nil {
 		return nil, wrap(err, "completions per month")
 	}
 	counts := map[string]int{}
@@ -281,50 +379,6 @@ func (s *Store) Dashboard(ctx context.Context, c *app.Course, now time.Time, mon
 	for i := 0; i < 12; i++ {
 		k := first.AddDate(0, i, 0).Format("2006-01")
 		d.PerMonth = append(d.PerMonth, app.MonthCount{Month: k, Count: counts[k]})
-	}
-
-	// Per organisation, with completions in the chosen month.
-	mStart, _ := time.Parse("2006-01", month)
-	mEnd := mStart.AddDate(0, 1, 0)
-	var orgs []struct {
-		ID                                      int64
-		Name                                    string
-		Registered, Started, Completed, InMonth int
-	}
-	err = db.Raw(`SELECT o.id, o.name, COALESCE(r.registered, 0) AS registered, COALESCE(e.started, 0) AS started,
-			COALESCE(e.completed, 0) AS completed, COALESCE(e.in_month, 0) AS in_month
-		FROM organisations o
-		LEFT JOIN (SELECT organisation_id, COUNT(*) AS registered FROM users GROUP BY organisation_id) r ON r.organisation_id = o.id
-		LEFT JOIN (SELECT organisation_id, COUNT(started_at) AS started, COUNT(completed_at) AS completed,
-				SUM(CASE WHEN completed_at >= ? AND completed_at < ? THEN 1 ELSE 0 END) AS in_month
-			FROM enrolments WHERE course_id = ? GROUP BY organisation_id) e ON e.organisation_id = o.id
-		ORDER BY o.name`, mStart, mEnd, course).Scan(&orgs).Error
-	if err != nil {
-		return nil, wrap(err, "per organisation")
-	}
-	for _, o := range orgs {
-		d.PerOrganisation = append(d.PerOrganisation, app.OrgCount{OrganisationID: o.ID, Organisation: o.Name,
-			Registered: o.Registered, Started: o.Started, Completed: o.Completed, InMonth: o.InMonth})
-	}
-
-	// Module funnel from the summary rows: modules open in order, so
-	// "reached module k" is "started at least k modules".
-	var funnel []struct{ ModulesStarted, ModulesPassed, Learners int }
-	err = db.Raw(`SELECT modules_started, modules_passed, COUNT(*) AS learners FROM enrolments WHERE course_id = ? GROUP BY modules_started, modules_passed`, course).Scan(&funnel).Error
-	if err != nil {
-		return nil, wrap(err, "funnel")
-	}
-	for i, m := range c.Modules {
-		step := app.FunnelStep{Module: m}
-		for _, f := range funnel {
-			if f.ModulesStarted > i {
-				step.Reached += f.Learners
-			}
-			if f.ModulesPassed > i {
-				step.Passed += f.Learners
-			}
-		}
-		d.Funnel = append(d.Funnel, step)
 	}
 
 	// Median minutes per module, from the pass-time histogram.

@@ -203,3 +203,15 @@ func BenchmarkExportAll(b *testing.B) {
 	}
 	b.ReportMetric(float64(rows), "rows/op")
 }
+
+// BenchmarkLearnerListByStatus is the first page of the largest
+// organisation's learners in each status, by name: the rarer the status,
+// the more of the organisation a page by name has to look through.
+func BenchmarkLearnerListByStatus(b *testing.B) {
+	benchStore(b)
+	for _, st := range app.LearnerStatuses {
+		b.Run(string(st.Status), func(b *testing.B) {
+			benchList(b, app.LearnerQuery{OrganisationID: bench.orgID, Status: st.Status, Sort: "name", Page: 1, PageSize: 50})
+		})
+	}
+}
