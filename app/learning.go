@@ -104,7 +104,8 @@ func (l *Learning) OpenModule(ctx context.Context, userID int64, moduleID string
 		}
 		p.Modules[m.ID] = mp
 	} else if !mp.Passed() {
-		if err := l.touch(ctx, &mp, now, true); err != nil {
+		// Throttled like autosave: a page view need not wait for a write.
+		if err := l.touch(ctx, &mp, now, false); err != nil {
 			return nil, err
 		}
 	}
