@@ -127,6 +127,7 @@ func autosaveUntilKilled(t *testing.T, c *http.Client, srv *server, m *app.Modul
 		wg       sync.WaitGroup
 	)
 	saveURL := srv.url + "/modules/" + m.ID + "/save"
+	workerAcks := make([]atomic.Int64, len(workers)) // every question needs an acknowledged save before the kill
 	for i, w := range workers {
 		wg.Add(1)
 		go func() {
@@ -156,6 +157,7 @@ func autosaveUntilKilled(t *testing.T, c *http.Client, srv *server, m *app.Modul
 				switch {
 				case s.ok():
 					acks.Add(1)
+					workerAcks[i].Add(1)
 				case killed.Load():
 					return // the server is gone: this save was never acknowledged
 				case err != nil:
@@ -169,8 +171,16 @@ func autosaveUntilKilled(t *testing.T, c *http.Client, srv *server, m *app.Modul
 		}()
 	}
 
+	everyWorkerAcked := func() bool {
+		for i := range workerAcks {
+			if workerAcks[i].Load() == 0 {
+				return false
+			}
+		}
+		return true
+	}
 	deadline := time.Now().Add(30 * time.Second)
-	for acks.Load() < ackTarget || inFlight.Load() == 0 {
+	for acks.Load() < ackTarget || !everyWorkerAcked() || inFlight.Load() == 0 {
 		if time.Now().After(deadline) {
 			killed.Store(true)
 			srv.kill(t)
