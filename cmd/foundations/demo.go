@@ -57,13 +57,7 @@ func demo(ctx context.Context, cfg *config, args []string, out io.Writer) error 
 		return err
 	}
 	defer st.Close()
-	orgs := cfg.Organisations
-	if len(orgs) == 0 {
-		if existing, err := st.Organisations(ctx); err == nil && len(existing) == 0 {
-			orgs = app.StarterOrganisations
-		}
-	}
-	if err := st.EnsureOrganisations(ctx, orgs); err != nil {
+	if err := ensureOrganisations(ctx, cfg, st); err != nil {
 		return err
 	}
 

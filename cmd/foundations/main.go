@@ -89,6 +89,22 @@ func openStore(ctx context.Context, cfg *config) (*store.Store, error) {
 	return s, nil
 }
 
+// ensureOrganisations adds the configured organisations (ORGANISATIONS), or
+// the starter list when none is configured and the database has none yet.
+func ensureOrganisations(ctx context.Context, cfg *config, st *store.Store) error {
+	orgs := cfg.Organisations
+	if len(orgs) == 0 {
+		existing, err := st.Organisations(ctx)
+		if err != nil {
+			return err
+		}
+		if len(existing) == 0 {
+			orgs = app.StarterOrganisations
+		}
+	}
+	return st.EnsureOrganisations(ctx, orgs)
+}
+
 func serve(log *slog.Logger, cfg *config) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
@@ -105,13 +121,7 @@ func serve(log *slog.Logger, cfg *config) error {
 		return err
 	}
 	defer st.Close()
-	orgs := cfg.Organisations
-	if len(orgs) == 0 {
-		if existing, err := st.Organisations(ctx); err == nil && len(existing) == 0 {
-			orgs = app.StarterOrganisations
-		}
-	}
-	if err := st.EnsureOrganisations(ctx, orgs); err != nil {
+	if err := ensureOrganisations(ctx, cfg, st); err != nil {
 		return err
 	}
 	renderer, err := certificate.NewRenderer()
