@@ -368,50 +368,7 @@ func freePort(t *testing.T) int {
 // if the test has not stopped it; its log is printed if the test failed.
 func startServer(t *testing.T, env []string) *server {
 	t.Helper()
-	port := strconv.Itoa(freePort(t))
-	s := &server{url: "http://127.0.0.1:" + port, logs: &lockedBuffer{}, done: make(chan struct{})}
-	s.cmd = exec.Command(foundationsBinary(t))
-	s.cmd.Env = append([]string{
-		"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
-		"PORT=" + port, "BASE_URL=" + s.url,
-		"SECRET_KEY=" + strings.Repeat("5e", 32), "LOG_LEVEL=info",
-	}, env...)
-	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
-	if err := s.cmd.Start(); err != nil {
-		t.Fatalf("start foundations: %v", err)
-	}
-	go func() { s.err = s.cmd.Wait(); close(s.done) }()
-	t.Cleanup(func() {
-		select {
-		case <-s.done:
-		default:
-			s.cmd.Process.Kill()
-			<-s.done
-		}
-		if t.Failed() {
-			t.Logf("foundations log (%s):\n%s", s.url, s.logs.String())
-		}
-	})
-
-	c := &http.Client{Timeout: 2 * time.Second}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		select {
-		case <-s.done:
-			t.Fatalf("foundations exited before it was ready (%v):\n%s", s.err, s.logs.String())
-		default:
-		}
-		if resp, err := c.Get(s.url + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return s
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("foundations was not ready after 30s:\n%s", s.logs.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return startServerOn(t, strconv.Itoa(freePort(t)), env)
 }
 
 // kill ends the process with SIGKILL, as a crash or the OOM killer would.

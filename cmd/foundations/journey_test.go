@@ -75,26 +75,7 @@ const stepTimeout = 20 * time.Second
 
 func newJourney(t *testing.T, base, chromium string, course *app.Course, shots string) *journey {
 	t.Helper()
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromium),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1000, 800),
-	)
-	ctx, cancelCtx := chromedp.NewContext(alloc)
-	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
-	// The first Run starts the browser and owns it: no timeout on it.
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1000, 800)); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
+	ctx := startBrowser(t, chromium)
 	return &journey{t: t, ctx: ctx, base: base, course: course, shots: shots}
 }
 
