@@ -35,7 +35,7 @@ func progressList(rows []moduleProgressRow) []app.ModuleProgress {
 // already a transaction).
 func (s *Store) transact(ctx context.Context, fn func(tx *Store) error) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(&Store{db: tx, postgres: s.postgres})
+		return fn(&Store{db: tx, postgres: s.postgres, pause: s.pause})
 	})
 }
 
@@ -222,6 +222,7 @@ func (s *Store) SaveAnswers(ctx context.Context, k app.ModuleKey, answers []app.
 		if _, err := tx.lockModule(k); err != nil {
 			return err
 		}
+		tx.paused("save answers")
 		set, setArgs := tx.visitSet(now)
 		if err := tx.db.Exec(`UPDATE module_progress SET `+set+` WHERE `+keyWhere, append(setArgs, keyArgs(k)...)...).Error; err != nil {
 			return wrap(err, "module visit")
@@ -268,6 +269,7 @@ func (s *Store) SubmitModule(ctx context.Context, k app.ModuleKey, now time.Time
 		if att, err = mark(progressList(rows), answers); err != nil {
 			return err
 		}
+		tx.paused("submit")
 		att.UserID, att.CourseID, att.ModuleID, att.CreatedAt = k.UserID, k.CourseID, k.ModuleID, now
 		// The number is derived under the lock from the attempts themselves.
 		if err := tx.db.Raw(`SELECT COALESCE(MAX(number), 0) + 1 FROM attempts WHERE `+keyWhere, keyArgs(k)...).Scan(&att.Number).Error; err != nil {
@@ -391,6 +393,7 @@ func (s *Store) CompleteCourse(ctx context.Context, userID int64, courseID strin
 		if err != nil {
 			return err
 		}
+		tx.paused("complete")
 		if err := tx.saveEvaluation(ctx, ev); err != nil {
 			return err
 		}
