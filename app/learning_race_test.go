@@ -131,23 +131,33 @@ func TestLearningConcurrentRequestsInterleaved(t *testing.T) {
 		passed bool
 	}{
 		{"double submit: the second sees the pass and is refused", "submit",
-			func(f *fixture, u *app.User) error { return submitErr(f.learning.SubmitModule(context.Background(), u.ID, first)) },
-			func(f *fixture, u *app.User) error { return submitErr(f.learning.SubmitModule(context.Background(), u.ID, first)) },
+			func(f *fixture, u *app.User) error {
+				return submitErr(f.learning.SubmitModule(context.Background(), u.ID, first))
+			},
+			func(f *fixture, u *app.User) error {
+				return submitErr(f.learning.SubmitModule(context.Background(), u.ID, first))
+			},
 			app.ECONFLICT, true},
 		{"autosave during a submit waits, then is refused", "submit",
-			func(f *fixture, u *app.User) error { return submitErr(f.learning.SubmitModule(context.Background(), u.ID, first)) },
+			func(f *fixture, u *app.User) error {
+				return submitErr(f.learning.SubmitModule(context.Background(), u.ID, first))
+			},
 			func(f *fixture, u *app.User) error {
 				return f.learning.SaveAnswer(context.Background(), u.ID, first, "m1-colour", []string{"a"})
 			},
 			app.ECONFLICT, true},
 		{"Save answers during a submit waits, then is refused", "submit",
-			func(f *fixture, u *app.User) error { return submitErr(f.learning.SubmitModule(context.Background(), u.ID, first)) },
+			func(f *fixture, u *app.User) error {
+				return submitErr(f.learning.SubmitModule(context.Background(), u.ID, first))
+			},
 			func(f *fixture, u *app.User) error {
 				return f.learning.SaveAnswers(context.Background(), u.ID, first, wrongColour)
 			},
 			app.ECONFLICT, true},
 		{"a page view during a submit does not undo the pass", "submit",
-			func(f *fixture, u *app.User) error { return submitErr(f.learning.SubmitModule(context.Background(), u.ID, first)) },
+			func(f *fixture, u *app.User) error {
+				return submitErr(f.learning.SubmitModule(context.Background(), u.ID, first))
+			},
 			func(f *fixture, u *app.User) error {
 				_, err := f.learning.OpenModule(context.Background(), u.ID, first)
 				return err
@@ -157,7 +167,9 @@ func TestLearningConcurrentRequestsInterleaved(t *testing.T) {
 			func(f *fixture, u *app.User) error {
 				return f.learning.SaveAnswers(context.Background(), u.ID, first, wrongColour)
 			},
-			func(f *fixture, u *app.User) error { return submitErr(f.learning.SubmitModule(context.Background(), u.ID, first)) },
+			func(f *fixture, u *app.User) error {
+				return submitErr(f.learning.SubmitModule(context.Background(), u.ID, first))
+			},
 			"", false},
 	}
 	for _, tc := range cases {
