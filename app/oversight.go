@@ -228,6 +228,9 @@ type ReportStore interface {
 	// EachLearner streams every learner matching q (ignoring paging) in q's order.
 	EachLearner(ctx context.Context, q LearnerQuery, fn func(*LearnerRow) error) error
 	Learner(ctx context.Context, courseID string, userID int64) (*LearnerRow, error)
+	// StaffOf returns the candidates for a manager's staff: learners who
+	// named the manager's email, with whether the manager accepted them and
+	// (for those) their progress. Oversight applies InStaffOf to them.
 	StaffOf(ctx context.Context, courseID string, manager *User) ([]StaffRow, error)
 	AcceptStaff(ctx context.Context, managerID, learnerID int64, at time.Time) error
 	Confirmation(ctx context.Context, learnerID int64, courseID string) (*Confirmation, error)
@@ -281,9 +284,19 @@ func (o *Oversight) Staff(ctx context.Context, manager *User) ([]StaffRow, error
 	if !MayManage(manager) {
 		return nil, forbidden()
 	}
-	rows, err := o.Store.StaffOf(ctx, o.Learning.Course.ID, manager)
+	candidates, err := o.Store.StaffOf(ctx, o.Learning.Course.ID, manager)
 	if err != nil {
 		return nil, fmt.Errorf("list staff of manager %d: %w", manager.ID, err)
+	}
+	rows := candidates[:0]
+	for _, r := range candidates {
+		if !InStaffOf(manager, &r.LearnerRow) {
+			continue
+		}
+		if !MaySeeProgress(manager, &r) {
+			r.Modules = nil
+		}
+		rows = append(rows, r)
 	}
 	return rows, nil
 }
@@ -297,7 +310,7 @@ func (o *Oversight) staffMember(ctx context.Context, manager *User, learnerID in
 		return nil, err
 	}
 	for i := range rows {
-		if rows[i].UserID == learnerID && (rows[i].Accepted || !mustBeAccepted) {
+		if rows[i].UserID == learnerID && (!mustBeAccepted || MaySeeProgress(manager, &rows[i])) {
 			return &rows[i], nil
 		}
 	}

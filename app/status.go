@@ -138,6 +138,9 @@ func (s ModuleStatus) IsPassed() bool { return s == StatusPassed }
 // IsInProgress reports whether a module status is in progress, for templates.
 func (s ModuleStatus) IsInProgress() bool { return s == StatusInProgress }
 
+// IsNotStarted reports whether a module is open but not started, for templates.
+func (s ModuleStatus) IsNotStarted() bool { return s == StatusNotStarted }
+
 // IsCannotStart reports whether a module cannot be started yet, for templates.
 func (s ModuleStatus) IsCannotStart() bool { return s == StatusCannotStart }
 

@@ -54,7 +54,7 @@ func (s *Store) gapSQL() string {
 	if s.postgres {
 		return `CAST(LEAST(GREATEST(FLOOR(EXTRACT(EPOCH FROM (CAST(? AS TIMESTAMPTZ) - last_seen_at))), 0), ?) AS INTEGER)`
 	}
-	return `MIN(MAX(CAST((julianday(?) - julianday(last_seen_at)) * 86400 AS INTEGER), 0), ?)`
+	return `MIN(MAX(CAST(ROUND((julianday(?) - julianday(last_seen_at)) * 86400000) AS INTEGER) / 1000, 0), ?)` // to the millisecond first: julianday is a float
 }
 
 // dueSQL is true when a visit is due (app.VisitInterval has passed since
