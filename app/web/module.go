@@ -1,6 +1,9 @@
 package web
 
 import (
+	"bytes"
+	"fmt"
+	"html/template"
 	"strings"
 	"time"
 
@@ -16,6 +19,11 @@ type modulePage struct {
 	Saved    bool
 	Total    int
 	PassMark int
+	// Body is the module's body when it was written from the pre-rendered
+	// pieces; empty, the template renders it in full.
+	Body template.HTML
+	// Prerender is set only while the body is rendered once at start-up.
+	Prerender bool
 }
 
 func (s *Server) handleModule(c *fiber.Ctx) error {
@@ -31,6 +39,14 @@ func (s *Server) renderModule(c *fiber.Ctx, status int, v *app.ModuleView, errs 
 	m := v.Module
 	p := &modulePage{basePage: basePage{Title: m.Title, Errors: errs, BackLink: "/course", NavCourse: true},
 		View: v, Module: m, Answers: v.Answers, Saved: saved, Total: len(s.cfg.Learning.Course.Modules), PassMark: s.cfg.Learning.Course.PassMark}
+	if pr := s.modules[m.ID]; pr != nil && len(errs) == 0 && v.CanAnswer {
+		var top, body bytes.Buffer
+		if err := s.pages.set["module"].ExecuteTemplate(&top, "module-top", p); err != nil {
+			return fmt.Errorf("render the top of module %s: %w", m.ID, err)
+		}
+		pr.write(&body, v, s.csrfToken(c), top.Bytes())
+		p.Body = template.HTML(body.String()) // #nosec G203 -- pieces of our own template, learner's text escaped in write
+	}
 	return s.render(c, status, "module", p)
 }
 
