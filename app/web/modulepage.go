@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
+	"io"
 	"regexp"
 	"strings"
 
@@ -36,6 +37,7 @@ const (
 type piece struct {
 	kind     pieceKind
 	text     string
+	deflated []byte // for a large static piece: text, deflated once
 	q        *app.Question
 	option   string
 	position int                // for pieceID: filled in per request
@@ -92,6 +94,7 @@ func (s *Server) prerenderModules() (map[string]*prerendered, error) {
 		if err != nil {
 			return nil, fmt.Errorf("pre-render module %s: %w", m.ID, err)
 		}
+		pr.deflate()
 		out[m.ID] = pr
 	}
 	return out, nil
@@ -196,18 +199,51 @@ func cutPieces(html string, m *app.Module) (*prerendered, error) {
 	return pr, nil
 }
 
+// sink is where pieces are written: plain text, or a gzip stream stitched
+// from pre-deflated runs.
+type sink interface {
+	io.Writer
+	io.ByteWriter
+	io.StringWriter
+	static(text string, deflated []byte)
+}
+
+type plainSink struct{ *bytes.Buffer }
+
+func (p plainSink) static(text string, _ []byte) { p.WriteString(text) }
+
 // write writes the module's body for one learner.
 func (pr *prerendered) write(b *bytes.Buffer, v *app.ModuleView, csrf string, top []byte) {
 	b.Grow(pr.size + len(top) + 1024)
-	writePieces(b, pr.pieces, v, csrf, top, 0)
+	writePieces(plainSink{b}, pr.pieces, v, csrf, top, 0)
 }
 
-func writePieces(b *bytes.Buffer, pieces []piece, v *app.ModuleView, csrf string, top []byte, position int) {
+// deflate prepares the large static pieces for writeGzip.
+func (pr *prerendered) deflate() { deflatePieces(pr.pieces) }
+
+func deflatePieces(pieces []piece) {
+	for i := range pieces {
+		switch p := &pieces[i]; {
+		case p.kind == pieceStatic && len(p.text) >= minPrecompressed:
+			p.deflated = deflateOnce(p.text)
+		case p.kind == pieceOptions:
+			for _, o := range p.options {
+				deflatePieces(o)
+			}
+		}
+	}
+}
+
+func writePieces(b sink, pieces []piece, v *app.ModuleView, csrf string, top []byte, position int) {
 	for i := range pieces {
 		p := &pieces[i]
 		switch p.kind {
 		case pieceStatic:
-			b.WriteString(p.text)
+			if p.deflated != nil {
+				b.static(p.text, p.deflated)
+			} else {
+				b.WriteString(p.text)
+			}
 		case pieceTop:
 			b.Write(top)
 		case pieceCSRF:

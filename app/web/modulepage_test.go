@@ -2,6 +2,8 @@ package web
 
 import (
 	"bytes"
+	"compress/gzip"
+	"io"
 	"io/fs"
 	"regexp"
 	"log/slog"
@@ -66,6 +68,23 @@ func TestPrerenderedModuleIsTheTemplate(t *testing.T) {
 					i++
 				}
 				t.Fatalf("module %s, %s answered: the pre-rendered page differs at byte %d:\nfull: %q\nfast: %q", m.ID, fill, i, snippet(a, i), snippet(b, i))
+			}
+			var gz bytes.Buffer
+			g := newGzipStitch(&gz)
+			_, _ = g.WriteString("<head>")
+			writePieces(g, s.modules[m.ID].pieces, v, p.CSRF, top.Bytes(), 0)
+			_, _ = g.WriteString("</tail>")
+			g.close()
+			zr, err := gzip.NewReader(&gz)
+			if err != nil {
+				t.Fatal(err)
+			}
+			unzipped, err := io.ReadAll(zr)
+			if err != nil {
+				t.Fatalf("module %s: the stitched gzip does not decompress: %v", m.ID, err)
+			}
+			if string(unzipped) != "<head>"+full.String()+"</tail>" {
+				t.Fatalf("module %s: the stitched gzip decompresses to something else", m.ID)
 			}
 			if strings.Contains(fast.String(), "⟦") {
 				t.Fatalf("module %s: a marker is left in the page", m.ID)
