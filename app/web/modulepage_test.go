@@ -5,8 +5,8 @@ import (
 	"compress/gzip"
 	"io"
 	"io/fs"
-	"regexp"
 	"log/slog"
+	"regexp"
 	"strings"
 	"testing"
 

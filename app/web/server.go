@@ -37,8 +37,8 @@ type Config struct {
 
 // Server holds the parsed templates, assets and configuration.
 type Server struct {
-	cfg    Config
-	log    *slog.Logger
+	cfg     Config
+	log     *slog.Logger
 	pages   *pages
 	assets  *assets
 	secure  bool
