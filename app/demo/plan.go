@@ -679,4 +679,3 @@ func demoEmailLocal(s string) string {
 	}
 	return b.String()
 }
-

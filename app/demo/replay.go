@@ -22,7 +22,11 @@ type batchClock struct {
 
 func (c *batchClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
 
-func (c *batchClock) set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.now = t.UTC().Truncate(time.Microsecond) }
+func (c *batchClock) set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t.UTC().Truncate(time.Microsecond)
+}
 
 // services are the app's services bound to one batch's transaction.
 type services struct {
