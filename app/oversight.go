@@ -22,6 +22,8 @@ const (
 	LearnerRefresherDue LearnerStatus = "refresher_due"
 	LearnerExpired      LearnerStatus = "expired"
 	LearnerRevoked      LearnerStatus = "revoked"
+
+	LearnerRefresherInProgress LearnerStatus = "refresher_in_progress"
 )
 
 // LearnerStatuses in the order filters offer them, with their labels.
@@ -36,6 +38,7 @@ var LearnerStatuses = []struct {
 	{LearnerRefresherDue, "Refresher due"},
 	{LearnerExpired, "Expired"},
 	{LearnerRevoked, "Certificate revoked"},
+	{LearnerRefresherInProgress, "Refresher in progress"},
 }
 
 // Label is the status as people read it.
@@ -66,6 +69,7 @@ type LearnerRow struct {
 	CertificateCode      string
 	CertificateExpiresAt *time.Time
 	CertificateRevokedAt *time.Time
+	Cycle                int // 1, then 2 for the first refresher…
 }
 
 // LearnerQuery filters, sorts and pages the learner list. Zero values mean
@@ -670,7 +674,7 @@ func (o *Oversight) Reissue(ctx context.Context, actor *User, learnerID int64) (
 	}
 	now := o.Now()
 	fresh := o.Learning.newCertificate(u, now)
-	fresh.CompletedAt, fresh.ExpiresAt = old.CompletedAt, old.ExpiresAt
+	fresh.CompletedAt, fresh.ExpiresAt, fresh.Cycle = old.CompletedAt, old.ExpiresAt, old.Cycle
 	err = o.Store.InTx(ctx, func(tx Store) error {
 		rs := tx.(ReportStore)
 		if err := rs.ReissueCertificate(ctx, old.Code, fresh, now); err != nil {
