@@ -233,7 +233,7 @@ type demoLearner struct {
 	refresherAt          *time.Time
 	refresher            []*demoModule
 	refresherCompletedAt *time.Time
-	staff         int // for a manager: accepted staff
+	staff                int // for a manager: accepted staff
 
 	number int       // the learner's place in the plan, for a unique email
 	user   *app.User // set when the account is created

@@ -123,13 +123,13 @@ func (s *Store) RepairProgress(ctx context.Context) error {
 		for _, q := range []string{
 			// Attempts counted, the latest score, and the first pass.
 			`UPDATE module_progress SET
-				attempts = (SELECT COUNT(*) FROM attempts a WHERE `+repairAttempt+`),
-				last_percent = COALESCE((SELECT a.percent FROM attempts a WHERE `+repairAttempt+` ORDER BY a.number DESC LIMIT 1), 0)
-			WHERE EXISTS (SELECT 1 FROM attempts a WHERE `+repairAttempt+`)`,
+				attempts = (SELECT COUNT(*) FROM attempts a WHERE ` + repairAttempt + `),
+				last_percent = COALESCE((SELECT a.percent FROM attempts a WHERE ` + repairAttempt + ` ORDER BY a.number DESC LIMIT 1), 0)
+			WHERE EXISTS (SELECT 1 FROM attempts a WHERE ` + repairAttempt + `)`,
 			`UPDATE module_progress SET
-				passed_at = (SELECT MIN(a.created_at) FROM attempts a WHERE `+repairAttempt+` AND a.passed),
-				pass_percent = COALESCE((SELECT a.percent FROM attempts a WHERE `+repairAttempt+` AND a.passed ORDER BY a.number LIMIT 1), 0)
-			WHERE passed_at IS NULL AND EXISTS (SELECT 1 FROM attempts a WHERE `+repairAttempt+` AND a.passed)`,
+				passed_at = (SELECT MIN(a.created_at) FROM attempts a WHERE ` + repairAttempt + ` AND a.passed),
+				pass_percent = COALESCE((SELECT a.percent FROM attempts a WHERE ` + repairAttempt + ` AND a.passed ORDER BY a.number LIMIT 1), 0)
+			WHERE passed_at IS NULL AND EXISTS (SELECT 1 FROM attempts a WHERE ` + repairAttempt + ` AND a.passed)`,
 		} {
 			if err := db.Exec(q).Error; err != nil {
 				return wrap(err, "repair module progress")
