@@ -43,6 +43,7 @@ func (s *Server) routes(f *fiber.App) {
 	signedIn := s.requireUser
 	f.Post("/session/keepalive", signedIn, s.handleKeepalive)
 	f.Get("/course", signedIn, s.handleCourse)
+	f.Post("/course/refresher", signedIn, s.handleRefresherStart)
 	f.Get("/modules/:module", signedIn, s.handleModule)
 	f.Post("/modules/:module", signedIn, s.handleModulePost)
 	f.Post("/modules/:module/save", signedIn, s.handleAutosave)
