@@ -49,8 +49,8 @@ func TestRefresherFromTheCoursePage(t *testing.T) {
 				t.Errorf("the course page after starting the refresher lacks %q", want)
 			}
 		}
-		c.get("/modules/" + module1).wantStatus(t, fiber.StatusOK)
-		c.get("/modules/" + module2).wantStatus(t, fiber.StatusForbidden)
+		c.get("/modules/"+module1).wantStatus(t, fiber.StatusOK)
+		c.get("/modules/"+module2).wantStatus(t, fiber.StatusForbidden)
 		c.get("/certificate").wantStatus(t, fiber.StatusOK) // the earlier certificate, still valid
 		c.post("/course/refresher", url.Values{}).wantStatus(t, fiber.StatusConflict)
 	})
