@@ -124,6 +124,7 @@ func (q *LearnerQuery) Normalise() {
 	if q.Page < 1 {
 		q.Page = 1
 	}
+	q.Page = min(q.Page, 1_000_000) // (page-1)*size must not overflow
 	q.Search = strings.ToLower(strings.TrimSpace(q.Search))
 	if utf8.RuneCountInString(q.Search) > 100 {
 		q.Search = string([]rune(q.Search)[:100])
@@ -485,7 +486,7 @@ func (o *Oversight) audit(ctx context.Context, s ReportStore, actor *User, actio
 
 func orgName(name string) (string, error) {
 	name = strings.TrimSpace(name)
-	if name == "" || utf8.RuneCountInString(name) > 120 {
+	if name == "" || utf8.RuneCountInString(name) > 120 || !ValidName(name) {
 		return "", Invalid([]FieldError{{Field: "name", Message: "Enter an organisation name of 120 characters or fewer"}})
 	}
 	return name, nil

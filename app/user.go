@@ -97,6 +97,8 @@ func (r *Registration) Validate(organisations []Organisation) error {
 		f = append(f, FieldError{"name", "Enter your full name"})
 	case utf8.RuneCountInString(r.Name) > 100:
 		f = append(f, FieldError{"name", "Full name must be 100 characters or fewer"})
+	case !ValidName(r.Name):
+		f = append(f, FieldError{"name", "Full name must not contain line breaks, tabs or special control characters"})
 	}
 	if msg := emailProblem(r.Email); msg != "" {
 		f = append(f, FieldError{"email", msg})
@@ -112,6 +114,8 @@ func (r *Registration) Validate(organisations []Organisation) error {
 		f = append(f, FieldError{"job_role", "Enter your job role"})
 	case utf8.RuneCountInString(r.JobRole) > 100:
 		f = append(f, FieldError{"job_role", "Job role must be 100 characters or fewer"})
+	case !ValidName(r.JobRole):
+		f = append(f, FieldError{"job_role", "Job role must not contain line breaks, tabs or special control characters"})
 	}
 	if strings.TrimSpace(r.ManagerEmail) != "" {
 		if msg := emailProblem(r.ManagerEmail); msg != "" {
@@ -127,6 +131,9 @@ func emailProblem(s string) string {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return "Enter your work email address"
+	}
+	if !ValidName(s) {
+		return "Enter an email address in the correct format, like name@example.org"
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || !strings.Contains(s[strings.LastIndexByte(s, '@'):], ".") || len(s) > 254 {

@@ -199,6 +199,33 @@ CREATE TABLE evaluation_totals (
 INSERT INTO evaluation_totals (course_id, item_id, responses, total)
 	SELECT course_id, item_id, COUNT(*), SUM(rating) FROM evaluation_responses WHERE rating IS NOT NULL GROUP BY course_id, item_id
 `},
+	{10, "rate-limit counters shared by every instance", `
+CREATE TABLE throttle_counters (
+	throttle_key TEXT PRIMARY KEY,
+	window_start BIGINT NOT NULL,
+	hits INTEGER NOT NULL,
+	expires_at BIGINT NOT NULL
+);
+CREATE INDEX throttle_counters_expires ON throttle_counters (expires_at);
+CREATE TABLE throttle_backoff (
+	throttle_key TEXT PRIMARY KEY,
+	failures INTEGER NOT NULL,
+	next_at BIGINT NOT NULL,
+	updated_at BIGINT NOT NULL
+);
+CREATE INDEX throttle_backoff_updated ON throttle_backoff (updated_at)
+`},
+	{11, "instance settings and periodic job runs", `
+CREATE TABLE instance_settings (
+	name TEXT PRIMARY KEY,
+	value TEXT NOT NULL,
+	updated_at {{time}} NOT NULL
+);
+CREATE TABLE job_runs (
+	name TEXT PRIMARY KEY,
+	ran_at {{time}} NOT NULL
+)
+`},
 }
 
 func (s *Store) dialectSQL(sql string) string {
@@ -251,6 +278,15 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 		return nil
 	})
+}
+
+// MigrationVersions lists every migration's version, in the order they run.
+func MigrationVersions() []int {
+	v := make([]int, len(migrations))
+	for i, m := range migrations {
+		v[i] = m.version
+	}
+	return v
 }
 
 // SchemaVersion is the newest migration recorded.

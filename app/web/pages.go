@@ -145,7 +145,7 @@ func (s *Server) render(c *fiber.Ctx, status int, name string, p page) error {
 func (s *Server) fillBase(c *fiber.Ctx, b *basePage) {
 	b.User = currentUser(c)
 	b.CSRF = s.csrfToken(c)
-	b.Contrast = c.Cookies(contrastCookie) == "high"
+	b.Contrast = s.cookie(c, contrastCookie) == "high"
 	b.Partnership = s.cfg.Partnership
 	b.HelpContact = s.cfg.HelpContact
 	b.QuickExitURL = s.cfg.QuickExitURL

@@ -30,6 +30,14 @@ type config struct {
 	Placeholders   map[string]string // course text placeholders, incl. partnership_name
 	HelpContact    string
 	LogLevel       slog.Level
+
+	// Security and running several instances (see security.go).
+	SignInLimit        int // sign-in attempts a minute per address and email
+	SignInAddressLimit int // sign-in attempts a minute per address, any email
+	VerifyLimit        int // certificate look-ups a minute per address
+	HashConcurrency    int // password hashes at once
+	DBMaxConns         int // PostgreSQL connections per instance
+	DBPrepare          bool
 }
 
 // placeholderVars maps course placeholders to their environment variables
@@ -91,6 +99,9 @@ func loadConfig(log *slog.Logger) (*config, error) {
 		return nil, fmt.Errorf("LOG_LEVEL must be debug, info, warn or error")
 	}
 	c.SecretKey = env("SECRET_KEY", "")
+	if err := c.loadSecurity(); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 

@@ -130,12 +130,14 @@ func serve(log *slog.Logger, cfg *config) error {
 	}
 	now := func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 	learning := &app.Learning{Store: st, Course: course, Now: now, Partnership: cfg.Placeholders["partnership_name"], ValidityMonths: cfg.ValidityMonths}
-	accounts := &app.Accounts{Store: st, Now: now, IdleTimeout: cfg.IdleTimeout, MaxAge: cfg.MaxSessionAge}
+	limits := cfg.limits(st, now)
+	accounts := &app.Accounts{Store: st, Now: now, IdleTimeout: cfg.IdleTimeout, MaxAge: cfg.MaxSessionAge, Limits: limits,
+		Hashing: app.NewPasswordHashing(cfg.HashConcurrency, 2*time.Second), Log: log}
 	oversight := &app.Oversight{Store: st, Learning: learning, Now: now}
 	srv, err := web.New(web.Config{
 		Learning: learning, Accounts: accounts, Oversight: oversight, Store: st, Certificates: renderer, Logger: log,
 		BaseURL: cfg.BaseURL, SecretKey: cfg.SecretKey, Partnership: cfg.Placeholders["partnership_name"],
-		HelpContact: cfg.HelpContact, QuickExitURL: cfg.QuickExitURL, TrustedProxies: cfg.TrustedProxies,
+		HelpContact: cfg.HelpContact, QuickExitURL: cfg.QuickExitURL, TrustedProxies: cfg.TrustedProxies, Limits: limits,
 	})
 	if err != nil {
 		return err
