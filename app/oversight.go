@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -280,6 +281,9 @@ type Oversight struct {
 	Store    ReportStore
 	Learning *Learning
 	Now      func() time.Time
+	// Log receives each audited change at info level, with user IDs only
+	// (nil: not logged).
+	Log *slog.Logger
 }
 
 // Who may do what. Roles are checked here, once.
@@ -481,7 +485,17 @@ func (o *Oversight) QuestionStats(ctx context.Context, actor *User) ([]QuestionS
 }
 
 func (o *Oversight) audit(ctx context.Context, s ReportStore, actor *User, action string, subject *int64, detail string) error {
-	return s.AddAudit(ctx, &AuditEntry{ActorID: actor.ID, Action: action, SubjectUserID: subject, Detail: detail, CreatedAt: o.Now()})
+	if err := s.AddAudit(ctx, &AuditEntry{ActorID: actor.ID, Action: action, SubjectUserID: subject, Detail: detail, CreatedAt: o.Now()}); err != nil {
+		return err
+	}
+	if o.Log != nil {
+		var subjectID int64
+		if subject != nil {
+			subjectID = *subject
+		}
+		o.Log.Info("audited change", "action", action, "actor_id", actor.ID, "subject_user_id", subjectID)
+	}
+	return nil
 }
 
 func orgName(name string) (string, error) {
