@@ -23,7 +23,7 @@ func longPassphrase(n int) string {
 func TestPasswordPolicy(t *testing.T) {
 	for _, tt := range []struct {
 		name, password, email, person string
-		refused                        bool
+		refused                       bool
 	}{
 		{"a short pattern twice", "abc123abc123", "", "", true},
 		{"a word and digit twice", "trustno1trustno1", "", "", true},

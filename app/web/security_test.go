@@ -223,7 +223,7 @@ func TestOpenRedirect(t *testing.T) {
 			}
 		}
 		for next, want := range map[string]string{
-			"/modules/" + module1:     "/modules/" + module1,
+			"/modules/" + module1:      "/modules/" + module1,
 			"/reports/learners?page=2": "/reports/learners?page=2",
 		} {
 			if loc := c.get("/sign-in?next=" + url.QueryEscape(next)).Header.Get("Location"); loc != want {
@@ -245,7 +245,7 @@ func TestMalformedInputIsRefused(t *testing.T) {
 		coord := srv.ovSignIn(t, coordID)
 		anon := srv.newClient(t)
 		anon.get("/register").wantStatus(t, fiber.StatusOK)
-		c.get("/modules/" + module1).wantStatus(t, fiber.StatusOK)
+		c.get("/modules/"+module1).wantStatus(t, fiber.StatusOK)
 		c.get("/profile").wantStatus(t, fiber.StatusOK)
 		users, orgs := srv.count(t, "users", ""), srv.count(t, "organisations", "")
 
@@ -343,7 +343,7 @@ func TestHeadersOnEveryResponse(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		srv := newTestServer(t, st)
 		c := srv.signUp(t, "Hedy Headers", "hedy@example.org")
-		c.get("/modules/" + module1).wantStatus(t, fiber.StatusOK)
+		c.get("/modules/"+module1).wantStatus(t, fiber.StatusOK)
 		tooLarge := c.postOverListener("/modules/"+module1+"/save", url.Values{"_csrf": {c.csrf}, "answer": {strings.Repeat("a", 300*1024)}}.Encode())
 		headerTooLarge := rawRequest(t, srv, "GET /course HTTP/1.1\r\nHost: localhost\r\nX-Big: "+strings.Repeat("b", 16*1024)+"\r\n\r\n")
 		for _, res := range []*http.Response{tooLarge, headerTooLarge} {

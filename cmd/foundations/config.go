@@ -110,9 +110,6 @@ func loadConfig(log *slog.Logger) (*config, error) {
 // SECRET_KEY (shared by every instance).
 func (c *config) ensureSecret(log *slog.Logger) error {
 	if c.SecretKey != "" {
-		if len(c.SecretKey) < 32 {
-			return fmt.Errorf("SECRET_KEY must be at least 32 characters")
-		}
 		return nil
 	}
 	path := filepath.Join(c.DataDir, "secret.key")
