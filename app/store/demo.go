@@ -358,6 +358,7 @@ type demoAttempt struct {
 }
 
 func newDemo(c *app.Course, opt DemoOptions) *demo {
+	// #nosec G115 G404 -- demo data: a seeded, reproducible generator is the point, and the seed's bits are only reinterpreted
 	d := &demo{rng: rand.New(rand.NewPCG(uint64(opt.Seed), 0x5afe6a4d)), c: c, opt: opt,
 		questions: map[string]questionProfile{}, statuses: map[app.LearnerStatus]int{}}
 	mods, _ := json.Marshal(c.ModuleTitles())
@@ -937,7 +938,7 @@ func (s *Store) inBulkTx(ctx context.Context, fn func(bulkWriter) error) error {
 		return err
 	}
 	if err := fn(sqliteWriter{tx}); err != nil {
-		tx.Rollback()
+		_ = tx.Rollback() // fn's error is the one to report
 		return err
 	}
 	return tx.Commit()

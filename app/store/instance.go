@@ -104,7 +104,7 @@ func (s *Store) RunPeriodic(ctx context.Context, name string, every time.Duratio
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if s.postgres {
 			h := fnv.New64a()
-			h.Write([]byte("foundations job " + name))
+			_, _ = h.Write([]byte("foundations job " + name)) // a hash's Write never fails
 			var got bool
 			// #nosec G115 -- reinterpreting a hash's bits as PostgreSQL's signed lock key
 			if err := tx.Raw(`SELECT pg_try_advisory_xact_lock(?)`, int64(h.Sum64())).Scan(&got).Error; err != nil {

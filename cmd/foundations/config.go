@@ -113,6 +113,7 @@ func (c *config) ensureSecret(log *slog.Logger) error {
 		return nil
 	}
 	path := filepath.Join(c.DataDir, "secret.key")
+	// #nosec G304 -- a fixed file name in the operator's own DATA_DIR
 	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
 		c.SecretKey = strings.TrimSpace(string(b))
 		log.Warn("SECRET_KEY is not set; using the key kept in the data folder. Set SECRET_KEY when running more than one instance.", "file", path)

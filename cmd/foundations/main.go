@@ -87,7 +87,7 @@ func openStore(ctx context.Context, cfg *config) (*store.Store, error) {
 		return nil, err
 	}
 	if err := s.Migrate(ctx); err != nil {
-		s.Close()
+		_ = s.Close() // the migration's error is the one to report
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	return s, nil
