@@ -144,6 +144,23 @@ func TestSignInThrottling(t *testing.T) {
 			srv.newClient(t).signIn("nobody@example.org", "Summer2025Summer!").wantStatus(t, fiber.StatusTooManyRequests)
 		})
 
+		t.Run("certificate look-ups and registrations, across instances", func(t *testing.T) {
+			tweak := func(c *web.Config) { c.Limits.VerifyPerAddress, c.Limits.RegisterPerAddress = 2, 1 }
+			a, b := newTestServer(t, st, tweak), newTestServer(t, st, tweak)
+			a.clock.Advance(3 * time.Hour)
+			b.clock.Advance(3 * time.Hour)
+			a.newClient(t).get("/verify/ABCD-EFGH-JKLM").wantStatus(t, fiber.StatusNotFound)
+			b.newClient(t).get("/verify?code=ABCD-EFGH-JKLM").wantStatus(t, fiber.StatusNotFound)
+			res := a.newClient(t).get("/verify/ABCD-EFGH-JKLM")
+			res.wantStatus(t, fiber.StatusTooManyRequests)
+			wantRetryAfter(t, res)
+			ca, cb := a.newClient(t), b.newClient(t)
+			ca.get("/register").wantStatus(t, fiber.StatusOK)
+			cb.get("/register").wantStatus(t, fiber.StatusOK)
+			ca.post("/register", registration("1", "reg-a@example.org")).wantRedirect(t, "/course")
+			cb.post("/register", registration("1", "reg-b@example.org")).wantStatus(t, fiber.StatusTooManyRequests)
+		})
+
 		t.Run("the log names no one", func(t *testing.T) {
 			for _, secret := range []string{"tess@example.org", "TESS@example.org", "spray", strongPassword, "wrong guess", "0.0.0.0"} {
 				if strings.Contains(logs.all(), secret) {
