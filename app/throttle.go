@@ -52,10 +52,12 @@ func DefaultLimits(t Throttle, now func() time.Time) *Limits {
 // cost nothing; each one after doubles the wait before the next attempt,
 // from one second up to MaxBackoff. It is a delay, never a lockout: an
 // attacker can make the owner wait at most MaxBackoff, and only by
-// spending guesses at that rate.
+// spending guesses at that rate, which caps guessing one account at about
+// 150 a day (NIST SP 800-63B asks for no more than 100 consecutive
+// failures; a success starts again from nothing).
 const (
 	FreeFailures  = 5
-	MaxBackoff    = 2 * time.Minute
+	MaxBackoff    = 10 * time.Minute
 	forgetFailure = time.Hour
 )
 
@@ -66,7 +68,7 @@ func BackoffDelay(failures int) time.Duration {
 		return 0
 	}
 	n := failures - FreeFailures
-	if n > 8 {
+	if n > 20 { // the shift below would overflow long after the cap
 		return MaxBackoff
 	}
 	return min(time.Second<<n, MaxBackoff)
