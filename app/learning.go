@@ -36,6 +36,9 @@ type ModuleView struct {
 	Attempts  int
 }
 
+// Options are a question's options in the order this learner sees them.
+func (v *ModuleView) Options(q *Question) []*Option { return q.Options }
+
 func (l *Learning) module(id string) (*Module, error) {
 	if m := l.Course.Module(id); m != nil {
 		return m, nil

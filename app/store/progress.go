@@ -227,13 +227,35 @@ func (s *Store) SaveAnswers(ctx context.Context, k app.ModuleKey, answers []app.
 		if err := tx.db.Exec(`UPDATE module_progress SET `+set+` WHERE `+keyWhere, append(setArgs, keyArgs(k)...)...).Error; err != nil {
 			return wrap(err, "module visit")
 		}
-		for _, a := range answers {
-			if err := tx.writeAnswer(a); err != nil {
-				return err
-			}
-		}
-		return nil
+		return tx.writeAnswers(k, answers)
 	})
+}
+
+// writeAnswers writes a module's answers in two statements at most: one
+// upsert of those given, one delete of those left empty.
+func (s *Store) writeAnswers(k app.ModuleKey, answers []app.Answer) error {
+	var values []string
+	var args []any
+	var empty []string
+	for _, a := range answers {
+		if a.Empty() {
+			empty = append(empty, a.QuestionID)
+			continue
+		}
+		values = append(values, "(?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, answerArgs(a)...)
+	}
+	if len(values) > 0 {
+		if err := s.db.Exec(answerUpsertSQL+`VALUES `+strings.Join(values, ", ")+answerConflictSQL, args...).Error; err != nil {
+			return wrap(err, "answers")
+		}
+	}
+	if len(empty) > 0 {
+		if err := s.db.Exec(`DELETE FROM answers WHERE user_id = ? AND course_id = ? AND question_id IN ?`, k.UserID, k.CourseID, empty).Error; err != nil {
+			return wrap(err, "answers")
+		}
+	}
+	return nil
 }
 
 // Answers implements app.LearningStore.

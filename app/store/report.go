@@ -327,6 +327,7 @@ func (s *Store) Dashboard(ctx context.Context, c *app.Course, now time.Time, mon
 	course := c.ID
 	mStart, _ := time.Parse("2006-01", month)
 	mEnd := mStart.AddDate(0, 1, 0)
+	expiredBy, dueBy := app.ValidityBounds(now)
 
 	var registered []struct {
 		OrganisationID int64
@@ -345,7 +346,7 @@ func (s *Store) Dashboard(ctx context.Context, c *app.Course, now time.Time, mon
 			SUM(CASE WHEN certificate_expires_at > ? AND certificate_expires_at <= ? THEN 1 ELSE 0 END) AS due,
 			SUM(CASE WHEN completed_at >= ? AND completed_at < ? THEN 1 ELSE 0 END) AS in_month
 		FROM enrolments WHERE course_id = ? GROUP BY organisation_id, modules_started, modules_passed`,
-		now.UTC(), now.Add(app.RefresherWindow).UTC(), mStart, mEnd, course).Scan(&groups).Error
+		expiredBy.UTC(), dueBy.UTC(), mStart, mEnd, course).Scan(&groups).Error
 	if err != nil {
 		return nil, wrap(err, "count enrolments")
 	}
