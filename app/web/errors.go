@@ -71,14 +71,14 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	if errors.As(err, &ae) {
 		retryAfter = ae.RetryAfter
 	}
-	if code == app.EINTERNAL && s.databaseDown(c) {
+	var fe *fiber.Error
+	if code == app.EINTERNAL && !errors.As(err, &fe) && s.databaseDown(c) {
 		// An outage is not a bug: 503 with Retry-After so load balancers
 		// and clients try again.
 		s.log.Error("database unreachable", "method", c.Method(), "route", c.Route().Path, "err", err)
 		err = &app.Error{Code: app.EUNAVAILABLE, Message: "Sorry, the service is unavailable at the moment. Your saved work is safe. Try again in a few minutes."}
 		code, msg, retryAfter = app.EUNAVAILABLE, app.ErrorMessage(err), 30*time.Second
 	}
-	var fe *fiber.Error
 	switch {
 	case errors.As(err, &fe):
 		status = fe.Code
