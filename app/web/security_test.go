@@ -121,6 +121,18 @@ func TestSignInThrottling(t *testing.T) {
 			}
 		})
 
+		t.Run("an unknown email slows down the same way", func(t *testing.T) {
+			// Otherwise the delay would tell who has an account.
+			for i := range app.FreeFailures {
+				wantFieldError(t, srv.newClient(t).signIn("nobody-here@example.org", fmt.Sprintf("guess %d", i)), "email")
+			}
+			res := srv.newClient(t).signIn("nobody-here@example.org", "guess again")
+			res.wantStatus(t, fiber.StatusTooManyRequests)
+			if wait := wantRetryAfter(t, res); wait != 1 {
+				t.Errorf("Retry-After %d, want 1 as for an account that exists", wait)
+			}
+		})
+
 		t.Run("one address, many emails", func(t *testing.T) {
 			srv := newTestServer(t, st, func(c *web.Config) { c.Limits.SignInPerAddress = 8 })
 			srv.clock.Advance(time.Hour)

@@ -137,7 +137,7 @@ func serve(log *slog.Logger, cfg *config) error {
 	limits := cfg.limits(st, now)
 	accounts := &app.Accounts{Store: st, Now: now, IdleTimeout: cfg.IdleTimeout, MaxAge: cfg.MaxSessionAge, Limits: limits,
 		Hashing: app.NewPasswordHashing(cfg.HashConcurrency, 2*time.Second), Log: log}
-	oversight := &app.Oversight{Store: st, Learning: learning, Now: now}
+	oversight := &app.Oversight{Store: st, Learning: learning, Now: now, Log: log}
 	srv, err := web.New(web.Config{
 		Learning: learning, Accounts: accounts, Oversight: oversight, Store: st, Certificates: renderer, Logger: log,
 		BaseURL: cfg.BaseURL, SecretKey: cfg.SecretKey, Partnership: cfg.Placeholders["partnership_name"],
