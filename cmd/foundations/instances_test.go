@@ -64,6 +64,25 @@ func TestTwoInstancesShareSessionsAndLimits(t *testing.T) {
 		}
 	}
 
+	// Both logged the failures and the throttling as security events,
+	// naming no one.
+	for _, srv := range []*server{a, b} {
+		logs := srv.logs.String()
+		for _, want := range []string{`"msg":"sign-in failed"`, `"msg":"throttled"`, `"msg":"signed out"`} {
+			if srv == a && want == `"msg":"signed out"` {
+				continue // Ivy signed out on B
+			}
+			if !strings.Contains(logs, want) {
+				t.Errorf("%s logged no %s", srv.url, want)
+			}
+		}
+		for _, secret := range []string{"target@example.org", "ivy@example.org", "Ivy Instances", "wrong password guess"} {
+			if strings.Contains(logs, secret) {
+				t.Errorf("%s logged %q", srv.url, secret)
+			}
+		}
+	}
+
 	// A third instance with another key must not start.
 	cmd := exec.Command(foundationsBinary(t))
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "PORT=1", "DATA_DIR=" + t.TempDir(),
