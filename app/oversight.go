@@ -23,6 +23,8 @@ const (
 	LearnerRefresherDue LearnerStatus = "refresher_due"
 	LearnerExpired      LearnerStatus = "expired"
 	LearnerRevoked      LearnerStatus = "revoked"
+
+	LearnerRefresherInProgress LearnerStatus = "refresher_in_progress"
 )
 
 // LearnerStatuses in the order filters offer them, with their labels.
@@ -37,6 +39,7 @@ var LearnerStatuses = []struct {
 	{LearnerRefresherDue, "Refresher due"},
 	{LearnerExpired, "Expired"},
 	{LearnerRevoked, "Certificate revoked"},
+	{LearnerRefresherInProgress, "Refresher in progress"},
 }
 
 // Label is the status as people read it.
@@ -67,6 +70,7 @@ type LearnerRow struct {
 	CertificateCode      string
 	CertificateExpiresAt *time.Time
 	CertificateRevokedAt *time.Time
+	Cycle                int // 1, then 2 for the first refresher…
 }
 
 // LearnerQuery filters, sorts and pages the learner list. Zero values mean
@@ -685,7 +689,7 @@ func (o *Oversight) Reissue(ctx context.Context, actor *User, learnerID int64) (
 	}
 	now := o.Now()
 	fresh := o.Learning.newCertificate(u, now)
-	fresh.CompletedAt, fresh.ExpiresAt = old.CompletedAt, old.ExpiresAt
+	fresh.CompletedAt, fresh.ExpiresAt, fresh.Cycle = old.CompletedAt, old.ExpiresAt, old.Cycle
 	err = o.Store.InTx(ctx, func(tx Store) error {
 		rs := tx.(ReportStore)
 		if err := rs.ReissueCertificate(ctx, old.Code, fresh, now); err != nil {
