@@ -255,6 +255,33 @@ INSERT INTO confirmations_by_cycle (learner_id, course_id, cycle, manager_id, co
 DROP TABLE confirmations;
 ALTER TABLE confirmations_by_cycle RENAME TO confirmations
 `, func(ctx context.Context, tx *Store) error { return tx.RepairProgress(ctx) }},
+	{10, "rate-limit counters shared by every instance", `
+CREATE TABLE throttle_counters (
+	throttle_key TEXT PRIMARY KEY,
+	window_start BIGINT NOT NULL,
+	hits INTEGER NOT NULL,
+	expires_at BIGINT NOT NULL
+);
+CREATE INDEX throttle_counters_expires ON throttle_counters (expires_at);
+CREATE TABLE throttle_backoff (
+	throttle_key TEXT PRIMARY KEY,
+	failures INTEGER NOT NULL,
+	next_at BIGINT NOT NULL,
+	updated_at BIGINT NOT NULL
+);
+CREATE INDEX throttle_backoff_updated ON throttle_backoff (updated_at)
+`, nil},
+	{11, "instance settings and periodic job runs", `
+CREATE TABLE instance_settings (
+	name TEXT PRIMARY KEY,
+	value TEXT NOT NULL,
+	updated_at {{time}} NOT NULL
+);
+CREATE TABLE job_runs (
+	name TEXT PRIMARY KEY,
+	ran_at {{time}} NOT NULL
+)
+`, nil},
 }
 
 func (s *Store) dialectSQL(sql string) string {
@@ -312,6 +339,15 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 		return nil
 	})
+}
+
+// MigrationVersions lists every migration's version, in the order they run.
+func MigrationVersions() []int {
+	v := make([]int, len(migrations))
+	for i, m := range migrations {
+		v[i] = m.version
+	}
+	return v
 }
 
 // SchemaVersion is the newest migration recorded.

@@ -103,7 +103,9 @@ var routeAccess = map[string]struct {
 
 func TestEveryRouteAsEveryUser(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		srv := newTestServer(t, st, func(c *web.Config) { c.SignInLimit, c.VerifyLimit = 10000, 10000 })
+		srv := newTestServer(t, st, func(c *web.Config) {
+			c.Limits.SignInPerAddressAndEmail, c.Limits.SignInPerAddress, c.Limits.VerifyPerAddress = 10000, 10000, 10000
+		})
 		ctx := context.Background()
 
 		// Learner A completes the course through the pages; everyone else is
