@@ -69,7 +69,7 @@ func TestConcurrentSubmitsNeverStrandALearner(t *testing.T) {
 	}
 	course := loadTestCourse(t)
 	m1, m2 := course.Modules[0], course.Modules[1]
-	correct := correctForm(t, m1)
+	correct := correctAnswers(m1)
 
 	stuck := 0
 	for trial := range raceTrials {
@@ -115,20 +115,18 @@ func mixNames(mix []raceRequest) []string {
 	return s
 }
 
-// correctForm is module m's form with every question answered correctly
-// (a reflection gets a sentence).
-func correctForm(t *testing.T, m *app.Module) url.Values {
-	t.Helper()
+// correctAnswers is module m's form with every question answered
+// correctly (a reflection gets a sentence).
+func correctAnswers(m *app.Module) url.Values {
 	form := url.Values{}
 	for _, q := range m.Questions() {
-		switch q.Type {
-		case app.QuestionReflection:
+		if q.Type == app.QuestionReflection {
 			form.Set("q."+q.ID, "I would write down what I saw and talk to my safeguarding lead the same day.")
-		default:
-			for _, o := range q.Options {
-				if o.Correct {
-					form.Add("q."+q.ID, o.ID)
-				}
+			continue
+		}
+		for _, o := range q.Options {
+			if o.Correct {
+				form.Add("q."+q.ID, o.ID)
 			}
 		}
 	}
