@@ -421,6 +421,12 @@ certs=$(q "SELECT count(*) FROM certificates c JOIN users u ON u.id = c.user_id 
 ((certs == journeys)) || die "$journeys journeys but $certs certificates"
 metric() { awk -v u="$1" '{ for (i = 2; i < NF; i++) if ($(i + 1) == u) print $i }' <<<"$line"; }
 J_SERVER=$(metric server-ms) J_HASH=$(metric hash-ms) J_BESIDES=$(metric besides-hash-ms) J_REGISTER=$(metric register-ms) J_REQS=$(metric requests)
+J_KINDS=""
+for k in register autosave submit page evaluation pdf; do J_KINDS+="${J_KINDS:+, }$k $(metric "$k-ms")"; done
+# A sequential journey waits for each commit's WAL flush: one client's
+# commit latency here is its floor per writing request.
+COMMIT_MS=$(pgbench -n -M prepared -c 1 -T 3 -f "$WORK/upsert.sql" "$BENCH_DB" 2>&1 | sed -n 's/^latency average = \([0-9.]*\) ms.*/\1/p')
+J_HASH_CPU=$(metric hash-cpu-ms)
 J_APP=$(awk -v t=$((a1 - a0)) -v n="$journeys" 'BEGIN { printf "%.1f", t * 10 / n }')
 J_PG=$(awk -v t="$(backend_cpu "$WORK/be0" "$WORK/be1")" -v n="$journeys" 'BEGIN { printf "%.1f", t * 10 / n }')
 
@@ -515,7 +521,9 @@ echo "Learner journey ($JOURNEYS learners timed one after another, each register
 echo "evaluation -> certificate PDF, $J_REQS requests; CPU is over all $journeys, the benchmark's calibration run included):"
 printf '  server time %s ms per journey (every request, send to last byte, summed), of which the registration request %s ms;\n' "$J_SERVER" "$J_REGISTER"
 printf '  password hashing (one argon2id hash) %s ms, so %s ms besides the hashing;\n' "$J_HASH" "$J_BESIDES"
-printf '  CPU per journey: app %s ms, its PostgreSQL backends %s ms.\n' "$J_APP" "$J_PG"
+printf '  server time by kind of request (ms): %s;\n' "$J_KINDS"
+printf '  CPU per journey: app %s ms (the hash takes %s ms of CPU), its PostgreSQL backends %s ms;\n' "$J_APP" "$J_HASH_CPU" "$J_PG"
+printf '  one client alone commits the same upsert in %s ms (pgbench -c 1), the floor of a request that writes.\n' "${COMMIT_MS:-?}"
 if [[ -s $STMTS ]]; then
   echo
   echo "Statements per request, counted in PostgreSQL's log (log_statement = all on $BENCH_DB alone; BEGIN and COMMIT count):"

@@ -14,6 +14,7 @@ import (
 	"os"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -37,9 +38,11 @@ var journeyLearners atomic.Int64
 // Metrics per journey: server-ms is the time from sending each request to
 // reading the last byte of its answer, summed over every request; hash-ms
 // is one argon2id password hash (app.HashPassword, the same parameters, in
-// this process: the registration request spends it on the server);
-// besides-hash-ms is server-ms less hash-ms; register-ms is the
-// registration request alone; requests counts them.
+// this process: the registration request spends it on the server), and
+// hash-cpu-ms the CPU time it takes (argon2id uses several threads);
+// besides-hash-ms is server-ms less hash-ms; register-ms, autosave-ms,
+// submit-ms, page-ms, evaluation-ms and pdf-ms split server-ms by kind of
+// request; requests counts them.
 func BenchmarkLearnerJourney(b *testing.B) {
 	base := os.Getenv("FOUNDATIONS_BENCH_URL")
 	if base == "" {
@@ -50,21 +53,24 @@ func BenchmarkLearnerJourney(b *testing.B) {
 	if len(course.Modules) == 0 {
 		b.Fatal("the course has no modules")
 	}
-	hashStart := time.Now()
 	const hashes = 5
+	hashStart, hashCPU := time.Now(), processCPU(b)
 	for range hashes {
 		app.HashPassword("otter lantern quiet harbour")
 	}
-	hash := time.Since(hashStart) / hashes
+	hash, hashCPU := time.Since(hashStart)/hashes, (processCPU(b)-hashCPU)/hashes
 
-	var total, register time.Duration
+	var total time.Duration
+	byKind := map[string]time.Duration{}
 	requests := 0
 	b.ResetTimer()
 	for range b.N {
 		j := newBenchJourney(b, base)
 		j.walk(course)
 		total += j.elapsed
-		register += j.register
+		for k, d := range j.byKind {
+			byKind[k] += d
+		}
 		requests += j.requests
 	}
 	b.StopTimer()
@@ -73,18 +79,41 @@ func BenchmarkLearnerJourney(b *testing.B) {
 	b.ReportMetric(ms(total), "server-ms")
 	b.ReportMetric(float64(hash)/float64(time.Millisecond), "hash-ms")
 	b.ReportMetric(ms(total)-float64(hash)/float64(time.Millisecond), "besides-hash-ms")
-	b.ReportMetric(ms(register), "register-ms")
+	b.ReportMetric(float64(hashCPU)/float64(time.Millisecond), "hash-cpu-ms")
+	for k, d := range byKind {
+		b.ReportMetric(ms(d), k+"-ms")
+	}
 	b.ReportMetric(float64(requests)/n, "requests")
+}
+
+// journeyKind names a request for the per-kind times: register (the
+// POST), autosave, submit, page (every other GET of HTML), pdf, evaluation
+// (the POST).
+func journeyKind(method, path string) string {
+	switch {
+	case method == http.MethodPost && path == "/register":
+		return "register"
+	case method == http.MethodPost && strings.HasSuffix(path, "/save"):
+		return "autosave"
+	case method == http.MethodPost && strings.HasPrefix(path, "/modules/"):
+		return "submit"
+	case method == http.MethodPost:
+		return "evaluation"
+	case strings.HasSuffix(path, ".pdf"):
+		return "pdf"
+	}
+	return "page"
 }
 
 // benchJourney is one learner's browser: a cookie jar and one connection.
 type benchJourney struct {
-	b                 *testing.B
-	base              string
-	c                 *http.Client
-	elapsed, register time.Duration
-	requests          int
-	n                 int64
+	b        *testing.B
+	base     string
+	c        *http.Client
+	elapsed  time.Duration
+	byKind   map[string]time.Duration
+	requests int
+	n        int64
 }
 
 func newBenchJourney(b *testing.B, base string) *benchJourney {
@@ -96,7 +125,7 @@ func newBenchJourney(b *testing.B, base string) *benchJourney {
 	// Registration is rate limited per address: each learner has its own,
 	// 127.1.x.y (all of 127/8 is loopback).
 	from := &net.TCPAddr{IP: net.IPv4(127, 1, byte(n/250), byte(1+n%250))}
-	return &benchJourney{b: b, base: base, n: n, c: &http.Client{Jar: jar, Timeout: 30 * time.Second,
+	return &benchJourney{b: b, base: base, n: n, byKind: map[string]time.Duration{}, c: &http.Client{Jar: jar, Timeout: 30 * time.Second,
 		Transport:     &http.Transport{DialContext: (&net.Dialer{LocalAddr: from}).DialContext, MaxIdleConnsPerHost: 1},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
@@ -133,9 +162,7 @@ func (j *benchJourney) send(method, path string, form url.Values, want int) []by
 	}
 	j.elapsed += took
 	j.requests++
-	if method == http.MethodPost && path == "/register" {
-		j.register += took
-	}
+	j.byKind[journeyKind(method, path)] += took
 	if resp.StatusCode == http.StatusSeeOther && want != http.StatusSeeOther {
 		return j.send(http.MethodGet, resp.Header.Get("Location"), nil, want)
 	}
@@ -203,4 +230,13 @@ func (j *benchJourney) walk(course *app.Course) {
 		j.b.Fatalf("/certificate.pdf is not a PDF: %.40q", pdf)
 	}
 	j.c.CloseIdleConnections()
+}
+
+// processCPU is the CPU time (user and system) this process has used.
+func processCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
