@@ -97,6 +97,7 @@ func TestConcurrentSubmitsNeverStrandALearner(t *testing.T) {
 		if code := raceGet(t, srv.url, jar, "/modules/"+m2.ID); code != http.StatusOK {
 			problems = append(problems, fmt.Sprintf("module 2 answers HTTP %d, want 200", code))
 		}
+		t.Logf("trial %d: %s answered %v", trial+1, strings.Join(mixNames(mix), " + "), statuses)
 		if len(problems) > 0 {
 			stuck++
 			t.Errorf("trial %d (%s, statuses %v): %s", trial+1, strings.Join(mixNames(mix), " + "), statuses, strings.Join(problems, "; "))

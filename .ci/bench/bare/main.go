@@ -47,7 +47,7 @@ func main() {
 		if err != nil {
 			return fmt.Errorf("session: %w", err)
 		}
-		answers, err := st.Answers(c.UserContext(), u.ID, course, module)
+		answers, err := st.Answers(c.UserContext(), app.ModuleKey{UserID: u.ID, CourseID: course, ModuleID: module})
 		if err != nil {
 			return fmt.Errorf("answers for user %d: %w", u.ID, err)
 		}
