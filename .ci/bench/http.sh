@@ -289,7 +289,10 @@ xacts() { q "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datn
 settle() { sleep 11; }
 # CPU time (1/100 s ticks) of processes, and of this database's client backends.
 ticks() { local t=0 p; for p in "$@"; do [[ -r /proc/$p/stat ]] && t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat"))); done; echo "$t"; }
-backend_pids() { q "SELECT pid FROM pg_stat_activity WHERE datname = '$BENCH_DB' AND backend_type = 'client backend' AND pid <> pg_backend_pid()"; }
+# The backends are found by their process titles ("postgres: 15/main: USER
+# DATABASE HOST(PORT) STATE"), not by a query: at 64 clients a shared
+# server can be out of connections for one more.
+backend_pids() { ps -eo pid=,args= | awk -v db="$BENCH_DB" '$2 == "postgres:" && index($0, " " db " ") { print $1 }'; }
 backend_ticks() { local p; for p in $(backend_pids); do echo "$p $(ticks "$p")"; done; }
 # backend_cpu BEFORE AFTER: ticks spent between two backend_ticks listings (a backend new since BEFORE counts from 0).
 backend_cpu() { awk 'NR == FNR { b[$1] = $2; next } { t += $2 - ($1 in b ? b[$1] : 0) } END { print t + 0 }' "$1" "$2"; }
