@@ -1,5 +1,7 @@
 package app
 
+import "time"
+
 // Question types.
 const (
 	QuestionSingle     = "single"     // one answer; scored
@@ -23,6 +25,13 @@ type Course struct {
 	ValidityMonths int // how long a certificate stays valid
 	Modules        []*Module
 	Evaluation     []*EvaluationItem
+	// ReviewDate is when the content must next be reviewed; Owner is who
+	// answers for it. Both are shown to learners.
+	ReviewDate      time.Time
+	Owner           string
+	ContentNoteHTML string // shown before the first module: what the course covers and where to get support
+	References      []*Reference
+	Glossary        []*GlossaryTerm
 }
 
 // Module is one module of a course.
