@@ -43,8 +43,8 @@ type Module struct {
 	Outcomes    []string
 	Sections    []*Section
 	Summary     []string
-	Words       int // reading words, for the estimate
-	Minutes     int // estimated minutes: words/200 + one a question, rounded
+	Words       int // reading words (incl. scenarios, stems and options), for the estimate
+	Minutes     int // estimated minutes: reading words/200 + half a minute a question, rounded
 }
 
 // Section is a block of reading followed by the questions that check it.
