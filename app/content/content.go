@@ -333,7 +333,7 @@ var (
 	// optionByLetter is feedback or an explanation naming an option by its
 	// letter, which learners never see once options are shuffled.
 	optionByLetter = regexp.MustCompile(`(?i)\boptions? \(?[a-f]\)?(?:\W|$)|\([a-f]\) (?:and|or) \([a-f]\)`)
-	markdown           = goldmark.New()
+	markdown       = goldmark.New()
 )
 
 func (l *loader) checkID(line int, kind, id string) {
