@@ -10,6 +10,10 @@ type coursePage struct {
 	Course   *app.Course
 	Progress *app.Progress
 	Modules  []moduleRow
+	// ContactsWarning is shown to administrators only, while the local
+	// contacts are still the example defaults.
+	ContactsWarning bool
+	Contacts        app.LocalContacts
 }
 
 type moduleRow struct {
@@ -25,7 +29,8 @@ func (s *Server) handleCourse(c *fiber.Ctx) error {
 		return err
 	}
 	course := s.cfg.Learning.Course
-	page := &coursePage{basePage: basePage{Title: course.Title, NavCourse: true}, Course: course, Progress: p}
+	page := &coursePage{basePage: basePage{Title: course.Title, NavCourse: true}, Course: course, Progress: p,
+		ContactsWarning: u.Has(app.RoleAdmin) && !s.cfg.Contacts.Complete(), Contacts: s.cfg.Contacts}
 	for _, m := range course.Modules {
 		page.Modules = append(page.Modules, moduleRow{Module: m, Status: p.Status(m), Percent: p.Modules[m.ID].PassPercent})
 	}

@@ -27,6 +27,7 @@ type Config struct {
 	BaseURL        string // public URL, no trailing slash; https:// makes cookies Secure
 	SecretKey      string // keys CSRF tokens
 	Partnership    string
+	Contacts       app.LocalContacts // local services, for the contacts page and the administrator's warning
 	HelpContact    string
 	QuickExitURL   string
 	TrustedProxies []string

@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -66,6 +67,9 @@ func run(log *slog.Logger, args []string) error {
 			return err
 		}
 		fmt.Print(content.Report(c))
+		for _, w := range content.Warnings(c, time.Now()) {
+			fmt.Println("Warning:", w)
+		}
 		fmt.Println("The course is valid.")
 		return nil
 	default:
@@ -113,6 +117,12 @@ func serve(log *slog.Logger, cfg *config) error {
 	if err != nil {
 		return err
 	}
+	for _, w := range content.Warnings(course, time.Now()) {
+		log.Warn(w, "course", course.ID)
+	}
+	if len(cfg.Unset) > 0 {
+		log.Warn("local contacts are still the example defaults; set them before learners use the course", "unset", strings.Join(cfg.Unset, ","))
+	}
 	if err := cfg.ensureSecret(log); err != nil {
 		return err
 	}
@@ -134,7 +144,7 @@ func serve(log *slog.Logger, cfg *config) error {
 	oversight := &app.Oversight{Store: st, Learning: learning, Now: now}
 	srv, err := web.New(web.Config{
 		Learning: learning, Accounts: accounts, Oversight: oversight, Store: st, Certificates: renderer, Logger: log,
-		BaseURL: cfg.BaseURL, SecretKey: cfg.SecretKey, Partnership: cfg.Placeholders["partnership_name"],
+		BaseURL: cfg.BaseURL, SecretKey: cfg.SecretKey, Partnership: cfg.Placeholders["partnership_name"], Contacts: cfg.localContacts(),
 		HelpContact: cfg.HelpContact, QuickExitURL: cfg.QuickExitURL, TrustedProxies: cfg.TrustedProxies,
 	})
 	if err != nil {
