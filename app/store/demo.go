@@ -844,16 +844,18 @@ func (d *demo) evaluate(l *demoLearner) {
 	}
 }
 
-// row is the learner's summary as the reports read it.
-func (l *demoLearner) row(certCode string, expires *time.Time) app.LearnerRow {
-	r := app.LearnerRow{CompletedAt: l.completedAt, ConfirmedAt: l.confirmedAt, CertificateCode: certCode, CertificateExpiresAt: expires}
+// enrolment is the learner's summary as the reports read it, by the same
+// rule the store's summary writer applies.
+func (l *demoLearner) enrolment(passed int, certCode string, expires *time.Time) app.EnrolmentSummary {
+	f := app.EnrolmentFacts{OrganisationID: l.org.id, ModulesStarted: len(l.modules), ModulesPassed: passed,
+		EvaluatedAt: l.completedAt, ConfirmedAt: l.confirmedAt, CurrentCode: certCode, CurrentExpiresAt: expires, LastRevokedAt: l.revokedAt}
 	if len(l.modules) > 0 {
-		r.StartedAt = &l.modules[0].startedAt
+		f.FirstStartedAt = &l.modules[0].startedAt
 	}
 	if l.revokedAt != nil {
-		r.CertificateCode, r.CertificateExpiresAt, r.CertificateRevokedAt = "", nil, l.revokedAt
+		f.CurrentCode, f.CurrentExpiresAt = "", nil
 	}
-	return r
+	return app.Summarise(f)
 }
 
 func (d *demo) summary() *DemoSummary {
@@ -1109,7 +1111,7 @@ func (d *demo) writeBatch(ctx context.Context, w bulkWriter, batch []*demoLearne
 		"job_role", "manager_email", "roles", "created_at", "updated_at"}}
 	links := &bulkTable{name: "manager_links", cols: []string{"learner_id", "manager_id", "accepted_at"}}
 	enrolments := &bulkTable{name: "enrolments", cols: []string{"user_id", "course_id", "organisation_id", "started_at", "modules_passed",
-		"completed_at", "modules_started", "confirmed_at", "certificate_code", "certificate_expires_at", "certificate_revoked_at"}}
+		"completed_at", "modules_started", "confirmed_at", "certificate_code", "certificate_expires_at", "certificate_revoked_at", "stage"}}
 	progress := &bulkTable{name: "module_progress", cols: []string{"user_id", "course_id", "module_id", "started_at", "last_seen_at",
 		"seconds_spent", "attempts", "last_percent", "passed_at", "pass_percent"}}
 	answers := &bulkTable{name: "answers", cols: []string{"user_id", "course_id", "module_id", "question_id", "options", "text", "updated_at"}}
@@ -1213,11 +1215,11 @@ func (d *demo) writeBatch(ctx context.Context, w bulkWriter, batch []*demoLearne
 				audit.add(l.manager.id, "manager confirmed training", l.id, l.note, utc(*l.confirmedAt))
 			}
 		}
-		row := l.row(code, expires)
-		d.statuses[row.Status(d.opt.Now)]++
+		row := l.enrolment(passed, code, expires)
+		d.statuses[app.StatusOf(row.Stage, app.ValidityAt(row.CertificateExpiresAt, d.opt.Now))]++
 		if len(l.modules) > 0 {
-			enrolments.add(l.id, course, l.org.id, utc(l.modules[0].startedAt), passed, nullTime(row.CompletedAt), len(l.modules),
-				nullTime(row.ConfirmedAt), row.CertificateCode, nullTime(row.CertificateExpiresAt), nullTime(row.CertificateRevokedAt))
+			enrolments.add(l.id, course, row.OrganisationID, utc(*row.StartedAt), row.ModulesPassed, nullTime(row.CompletedAt), row.ModulesStarted,
+				nullTime(row.ConfirmedAt), row.CertificateCode, nullTime(row.CertificateExpiresAt), nullTime(row.CertificateRevokedAt), string(row.Stage))
 		}
 	}
 	for k, n := range passTimes {

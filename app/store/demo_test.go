@@ -332,7 +332,7 @@ func checkDemoConsistency(t *testing.T, s *store.Store, c *app.Course) {
 	}
 	for _, id := range users {
 		for _, m := range c.Modules {
-			atts, err := s.Attempts(ctx, id, c.ID, m.ID)
+			atts, err := s.Attempts(ctx, app.ModuleKey{UserID: id, CourseID: c.ID, ModuleID: m.ID})
 			if err != nil {
 				t.Fatal(err)
 			}
