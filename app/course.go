@@ -32,6 +32,9 @@ type Course struct {
 	ContentNoteHTML string // shown before the first module: what the course covers and where to get support
 	References      []*Reference
 	Glossary        []*GlossaryTerm
+	// KnowledgeCheck is the optional, unscored check taken before module 1
+	// and again at the end: single-choice items.
+	KnowledgeCheck []*Question
 }
 
 // Module is one module of a course.

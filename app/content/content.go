@@ -93,6 +93,7 @@ type courseFile struct {
 	ContentNote    lined[string]   `yaml:"content_note"`
 	References     []referenceFile `yaml:"references"`
 	Glossary       []glossaryFile  `yaml:"glossary"`
+	KnowledgeCheck []questionFile  `yaml:"knowledge_check"`
 }
 
 type referenceFile struct {
@@ -458,6 +459,7 @@ func (l *loader) course() *app.Course {
 	}
 	c.References = l.courseReferences(cf.References)
 	c.Glossary = l.glossary(cf.Glossary)
+	c.KnowledgeCheck = l.knowledgeCheck(cf.KnowledgeCheck)
 	if cf.ContentNote.V != "" {
 		c.ContentNoteHTML = l.html(cf.ContentNote)
 	}
@@ -507,6 +509,54 @@ func (l *loader) courseReferences(refs []referenceFile) []*app.Reference {
 		if rf.Note.V != "" {
 			out[i].NoteHTML = l.html(rf.Note)
 		}
+	}
+	return out
+}
+
+// knowledgeCheck reads the optional before-and-after check: single-choice
+// items with one right option each. They are never scored for a pass, so
+// options need no feedback; they are shuffled like any question's.
+func (l *loader) knowledgeCheck(items []questionFile) []*app.Question {
+	var out []*app.Question
+	ids := map[string]bool{}
+	for _, qf := range items {
+		l.checkID(qf.Line, "knowledge check item", qf.ID)
+		if ids[qf.ID] {
+			l.errf(qf.Line, "knowledge check item id %q is used twice", qf.ID)
+		}
+		ids[qf.ID] = true
+		l.required(qf.Line, fmt.Sprintf("knowledge check item %q text", qf.ID), qf.Text)
+		if qf.Type != app.QuestionSingle {
+			l.errf(qf.Line, "knowledge check item %q: type must be single, not %q", qf.ID, qf.Type)
+		}
+		if len(qf.Options) < 2 {
+			l.errf(qf.Line, "knowledge check item %q needs at least two options", qf.ID)
+		}
+		q := &app.Question{ID: qf.ID, Type: app.QuestionSingle, Text: l.text(qf.Line, qf.Text), Hint: l.text(qf.Line, qf.Hint)}
+		if qf.Scenario.V != "" {
+			q.ScenarioHTML = l.html(qf.Scenario)
+		}
+		correct := 0
+		optionIDs := map[string]bool{}
+		for _, of := range qf.Options {
+			l.checkID(of.Line, "option", of.ID)
+			if optionIDs[of.ID] {
+				l.errf(of.Line, "option id %q is used twice in knowledge check item %q", of.ID, qf.ID)
+			}
+			optionIDs[of.ID] = true
+			l.required(of.Line, fmt.Sprintf("option %q text", of.ID), of.Text)
+			if m := positionalOption.FindString(of.Text); m != "" {
+				l.errf(of.Line, "option %q of knowledge check item %q says %q, which depends on the order of the options", of.ID, qf.ID, strings.TrimSpace(m))
+			}
+			if of.Correct {
+				correct++
+			}
+			q.Options = append(q.Options, &app.Option{ID: of.ID, Text: l.text(of.Line, of.Text), Correct: of.Correct, Feedback: l.text(of.Line, of.Feedback)})
+		}
+		if correct != 1 {
+			l.errf(qf.Line, "knowledge check item %q needs exactly one option with correct: true (found %d)", qf.ID, correct)
+		}
+		out = append(out, q)
 	}
 	return out
 }
@@ -716,7 +766,8 @@ func Report(c *app.Course) string {
 		}
 		fmt.Fprintf(&b, "  %d. %-50s %5d words  %2d questions (%d scored)  about %d minutes\n", m.Number, m.Title, m.Words, len(qs), scored, m.Minutes)
 	}
-	fmt.Fprintf(&b, "  Total: about %d minutes; %d evaluation items; %d references; %d glossary terms\n", c.Minutes(), len(c.Evaluation), len(c.References), len(c.Glossary))
+	fmt.Fprintf(&b, "  Total: about %d minutes; %d evaluation items; %d references; %d glossary terms; %d knowledge check items\n",
+		c.Minutes(), len(c.Evaluation), len(c.References), len(c.Glossary), len(c.KnowledgeCheck))
 	fmt.Fprintf(&b, "  Content owner: %s; next review by %s\n", c.Owner, c.ReviewDate.Format("2 January 2006"))
 	return b.String()
 }

@@ -111,6 +111,16 @@ glossary:
   - id: thing
     term: A thing
     definition: What a thing is.
+knowledge_check:
+  - id: kc1
+    type: single
+    text: Which is right?
+    options:
+      - id: a
+        text: Kappa
+        correct: true
+      - id: b
+        text: Lambda
 modules:
   - m1.yaml
   - m2.yaml
@@ -376,6 +386,10 @@ func TestValidatorCatchesEveryFault(t *testing.T) {
 			at: "- id: src", want: `reference "src" needs a url starting https://`},
 		{name: "a reference url that is not a web address", file: "course.yaml", old: "    url: https://example.org/source\n", new: "    url: example.org/source\n",
 			at: "- id: src", want: `reference "src": url must start https:// or http://, not "example.org/source"`},
+		{name: "a knowledge check item with no right option", file: "course.yaml", old: "        text: Kappa\n        correct: true\n", new: "        text: Kappa\n",
+			at: "- id: kc1", want: `knowledge check item "kc1" needs exactly one option with correct: true (found 0)`},
+		{name: "a knowledge check item that is not single choice", file: "course.yaml", old: "    type: single\n    text: Which is right?", new: "    type: multiple\n    text: Which is right?",
+			at: "- id: kc1", want: `knowledge check item "kc1": type must be single, not "multiple"`},
 		{name: "a glossary term without a definition", file: "course.yaml", old: "    definition: What a thing is.\n", new: "",
 			at: "- id: thing", want: `glossary term "thing" has no definition`},
 		{name: "malformed YAML: a tab in the indentation", file: "m2.yaml", old: "    body: Reading.\n", new: "\tbody: Reading.\n",

@@ -210,6 +210,30 @@ INSERT INTO evaluation_totals (course_id, item_id, responses, total)
 ALTER TABLE enrolments ADD COLUMN stage TEXT NOT NULL DEFAULT 'in_progress';
 CREATE INDEX enrolments_stage ON enrolments (course_id, stage, certificate_expires_at)
 `, func(ctx context.Context, tx *Store) error { return tx.RepairProgress(ctx) }},
+	// 30: the optional knowledge check, once per learner, course and phase.
+	{30, "knowledge check before and after", `
+CREATE TABLE knowledge_checks (
+	user_id BIGINT NOT NULL REFERENCES users(id),
+	course_id TEXT NOT NULL,
+	phase TEXT NOT NULL,
+	answers TEXT NOT NULL DEFAULT '{}',
+	correct INTEGER NOT NULL,
+	total INTEGER NOT NULL,
+	percent INTEGER NOT NULL,
+	taken_at {{time}} NOT NULL,
+	PRIMARY KEY (user_id, course_id, phase)
+);
+CREATE INDEX knowledge_checks_course ON knowledge_checks (course_id, phase)
+`, nil},
+}
+
+// MigrationVersions lists every migration's version, in the order they run, for tests.
+func MigrationVersions() []int {
+	vs := make([]int, len(migrations))
+	for i, m := range migrations {
+		vs[i] = m.version
+	}
+	return vs
 }
 
 func (s *Store) dialectSQL(sql string) string {
