@@ -78,6 +78,8 @@ var routeAccess = map[string]struct {
 	"POST /modules/:module/save":             {url.Values{}, expect{unauth, unproc, unproc, unproc, unproc, unproc, unproc}},
 	"GET /modules/:module/result":            {nil, expect{see, ok, nf, nf, nf, nf, nf}},
 	"GET /modules/:module/summary":           {nil, expect{see, ok, ok, ok, ok, ok, ok}},
+	"GET /knowledge-check/:phase":            {nil, expect{see, nf, nf, nf, nf, nf, nf}},
+	"POST /knowledge-check/:phase":           {url.Values{}, expect{unauth, nf, nf, nf, nf, nf, nf}},
 	"GET /evaluation":                        {nil, expect{see, see, forbid, forbid, forbid, forbid, forbid}},
 	"POST /evaluation":                       {url.Values{}, expect{unauth, confl, forbid, forbid, forbid, forbid, forbid}},
 	"GET /certificate":                       {nil, expect{see, ok, nf, nf, nf, nf, nf}},

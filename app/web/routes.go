@@ -51,6 +51,8 @@ func (s *Server) routes(f *fiber.App) {
 	f.Post("/modules/:module/save", signedIn, s.handleAutosave)
 	f.Get("/modules/:module/result", signedIn, s.handleResult)
 	f.Get("/modules/:module/summary", signedIn, s.handleModuleSummary)
+	f.Get("/knowledge-check/:phase", signedIn, s.handleKnowledgeCheckForm)
+	f.Post("/knowledge-check/:phase", signedIn, s.handleKnowledgeCheck)
 	f.Get("/evaluation", signedIn, s.handleEvaluationForm)
 	f.Post("/evaluation", signedIn, s.handleEvaluation)
 	f.Get("/certificate", signedIn, s.handleCertificate)

@@ -24,13 +24,15 @@ type Config struct {
 	Certificates app.CertificateRenderer
 	Logger       *slog.Logger
 
-	BaseURL        string // public URL, no trailing slash; https:// makes cookies Secure
-	SecretKey      string // keys CSRF tokens
-	Partnership    string
-	Contacts       app.LocalContacts // local services, for the contacts page and the administrator's warning
-	HelpContact    string
-	QuickExitURL   string
-	TrustedProxies []string
+	BaseURL     string // public URL, no trailing slash; https:// makes cookies Secure
+	SecretKey   string // keys CSRF tokens
+	Partnership string
+	Contacts    app.LocalContacts // local services, for the contacts page and the administrator's warning
+	// KnowledgeChecks stores the optional knowledge check; nil turns it off.
+	KnowledgeChecks app.KnowledgeChecks
+	HelpContact     string
+	QuickExitURL    string
+	TrustedProxies  []string
 	// VerifyLimit is how many certificate look-ups one address may make a
 	// minute; SignInLimit the same for sign-in and registration attempts.
 	VerifyLimit, SignInLimit int

@@ -101,6 +101,10 @@ func TestAccessibility(t *testing.T) {
 	learner.follow("create the account", chromedp.Click(chromedp.CSS(`form[action="/register"] button`)))
 	learner.expectPath("after registering", "/course")
 	a.page(learner, "task list, nothing started", "/course", 200)
+	a.page(learner, "knowledge check before the course", "/knowledge-check/before", 200)
+	learner.follow("send the knowledge check", chromedp.Click(chromedp.CSS(`form[action="/knowledge-check/before"] button`)))
+	learner.expectPath("after the knowledge check", "/course?checked=before")
+	a.page(learner, "task list after the knowledge check", "/course?checked=before", 200)
 
 	m1 := course.Modules[0]
 	a.page(learner, "module 1 without answers", "/modules/"+m1.ID, 200)
@@ -154,6 +158,9 @@ func TestAccessibility(t *testing.T) {
 	}
 	a.page(learner, "result of the last module", "/modules/"+course.Modules[len(course.Modules)-1].ID+"/result", 200)
 	a.page(learner, "task list, all passed, evaluation open", "/course", 200)
+	a.page(learner, "knowledge check after the course", "/knowledge-check/after", 200)
+	learner.follow("send the knowledge check again", chromedp.Click(chromedp.CSS(`form[action="/knowledge-check/after"] button`)))
+	learner.expectPath("after the second knowledge check", "/course?checked=after")
 	a.page(learner, "evaluation", "/evaluation", 200)
 	a.state(learner, "evaluation with errors", func() {
 		learner.openWant("/evaluation", 200)
