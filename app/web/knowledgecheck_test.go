@@ -55,6 +55,9 @@ func TestKnowledgeCheckBeforeAndAfterShowsGainOnTheDashboard(t *testing.T) {
 		if findFirst(c.get("/course").html(t), element("a", "href", "/knowledge-check/after")) == nil {
 			t.Fatal("the course page does not offer the knowledge check after the last module")
 		}
+		if findFirst(c.get("/evaluation").html(t), element("a", "href", "/knowledge-check/after")) == nil {
+			t.Error("the evaluation does not offer the knowledge check again")
+		}
 		c.post("/knowledge-check/after", url.Values{"kc-sky": {"a"}, "kc-fruit": {"b"}}).wantRedirect(t, "/course?checked=after")
 
 		coord := srv.signInAs(t, "Cora Coordinator", "cora.k@example.org", app.RoleCoordinator)
