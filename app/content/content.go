@@ -326,6 +326,8 @@ var (
 	wordPattern        = regexp.MustCompile(`[\p{L}\p{N}'’{}_-]+`)
 	// refPattern is a citation, [ref:id], naming one of the course's references.
 	refPattern = regexp.MustCompile(`\[ref:([^\]]*)\]`)
+	// refGroupPattern is one or more citations separated only by spaces.
+	refGroupPattern = regexp.MustCompile(`\[ref:[^\]]*\](?:[ \t]*\[ref:[^\]]*\])*`)
 	// figurePattern is a figure that needs its source: a percentage, a
 	// proportion ("1 in 10") or a count with a thousands separator.
 	figurePattern = regexp.MustCompile(`\d+(?:\.\d+)?\s?%|\b\d+ in \d+\b|\b\d{1,3}(?:,\d{3})+\b`)
@@ -373,18 +375,25 @@ func (l *loader) citations(x lined[string]) lined[string] {
 		}
 		off += len(ln) + 1
 	}
+	// Citations side by side share one pair of brackets: "(A; B)".
 	var b strings.Builder
 	last := 0
-	for _, m := range refPattern.FindAllStringSubmatchIndex(x.V, -1) {
-		b.WriteString(x.V[last:m[0]])
-		last = m[1]
-		id := x.V[m[2]:m[3]]
-		r := l.references[id]
-		if r == nil {
-			l.errf(textLine(x, m[0]), "citation [ref:%s] names no reference in course.yaml", id)
-			continue
+	for _, g := range refGroupPattern.FindAllStringIndex(x.V, -1) {
+		b.WriteString(x.V[last:g[0]])
+		last = g[1]
+		var links []string
+		for _, m := range refPattern.FindAllStringSubmatchIndex(x.V[g[0]:g[1]], -1) {
+			id := x.V[g[0]+m[2] : g[0]+m[3]]
+			r := l.references[id]
+			if r == nil {
+				l.errf(textLine(x, g[0]+m[0]), "citation [ref:%s] names no reference in course.yaml", id)
+				continue
+			}
+			links = append(links, fmt.Sprintf("[%s](/references#ref-%s)", r.Cite, r.ID))
 		}
-		fmt.Fprintf(&b, "([%s](/references#ref-%s))", r.Cite, r.ID)
+		if len(links) > 0 {
+			b.WriteString("(" + strings.Join(links, "; ") + ")")
+		}
 	}
 	b.WriteString(x.V[last:])
 	x.V = b.String()

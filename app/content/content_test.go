@@ -240,6 +240,12 @@ func TestCitationsLinkToTheReferencesPage(t *testing.T) {
 	if html := c.Modules[0].Sections[0].HTML; !strings.Contains(html, `About 75% of them (<a href="/references#ref-src">Publisher, 2020</a>).`) {
 		t.Errorf("the citation did not become a link to the reference: %s", html)
 	}
+	files["m2.yaml"] = strings.Replace(files["m2.yaml"], "    body: Reading.\n", "    body: Two sources [ref:src] [ref:src].\n", 1)
+	if c2, err := content.Load(tinyFS(files), "tiny", content.Options{Placeholders: tinyPlaceholders}); err != nil {
+		t.Fatal(err)
+	} else if html := c2.Modules[1].Sections[0].HTML; !strings.Contains(html, `Two sources (<a href="/references#ref-src">Publisher, 2020</a>; <a href="/references#ref-src">Publisher, 2020</a>).`) {
+		t.Errorf("citations side by side are not grouped: %s", html)
+	}
 	if c.Reference("src") == nil || c.Reference("src").URL != "https://example.org/source" || len(c.Glossary) != 1 {
 		t.Errorf("references %+v and glossary %+v did not load", c.References, c.Glossary)
 	}
