@@ -282,6 +282,21 @@ CREATE TABLE job_runs (
 	ran_at {{time}} NOT NULL
 )
 `, nil},
+	// 30: the optional knowledge check, once per learner, course and phase.
+	{30, "knowledge check before and after", `
+CREATE TABLE knowledge_checks (
+	user_id BIGINT NOT NULL REFERENCES users(id),
+	course_id TEXT NOT NULL,
+	phase TEXT NOT NULL,
+	answers TEXT NOT NULL DEFAULT '{}',
+	correct INTEGER NOT NULL,
+	total INTEGER NOT NULL,
+	percent INTEGER NOT NULL,
+	taken_at {{time}} NOT NULL,
+	PRIMARY KEY (user_id, course_id, phase)
+);
+CREATE INDEX knowledge_checks_course ON knowledge_checks (course_id, phase)
+`, nil},
 }
 
 func (s *Store) dialectSQL(sql string) string {

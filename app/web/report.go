@@ -19,6 +19,7 @@ type dashboardPage struct {
 	D      *app.Dashboard
 	Course *app.Course
 	Max    int
+	Gain   *app.KnowledgeGain // nil when the course has no knowledge check
 }
 
 func (s *Server) handleDashboard(c *fiber.Ctx) error {
@@ -29,6 +30,14 @@ func (s *Server) handleDashboard(c *fiber.Ctx) error {
 	p := &dashboardPage{basePage: basePage{Title: "Training reports", NavReports: true}, D: d, Course: s.cfg.Learning.Course}
 	for _, m := range d.PerMonth {
 		p.Max = max(p.Max, m.Count)
+	}
+	if s.cfg.KnowledgeChecks != nil && len(p.Course.KnowledgeCheck) > 0 {
+		before, after, err := s.cfg.KnowledgeChecks.KnowledgeCheckPercents(c.UserContext(), p.Course.ID)
+		if err != nil {
+			return err
+		}
+		g := app.MeanKnowledgeGain(before, after)
+		p.Gain = &g
 	}
 	return s.render(c, fiber.StatusOK, "reports", p)
 }

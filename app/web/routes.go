@@ -31,6 +31,9 @@ func (s *Server) routes(f *fiber.App) {
 	f.Get("/verify", verifyLimit, s.handleVerifyForm)
 	f.Get("/verify/:code", verifyLimit, s.handleVerify)
 	f.Get("/accessibility", s.handleAccessibility)
+	f.Get("/references", s.handleReferences)
+	f.Get("/glossary", s.handleGlossary)
+	f.Get("/contacts", s.handleContacts)
 
 	// The learner's journey: signed in. (Not a Group: a Group with an
 	// empty prefix would also guard URLs that match no route.)
@@ -42,6 +45,9 @@ func (s *Server) routes(f *fiber.App) {
 	f.Post("/modules/:module", signedIn, s.handleModulePost)
 	f.Post("/modules/:module/save", signedIn, s.handleAutosave)
 	f.Get("/modules/:module/result", signedIn, s.handleResult)
+	f.Get("/modules/:module/summary", signedIn, s.handleModuleSummary)
+	f.Get("/knowledge-check/:phase", signedIn, s.handleKnowledgeCheckForm)
+	f.Post("/knowledge-check/:phase", signedIn, s.handleKnowledgeCheck)
 	f.Get("/evaluation", signedIn, s.handleEvaluationForm)
 	f.Post("/evaluation", signedIn, s.handleEvaluation)
 	f.Get("/certificate", signedIn, s.handleCertificate)

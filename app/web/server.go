@@ -25,12 +25,15 @@ type Config struct {
 	Certificates app.CertificateRenderer
 	Logger       *slog.Logger
 
-	BaseURL        string // public URL, no trailing slash; https:// makes cookies Secure
-	SecretKey      string // keys CSRF tokens
-	Partnership    string
-	HelpContact    string
-	QuickExitURL   string
-	TrustedProxies []string
+	BaseURL     string // public URL, no trailing slash; https:// makes cookies Secure
+	SecretKey   string // keys CSRF tokens
+	Partnership string
+	Contacts    app.LocalContacts // local services, for the contacts page and the administrator's warning
+	// KnowledgeChecks stores the optional knowledge check; nil turns it off.
+	KnowledgeChecks app.KnowledgeChecks
+	HelpContact     string
+	QuickExitURL    string
+	TrustedProxies  []string
 	// Limits are the rate limits of the public forms (required); the same
 	// *app.Limits as Accounts.Limits.
 	Limits *app.Limits

@@ -144,7 +144,8 @@ func newTestServer(t *testing.T, st *store.Store, tweaks ...func(*web.Config)) *
 		Logger:  slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		BaseURL: "http://localhost:3000", SecretKey: "a-test-secret-key-that-is-long-enough-0123456789",
 		Partnership: "Test Partnership", HelpContact: "training@example.org", QuickExitURL: "https://www.bbc.co.uk/weather",
-		Limits: limits,
+		Limits:          limits,
+		KnowledgeChecks: st,
 	}
 	for _, tweak := range tweaks {
 		tweak(&cfg)

@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -69,6 +70,9 @@ func run(log *slog.Logger, args []string) error {
 			return err
 		}
 		fmt.Print(content.Report(c))
+		for _, w := range content.Warnings(c, time.Now()) {
+			fmt.Println("Warning:", w)
+		}
 		fmt.Println("The course is valid.")
 		return nil
 	default:
@@ -117,6 +121,12 @@ func serve(log *slog.Logger, cfg *config) error {
 	if err != nil {
 		return err
 	}
+	for _, w := range content.Warnings(course, time.Now()) {
+		log.Warn(w, "course", course.ID)
+	}
+	if len(cfg.Unset) > 0 {
+		log.Warn("local contacts are still the example defaults; set them before learners use the course", "unset", strings.Join(cfg.Unset, ","))
+	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
@@ -140,7 +150,7 @@ func serve(log *slog.Logger, cfg *config) error {
 	oversight := &app.Oversight{Store: st, Learning: learning, Now: now, Log: log}
 	srv, err := web.New(web.Config{
 		Learning: learning, Accounts: accounts, Oversight: oversight, Store: st, Certificates: renderer, Logger: log,
-		BaseURL: cfg.BaseURL, SecretKey: cfg.SecretKey, Partnership: cfg.Placeholders["partnership_name"],
+		BaseURL: cfg.BaseURL, SecretKey: cfg.SecretKey, Partnership: cfg.Placeholders["partnership_name"], Contacts: cfg.localContacts(), KnowledgeChecks: st,
 		HelpContact: cfg.HelpContact, QuickExitURL: cfg.QuickExitURL, TrustedProxies: cfg.TrustedProxies, Limits: limits,
 	})
 	if err != nil {
