@@ -11,6 +11,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -143,7 +144,9 @@ func serve(log *slog.Logger, cfg *config) error {
 		return err
 	}
 	now := func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
-	learning := &app.Learning{Store: st, Course: course, Now: now, Partnership: cfg.Placeholders["partnership_name"], ValidityMonths: cfg.ValidityMonths}
+	orderKey := sha256.Sum256([]byte("option order:" + cfg.SecretKey)) // its own key, derived from the shared secret
+	learning := &app.Learning{Store: st, Course: course, Now: now, Partnership: cfg.Placeholders["partnership_name"], ValidityMonths: cfg.ValidityMonths,
+		OrderKey: orderKey[:]}
 	limits := cfg.limits(st, now)
 	accounts := &app.Accounts{Store: st, Now: now, IdleTimeout: cfg.IdleTimeout, MaxAge: cfg.MaxSessionAge, Limits: limits,
 		Hashing: app.NewPasswordHashing(cfg.HashConcurrency, 2*time.Second), Log: log}
