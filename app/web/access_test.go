@@ -73,6 +73,7 @@ var routeAccess = map[string]struct {
 	"GET /contacts":                          {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
 	"POST /session/keepalive":                {url.Values{}, expect{unauth, ok, ok, ok, ok, ok, ok}},
 	"GET /course":                            {nil, expect{see, ok, ok, ok, ok, ok, ok}},
+	"POST /course/refresher":                 {url.Values{}, expect{unauth, confl, confl, confl, confl, confl, confl}},
 	"GET /modules/:module":                   {nil, expect{see, ok, ok, ok, ok, ok, ok}},
 	"POST /modules/:module":                  {url.Values{}, expect{unauth, unproc, unproc, unproc, unproc, unproc, unproc}},
 	"POST /modules/:module/save":             {url.Values{}, expect{unauth, unproc, unproc, unproc, unproc, unproc, unproc}},
