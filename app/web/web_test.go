@@ -123,7 +123,7 @@ func newTestServer(t *testing.T, st *store.Store, tweaks ...func(*web.Config)) *
 			t.Fatal(err)
 		}
 	}
-	renderer, err := certificate.NewRenderer()
+	renderer, err := certificate.NewRenderer(certificate.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -124,7 +124,8 @@ func serve(log *slog.Logger, cfg *config) error {
 	if err := ensureOrganisations(ctx, cfg, st); err != nil {
 		return err
 	}
-	renderer, err := certificate.NewRenderer()
+	renderer, err := certificate.NewRenderer(certificate.Options{Logo: cfg.Certificate.Logo,
+		SignatoryName: cfg.Certificate.SignatoryName, SignatoryRole: cfg.Certificate.SignatoryRole, Signature: cfg.Certificate.Signature})
 	if err != nil {
 		return err
 	}
