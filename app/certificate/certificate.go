@@ -172,7 +172,7 @@ func (r *Renderer) Render(w io.Writer, c *app.Certificate, verifyURL string) err
 		Producer:     "Foundations",
 		CreationDate: c.IssuedAt,
 	})
-	faces := []*face{r.fonts.regular, r.fonts.bold, r.fonts.mono}
+	faces := []*face{r.fonts.regular, r.fonts.bold}
 	for _, f := range r.fonts.fallbacks {
 		if t.fallbacks[f] {
 			faces = append(faces, f)

@@ -6,7 +6,6 @@ import (
 	"sync"
 
 	"github.com/signintech/gopdf"
-	"golang.org/x/image/font/gofont/gomono"
 	"golang.org/x/image/font/sfnt"
 )
 
@@ -34,7 +33,6 @@ var (
 const (
 	fontRegular = "NOTOSR+NotoSans-Regular"
 	fontBold    = "NOTOSB+NotoSans-Bold"
-	fontMono    = "GOFMNO+GoMono" // the certificate code only: ASCII
 	fontCJK     = "DROIDF+DroidSansFallback"
 	fontHangul  = "NANUMS+NanumSquare"
 )
@@ -81,7 +79,7 @@ func (f *face) has(c rune) bool {
 // fontSet is every font a certificate may use. The primary fonts are
 // loaded by newFontSet; the fallbacks when first needed.
 type fontSet struct {
-	regular, bold, mono *face
+	regular, bold *face
 	fallbacks           []*face // tried in order for a character Noto lacks
 }
 
@@ -89,13 +87,12 @@ func newFontSet() (*fontSet, error) {
 	fs := &fontSet{
 		regular: &face{family: fontRegular, ttf: notoRegular},
 		bold:    &face{family: fontBold, ttf: notoBold},
-		mono:    &face{family: fontMono, ttf: gomono.TTF},
 		fallbacks: []*face{
 			{family: fontCJK, ttf: droidFallback},
 			{family: fontHangul, ttf: nanumSquare},
 		},
 	}
-	for _, f := range []*face{fs.regular, fs.bold, fs.mono} {
+	for _, f := range []*face{fs.regular, fs.bold} {
 		if err := f.load(); err != nil {
 			return nil, err
 		}
@@ -123,15 +120,12 @@ type style int
 const (
 	regular style = iota
 	bold
-	mono
 )
 
 func (fs *fontSet) primary(s style) *face {
 	switch s {
 	case bold:
 		return fs.bold
-	case mono:
-		return fs.mono
 	default:
 		return fs.regular
 	}
@@ -163,7 +157,7 @@ func (fs *fontSet) runs(st style, s string) ([]run, error) {
 			if f == nil {
 				return nil, fmt.Errorf("no font has %q (U+%04X)", c, c)
 			}
-		} else if c == ' ' && cur != nil {
+		} else if c == ' ' && cur != nil && cur.has(c) {
 			f = cur
 		}
 		if f != cur {

@@ -396,7 +396,7 @@ func (p *page) details(top, bottom float64, t *content) {
 	} else {
 		row("Revoked on", t.revoked, regular)
 	}
-	row("Certificate code", t.code, mono)
+	row("Certificate code", t.code, bold)
 }
 
 // signatory prints the signature (if configured) over a rule, and the
