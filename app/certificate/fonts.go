@@ -80,7 +80,7 @@ func (f *face) has(c rune) bool {
 // loaded by newFontSet; the fallbacks when first needed.
 type fontSet struct {
 	regular, bold *face
-	fallbacks           []*face // tried in order for a character Noto lacks
+	fallbacks     []*face // tried in order for a character Noto lacks
 }
 
 func newFontSet() (*fontSet, error) {
