@@ -63,16 +63,22 @@ func TestMigrate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if version < 1 {
-				t.Fatalf("SchemaVersion = %d after migrating, want 1 or more", version)
+			versions := store.MigrationVersions()
+			if version != versions[len(versions)-1] {
+				t.Fatalf("SchemaVersion = %d after migrating, want the last migration's, %d", version, versions[len(versions)-1])
+			}
+			for i := 1; i < len(versions); i++ {
+				if versions[i] <= versions[i-1] {
+					t.Errorf("migration versions %v are not in increasing order", versions)
+				}
 			}
 			rs := records(t, s)
-			if len(rs) != version {
-				t.Errorf("schema_migrations holds %d rows, want one for each of the %d versions", len(rs), version)
+			if len(rs) != len(versions) {
+				t.Errorf("schema_migrations holds %d rows, want one for each of the %d migrations", len(rs), len(versions))
 			}
 			for i, r := range rs {
-				if r.Version != i+1 || r.Name == "" || r.AppliedAt.IsZero() {
-					t.Errorf("schema_migrations row %d = %+v, want version %d with a name and a time", i, r, i+1)
+				if i >= len(versions) || r.Version != versions[i] || r.Name == "" || r.AppliedAt.IsZero() {
+					t.Errorf("schema_migrations row %d = %+v, want version %d with a name and a time", i, r, versions[min(i, len(versions)-1)])
 				}
 			}
 			for _, table := range tables {

@@ -199,6 +199,9 @@ CREATE TABLE evaluation_totals (
 INSERT INTO evaluation_totals (course_id, item_id, responses, total)
 	SELECT course_id, item_id, COUNT(*), SUM(rating) FROM evaluation_responses WHERE rating IS NOT NULL GROUP BY course_id, item_id
 `},
+	// 20–29: certificates (issue 10).
+	{20, "public revocation reasons", `
+ALTER TABLE certificates ADD COLUMN public_reason TEXT NOT NULL DEFAULT ''`},
 }
 
 func (s *Store) dialectSQL(sql string) string {
