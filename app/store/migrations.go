@@ -202,6 +202,16 @@ INSERT INTO evaluation_totals (course_id, item_id, responses, total)
 	// 20–29: certificates (issue 10).
 	{20, "public revocation reasons", `
 ALTER TABLE certificates ADD COLUMN public_reason TEXT NOT NULL DEFAULT ''`},
+	{21, "badge signing keys", `
+CREATE TABLE signing_keys (
+	id {{id}},
+	kid TEXT NOT NULL UNIQUE,
+	algorithm TEXT NOT NULL,
+	private_jwk TEXT NOT NULL,
+	current_slot INTEGER UNIQUE,
+	created_at {{time}} NOT NULL,
+	retired_at {{time}}
+)`},
 }
 
 func (s *Store) dialectSQL(sql string) string {

@@ -14,6 +14,7 @@ type certificatePage struct {
 	Certificate  *app.Certificate
 	Verification *app.Verification
 	VerifyURL    string
+	LinkedInURL  string
 	Issued       bool
 }
 
@@ -27,7 +28,8 @@ func (s *Server) handleCertificate(c *fiber.Ctx) error {
 		return err
 	}
 	return s.render(c, fiber.StatusOK, "certificate", &certificatePage{basePage: basePage{Title: "Your certificate", NavCourse: true},
-		Certificate: cert, Verification: cert.Verify(s.cfg.Learning.Now()), VerifyURL: s.verifyURL(cert.Code), Issued: c.Query("issued") == "1"})
+		Certificate: cert, Verification: cert.Verify(s.cfg.Learning.Now()), VerifyURL: s.verifyURL(cert.Code),
+		LinkedInURL: app.LinkedInURL(cert, s.verifyURL(cert.Code)), Issued: c.Query("issued") == "1"})
 }
 
 func (s *Server) handleCertificatePDF(c *fiber.Ctx) error {

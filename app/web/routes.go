@@ -37,6 +37,9 @@ func (s *Server) routes(f *fiber.App) {
 	f.Get("/verify", verifyLimit, s.handleVerifyForm)
 	f.Get("/verify/:code", verifyLimit, s.handleVerify)
 	f.Get("/accessibility", s.handleAccessibility)
+	f.Get("/.well-known/jwks.json", s.handleKeySet)
+	f.Get("/badges/issuer", s.handleBadgeIssuer)
+	f.Get("/badges/status/:code", verifyLimit, s.handleBadgeStatus)
 
 	// The learner's journey: signed in. (Not a Group: a Group with an
 	// empty prefix would also guard URLs that match no route.)
@@ -51,6 +54,7 @@ func (s *Server) routes(f *fiber.App) {
 	f.Post("/evaluation", signedIn, s.handleEvaluation)
 	f.Get("/certificate", signedIn, s.handleCertificate)
 	f.Get("/certificate.pdf", signedIn, s.handleCertificatePDF)
+	f.Get("/certificate/badge.jwt", signedIn, s.handleBadge)
 	f.Get("/profile", signedIn, s.handleProfileForm)
 	f.Post("/profile", signedIn, s.handleProfile)
 

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/foundations/foundations/app"
+	"github.com/foundations/foundations/app/badge"
 	"github.com/foundations/foundations/app/certificate"
 	"github.com/foundations/foundations/app/content"
 	"github.com/foundations/foundations/app/store"
@@ -133,8 +134,9 @@ func serve(log *slog.Logger, cfg *config) error {
 	learning := &app.Learning{Store: st, Course: course, Now: now, Partnership: cfg.Placeholders["partnership_name"], ValidityMonths: cfg.ValidityMonths}
 	accounts := &app.Accounts{Store: st, Now: now, IdleTimeout: cfg.IdleTimeout, MaxAge: cfg.MaxSessionAge}
 	oversight := &app.Oversight{Store: st, Learning: learning, Now: now}
+	badges := &badge.Issuer{Keys: st, BaseURL: cfg.BaseURL, Partnership: cfg.Placeholders["partnership_name"], Now: now}
 	srv, err := web.New(web.Config{
-		Learning: learning, Accounts: accounts, Oversight: oversight, Store: st, Certificates: renderer, Logger: log,
+		Learning: learning, Accounts: accounts, Oversight: oversight, Store: st, Certificates: renderer, Badges: badges, Logger: log,
 		BaseURL: cfg.BaseURL, SecretKey: cfg.SecretKey, Partnership: cfg.Placeholders["partnership_name"],
 		HelpContact: cfg.HelpContact, QuickExitURL: cfg.QuickExitURL, TrustedProxies: cfg.TrustedProxies,
 	})
