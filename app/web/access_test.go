@@ -83,6 +83,8 @@ var routeAccess = map[string]struct {
 	"GET /certificate.pdf":                   {nil, expect{see, ok, nf, nf, nf, nf, nf}},
 	"GET /certificate/badge.jwt":             {nil, expect{see, ok, nf, nf, nf, nf, nf}},
 	"GET /profile":                           {nil, expect{see, ok, ok, ok, ok, ok, ok}},
+	"GET /confirm-name":                      {nil, expect{see, see, see, see, see, see, see}},
+	"POST /confirm-name":                     {url.Values{}, expect{unauth, confl, confl, confl, confl, confl, confl}},
 	"POST /profile":                          {url.Values{}, expect{unauth, unproc, unproc, unproc, unproc, unproc, unproc}},
 	"GET /staff":                             {nil, expect{see, forbid, forbid, ok, ok, forbid, forbid}},
 	"GET /staff/:id":                         {nil, expect{see, forbid, forbid, ok, nf, forbid, forbid}},

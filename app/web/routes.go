@@ -15,7 +15,7 @@ func (s *Server) routes(f *fiber.App) {
 	f.Get("/readyz", s.handleReady)
 	f.Get("/static/*", s.assets.handle)
 
-	f.Use(s.loadUser, s.checkCSRF)
+	f.Use(s.loadUser, s.checkCSRF, s.askForPrintableName)
 
 	// Rate limits. Whole hospitals and schools share one address, so sign-in
 	// is limited per address and email (guessing one account's password),
@@ -56,6 +56,8 @@ func (s *Server) routes(f *fiber.App) {
 	f.Get("/certificate.pdf", signedIn, s.handleCertificatePDF)
 	f.Get("/certificate/badge.jwt", signedIn, s.handleBadge)
 	f.Get("/profile", signedIn, s.handleProfileForm)
+	f.Get("/confirm-name", signedIn, s.handleConfirmNameForm)
+	f.Post("/confirm-name", signedIn, s.handleConfirmName)
 	f.Post("/profile", signedIn, s.handleProfile)
 
 	// Managers: their own staff only (scope checked in app.Oversight).

@@ -6,6 +6,7 @@
 //	foundations users add --role admin --email …   create a user with roles, or grant roles
 //	foundations demo --learners N                  fill the database with realistic demo data
 //	foundations healthcheck      exit 0 if the server on PORT answers /healthz (for containers)
+//	foundations badges rotate-key  sign new badges with a fresh key (old keys stay published)
 package main
 
 import (
@@ -61,6 +62,8 @@ func run(log *slog.Logger, args []string) error {
 		return demo(context.Background(), cfg, args[1:], os.Stdout)
 	case len(args) == 1 && args[0] == "healthcheck":
 		return healthcheck(cfg)
+	case len(args) == 2 && args[0] == "badges" && args[1] == "rotate-key":
+		return rotateBadgeKey(context.Background(), cfg, os.Stdout)
 	case len(args) == 2 && args[0] == "courses" && args[1] == "check":
 		c, err := loadCourse(cfg)
 		if err != nil {
@@ -70,7 +73,7 @@ func run(log *slog.Logger, args []string) error {
 		fmt.Println("The course is valid.")
 		return nil
 	default:
-		return fmt.Errorf("unknown command %q; commands: serve, courses check, users add, demo, healthcheck", args)
+		return fmt.Errorf("unknown command %q; commands: serve, courses check, users add, demo, healthcheck, badges rotate-key", args)
 	}
 }
 
@@ -123,6 +126,9 @@ func serve(log *slog.Logger, cfg *config) error {
 	}
 	defer st.Close()
 	if err := ensureOrganisations(ctx, cfg, st); err != nil {
+		return err
+	}
+	if err := checkNames(ctx, log, st); err != nil {
 		return err
 	}
 	renderer, err := certificate.NewRenderer(certificate.Options{Logo: cfg.Certificate.Logo,
