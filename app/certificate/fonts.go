@@ -2,6 +2,7 @@ package certificate
 
 import (
 	_ "embed"
+	"encoding/binary"
 	"fmt"
 	"sync"
 
@@ -45,6 +46,7 @@ type face struct {
 	once   sync.Once
 	fonts  *gopdf.FontContainer
 	cmap   *sfnt.Font
+	ascent float64 // typographic ascender in ems, where gopdf puts the baseline below a cell's top
 	err    error
 }
 
@@ -64,6 +66,10 @@ func (f *face) load() error {
 			return
 		}
 		if f.cmap, f.err = sfnt.Parse(f.ttf); f.err != nil {
+			f.err = fmt.Errorf("parse font %s: %w", f.family, f.err)
+			return
+		}
+		if f.ascent, f.err = typoAscent(f.ttf); f.err != nil {
 			f.err = fmt.Errorf("parse font %s: %w", f.family, f.err)
 		}
 	})
@@ -180,4 +186,40 @@ func (fs *fontSet) printableRune(c rune) (bool, error) {
 	}
 	f, err := fs.fallbackFor(c)
 	return f != nil, err
+}
+
+// typoAscent reads a TrueType font's typographic ascender (OS/2
+// sTypoAscender) in ems (head unitsPerEm). gopdf sets a cell's baseline
+// that far below its top, so runs in different fonts on one line are
+// shifted by the difference to share a baseline.
+func typoAscent(ttf []byte) (float64, error) {
+	table := func(tag string) []byte {
+		if len(ttf) < 12 {
+			return nil
+		}
+		n := int(binary.BigEndian.Uint16(ttf[4:]))
+		for i := range n {
+			rec := 12 + 16*i
+			if rec+16 > len(ttf) {
+				return nil
+			}
+			if string(ttf[rec:rec+4]) == tag {
+				off, size := int(binary.BigEndian.Uint32(ttf[rec+8:])), int(binary.BigEndian.Uint32(ttf[rec+12:]))
+				if off+size <= len(ttf) {
+					return ttf[off : off+size]
+				}
+			}
+		}
+		return nil
+	}
+	head, os2 := table("head"), table("OS/2")
+	if len(head) < 20 || len(os2) < 70 {
+		return 0, fmt.Errorf("no head or OS/2 table")
+	}
+	upem := float64(binary.BigEndian.Uint16(head[18:]))
+	asc := float64(int16(binary.BigEndian.Uint16(os2[68:])))
+	if upem == 0 {
+		return 0, fmt.Errorf("unitsPerEm is 0")
+	}
+	return asc / upem, nil
 }

@@ -83,8 +83,10 @@ func (p *page) width(s string) float64 {
 	return w
 }
 
-// text draws s with the top of its line box at y, each run in its font.
+// text draws s with the top of its line box at y, each run in its font on
+// the baseline of the style's primary font.
 func (p *page) text(x, y float64, s string) {
+	base := p.fonts.primary(p.st).ascent
 	for _, r := range p.runs(s) {
 		p.setFont(r.face)
 		if p.err != nil {
@@ -95,7 +97,7 @@ func (p *page) text(x, y float64, s string) {
 			p.err = err
 			return
 		}
-		p.gp.SetXY(x, y)
+		p.gp.SetXY(x, y+(base-r.face.ascent)*p.size)
 		p.err = p.gp.Cell(nil, r.text)
 		x += rw
 	}
