@@ -47,7 +47,7 @@ func (c *Certificate) Status(now time.Time) CertificateStatus {
 	switch {
 	case c.RevokedAt != nil:
 		return CertificateRevoked
-	case !now.Before(c.ExpiresAt):
+	case ValidityAt(&c.ExpiresAt, now) == Expired:
 		return CertificateExpired
 	default:
 		return CertificateValid

@@ -75,13 +75,7 @@ func (o *Oversight) ConfirmName(ctx context.Context, u *User, typed string) (*Ce
 			renamed.Name = name
 			fresh = o.Learning.newCertificate(&renamed, now)
 			fresh.CompletedAt, fresh.ExpiresAt = old.CompletedAt, old.ExpiresAt
-			if err := rs.RevokeCertificate(ctx, old.Code, "Reissued with the learner's confirmed name", now, fresh.Code); err != nil {
-				return err
-			}
-			if err := rs.CreateCertificate(ctx, fresh); err != nil {
-				return err
-			}
-			if err := rs.SetEnrolmentCertificate(ctx, u.ID, fresh.CourseID, fresh.Code, &fresh.ExpiresAt, nil); err != nil {
+			if err := rs.ReissueCertificate(ctx, old.Code, fresh, now); err != nil {
 				return err
 			}
 			detail += "; certificate reissued"

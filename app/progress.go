@@ -106,21 +106,8 @@ func (p *Progress) Started() bool { return len(p.Modules) > 0 }
 // accredits, not the (often shorter or interrupted) time a learner logged.
 func (c *Course) CPDMinutes() int { return c.Minutes() }
 
-// TimeSpent adds the time between two interactions with a module to the
-// learner's tally, counting at most MaxGap for a single gap so that a page
-// left open overnight does not count as study.
-func (p *ModuleProgress) TimeSpent(now time.Time) {
-	gap := now.Sub(p.LastSeenAt)
-	if p.LastSeenAt.IsZero() || gap < 0 {
-		gap = 0
-	}
-	if gap > MaxGap {
-		gap = MaxGap
-	}
-	p.SecondsSpent += int(gap / time.Second)
-	p.LastSeenAt = now
-}
-
 // MaxGap is the longest gap between two interactions with a module that
-// counts as time spent on it.
+// counts as time spent on it, so that a page left open overnight does not
+// count as study. The store adds min(gap since the last recorded visit,
+// MaxGap) at most once per VisitInterval, in place.
 const MaxGap = 10 * time.Minute

@@ -16,6 +16,9 @@ type migration struct {
 	version int
 	name    string
 	sql     string
+	// run, if set, runs after sql in the same transaction: for a change
+	// that a rule written in Go must compute (a repair, say).
+	run func(ctx context.Context, tx *Store) error
 }
 
 var migrations = []migration{
@@ -139,7 +142,7 @@ CREATE TABLE certificates (
 );
 CREATE UNIQUE INDEX certificates_current ON certificates (user_id, course_id) WHERE revoked_at IS NULL;
 CREATE INDEX certificates_expires ON certificates (expires_at);
-`},
+`, nil},
 	{2, "managers, coordinators, confirmations and the audit trail", `
 ALTER TABLE enrolments ADD COLUMN modules_started INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE enrolments ADD COLUMN confirmed_at {{time}};
@@ -198,10 +201,18 @@ CREATE TABLE evaluation_totals (
 );
 INSERT INTO evaluation_totals (course_id, item_id, responses, total)
 	SELECT course_id, item_id, COUNT(*), SUM(rating) FROM evaluation_responses WHERE rating IS NOT NULL GROUP BY course_id, item_id
-`},
+`, nil},
+	// 3: the summary gains the learner's stage (app.Stage, written only by
+	// refreshEnrolment), and every learner's progress is recomputed from
+	// their attempts: a double submit under version 2 could leave a pass in
+	// attempts that progress did not show, and the learner stuck.
+	{3, "learner stage, and progress repaired from attempts", `
+ALTER TABLE enrolments ADD COLUMN stage TEXT NOT NULL DEFAULT 'in_progress';
+CREATE INDEX enrolments_stage ON enrolments (course_id, stage, certificate_expires_at)
+`, func(ctx context.Context, tx *Store) error { return tx.RepairProgress(ctx) }},
 	// 20–29: certificates (issue 10).
 	{20, "public revocation reasons", `
-ALTER TABLE certificates ADD COLUMN public_reason TEXT NOT NULL DEFAULT ''`},
+ALTER TABLE certificates ADD COLUMN public_reason TEXT NOT NULL DEFAULT ''`, nil},
 	{21, "badge signing keys", `
 CREATE TABLE signing_keys (
 	id {{id}},
@@ -211,7 +222,7 @@ CREATE TABLE signing_keys (
 	current_slot INTEGER UNIQUE,
 	created_at {{time}} NOT NULL,
 	retired_at {{time}}
-)`},
+)`, nil},
 }
 
 func (s *Store) dialectSQL(sql string) string {
@@ -253,6 +264,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 						continue
 					}
 					if err := tx.Exec(stmt).Error; err != nil {
+						return err
+					}
+				}
+				if m.run != nil {
+					if err := m.run(ctx, &Store{db: tx, postgres: s.postgres}); err != nil {
 						return err
 					}
 				}

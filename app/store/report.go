@@ -85,26 +85,14 @@ func learnerCount(q app.LearnerQuery) (string, map[string]any) {
 // organisation's column named by orgColumn, and whether only learners
 // with an enrolment can match.
 func learnerConds(q app.LearnerQuery, orgColumn string) (conds []string, args map[string]any, enrolled bool) {
-	args = map[string]any{"course": q.CourseID, "now": q.Now.UTC(), "due": q.Now.Add(app.RefresherWindow).UTC()}
+	expiredBy, dueBy := app.ValidityBounds(q.Now)
+	args = map[string]any{"course": q.CourseID, "now": expiredBy.UTC(), "due": dueBy.UTC()}
 	if q.OrganisationID != 0 {
 		conds = append(conds, orgColumn+" = @org")
 		args["org"] = q.OrganisationID
 	}
-	switch q.Status {
-	case app.LearnerNotStarted: // no enrolment row (in one, started_at is never NULL): PostgreSQL plans an anti-join
-		conds = append(conds, "e.user_id IS NULL")
-	case app.LearnerInProgress:
-		conds = append(conds, "e.started_at IS NOT NULL AND e.completed_at IS NULL")
-	case app.LearnerCompleted:
-		conds = append(conds, "e.completed_at IS NOT NULL AND e.confirmed_at IS NULL AND e.certificate_expires_at > @due")
-	case app.LearnerConfirmed:
-		conds = append(conds, "e.completed_at IS NOT NULL AND e.confirmed_at IS NOT NULL AND e.certificate_expires_at > @due")
-	case app.LearnerRefresherDue:
-		conds = append(conds, "e.certificate_expires_at > @now AND e.certificate_expires_at <= @due")
-	case app.LearnerExpired:
-		conds = append(conds, "e.certificate_expires_at <= @now")
-	case app.LearnerRevoked:
-		conds = append(conds, "e.completed_at IS NOT NULL AND e.certificate_code = '' AND e.certificate_revoked_at IS NOT NULL")
+	if q.Status != "" {
+		conds = append(conds, statusCondition(q.Status))
 	}
 	enrolled = q.Status != "" && q.Status != app.LearnerNotStarted
 	if q.CompletedFrom != nil {
@@ -123,6 +111,43 @@ func learnerConds(q app.LearnerQuery, orgColumn string) (conds []string, args ma
 		args["search"] = "%" + esc + "%"
 	}
 	return conds, args, enrolled
+}
+
+// statusCondition is the filter for a status, derived from the rule:
+// the stage and validity combinations app.StatusCases gives for it. A
+// learner with no enrolment row is at StageNotStarted (a row exists only
+// once a module is started, so no row holds that stage).
+func statusCondition(st app.LearnerStatus) string {
+	var ors []string
+	for _, c := range app.StatusCases(st) {
+		stage := "e.stage = '" + string(c.Stage) + "'"
+		if c.Stage == app.StageNotStarted {
+			stage = "e.user_id IS NULL"
+		}
+		var validity string
+		switch c.Validity {
+		case app.NoCertificate:
+			validity = "e.certificate_expires_at IS NULL"
+		case app.Current:
+			validity = "e.certificate_expires_at > @due"
+		case app.RefresherDue:
+			validity = "e.certificate_expires_at > @now AND e.certificate_expires_at <= @due"
+		case app.Expired:
+			validity = "e.certificate_expires_at <= @now"
+		}
+		if c.Stage == app.StageNotStarted {
+			if c.Validity != app.NoCertificate {
+				continue // no row, so no certificate
+			}
+			ors = append(ors, stage)
+			continue
+		}
+		ors = append(ors, "("+stage+" AND "+validity+")")
+	}
+	if len(ors) == 0 {
+		return "1 = 0"
+	}
+	return "(" + strings.Join(ors, " OR ") + ")"
 }
 
 func whereClause(conds []string) string {
@@ -219,7 +244,7 @@ func (s *Store) StaffOf(ctx context.Context, courseID string, manager *app.User)
 		Accepted bool
 	}
 	err := db.Raw(learnerColumns+`, EXISTS (SELECT 1 FROM manager_links ml WHERE ml.learner_id = u.id AND ml.manager_id = @manager) AS accepted`+learnerFrom+`
-		WHERE u.manager_email = @email AND u.id <> @manager ORDER BY u.name_norm, u.id`,
+		WHERE u.manager_email = @email ORDER BY u.name_norm, u.id`,
 		map[string]any{"course": courseID, "manager": manager.ID, "email": manager.EmailNorm}).Scan(&rows).Error
 	if err != nil {
 		return nil, wrap(err, "staff")
@@ -269,13 +294,13 @@ func (s *Store) Confirmation(ctx context.Context, learnerID int64, courseID stri
 
 // Confirm implements app.ReportStore; a second confirmation is ECONFLICT.
 func (s *Store) Confirm(ctx context.Context, c *app.Confirmation) error {
-	return wrap(s.db.WithContext(ctx).Exec(`INSERT INTO confirmations (learner_id, course_id, manager_id, confirmed_at, note) VALUES (?, ?, ?, ?, ?)`,
-		c.LearnerID, c.CourseID, c.ManagerID, c.ConfirmedAt.UTC(), c.Note).Error, "confirmation")
-}
-
-// SetEnrolmentConfirmed implements app.ReportStore.
-func (s *Store) SetEnrolmentConfirmed(ctx context.Context, userID int64, courseID string, at time.Time) error {
-	return wrap(s.db.WithContext(ctx).Exec(`UPDATE enrolments SET confirmed_at = ? WHERE user_id = ? AND course_id = ?`, at.UTC(), userID, courseID).Error, "enrolment")
+	return s.transact(ctx, func(tx *Store) error {
+		if err := tx.db.Exec(`INSERT INTO confirmations (learner_id, course_id, manager_id, confirmed_at, note) VALUES (?, ?, ?, ?, ?)`,
+			c.LearnerID, c.CourseID, c.ManagerID, c.ConfirmedAt.UTC(), c.Note).Error; err != nil {
+			return wrap(err, "confirmation")
+		}
+		return tx.refreshEnrolment(ctx, c.LearnerID, c.CourseID, c.ConfirmedAt)
+	})
 }
 
 // monthCounts is the SQL for completions per calendar month (UTC) since a
@@ -302,6 +327,7 @@ func (s *Store) Dashboard(ctx context.Context, c *app.Course, now time.Time, mon
 	course := c.ID
 	mStart, _ := time.Parse("2006-01", month)
 	mEnd := mStart.AddDate(0, 1, 0)
+	expiredBy, dueBy := app.ValidityBounds(now)
 
 	var registered []struct {
 		OrganisationID int64
@@ -320,7 +346,7 @@ func (s *Store) Dashboard(ctx context.Context, c *app.Course, now time.Time, mon
 			SUM(CASE WHEN certificate_expires_at > ? AND certificate_expires_at <= ? THEN 1 ELSE 0 END) AS due,
 			SUM(CASE WHEN completed_at >= ? AND completed_at < ? THEN 1 ELSE 0 END) AS in_month
 		FROM enrolments WHERE course_id = ? GROUP BY organisation_id, modules_started, modules_passed`,
-		now.UTC(), now.Add(app.RefresherWindow).UTC(), mStart, mEnd, course).Scan(&groups).Error
+		expiredBy.UTC(), dueBy.UTC(), mStart, mEnd, course).Scan(&groups).Error
 	if err != nil {
 		return nil, wrap(err, "count enrolments")
 	}
@@ -553,15 +579,19 @@ func (s *Store) MergeOrganisation(ctx context.Context, fromID, intoID int64) err
 	if n != 2 {
 		return app.Errorf(app.ENOTFOUND, "There is no such organisation.")
 	}
-	for _, q := range []string{
-		`UPDATE users SET organisation_id = ? WHERE organisation_id = ?`,
-		`UPDATE enrolments SET organisation_id = ? WHERE organisation_id = ?`,
-	} {
-		if err := db.Exec(q, intoID, fromID).Error; err != nil {
+	return s.transact(ctx, func(tx *Store) error {
+		var moved []int64
+		if err := tx.db.Raw(`UPDATE users SET organisation_id = ? WHERE organisation_id = ? RETURNING id`, intoID, fromID).Scan(&moved).Error; err != nil {
 			return wrap(err, "merge organisations")
 		}
-	}
-	return wrap(db.Exec(`DELETE FROM organisations WHERE id = ?`, fromID).Error, "merge organisations")
+		now := Now()
+		for _, id := range moved {
+			if err := tx.refreshLearner(ctx, id, now); err != nil {
+				return err
+			}
+		}
+		return wrap(tx.db.Exec(`DELETE FROM organisations WHERE id = ?`, fromID).Error, "merge organisations")
+	})
 }
 
 // SetRoles implements app.ReportStore.
@@ -588,9 +618,13 @@ func (s *Store) SetManager(ctx context.Context, learnerID int64, managerEmail st
 // UpdateProfile implements app.ReportStore: name, job role, organisation
 // and manager email. Changing the manager email drops the old acceptance.
 func (s *Store) UpdateProfile(ctx context.Context, u *app.User) error {
+	return s.transact(ctx, func(tx *Store) error { return tx.updateProfile(ctx, u) })
+}
+
+func (s *Store) updateProfile(ctx context.Context, u *app.User) error {
 	db := s.db.WithContext(ctx)
 	var old string
-	if err := db.Raw(`SELECT manager_email FROM users WHERE id = ?`, u.ID).Scan(&old).Error; err != nil {
+	if err := db.Raw(`SELECT manager_email FROM users WHERE id = ?`+s.forUpdate(), u.ID).Scan(&old).Error; err != nil {
 		return wrap(err, "user")
 	}
 	err := db.Exec(`UPDATE users SET name = ?, name_norm = ?, job_role = ?, organisation_id = ?, manager_email = ?, updated_at = ? WHERE id = ?`,
@@ -598,8 +632,8 @@ func (s *Store) UpdateProfile(ctx context.Context, u *app.User) error {
 	if err != nil {
 		return wrap(err, "user")
 	}
-	if err := db.Exec(`UPDATE enrolments SET organisation_id = ? WHERE user_id = ?`, u.OrganisationID, u.ID).Error; err != nil {
-		return wrap(err, "enrolment")
+	if err := s.refreshLearner(ctx, u.ID, Now()); err != nil {
+		return err
 	}
 	if old != u.ManagerEmail {
 		return wrap(db.Exec(`DELETE FROM manager_links WHERE learner_id = ?`, u.ID).Error, "manager links")
@@ -608,16 +642,41 @@ func (s *Store) UpdateProfile(ctx context.Context, u *app.User) error {
 }
 
 // RevokeCertificate implements app.ReportStore.
-func (s *Store) RevokeCertificate(ctx context.Context, code, reason string, at time.Time, replacedBy string) error {
-	res := s.db.WithContext(ctx).Exec(`UPDATE certificates SET revoked_at = ?, revoked_reason = ?, replaced_by = ? WHERE code = ? AND revoked_at IS NULL`,
-		at.UTC(), reason, replacedBy, code)
-	if res.Error != nil {
-		return wrap(res.Error, "certificate")
+func (s *Store) RevokeCertificate(ctx context.Context, code, reason string, at time.Time) error {
+	return s.transact(ctx, func(tx *Store) error {
+		_, err := tx.revoke(ctx, code, reason, at, "")
+		return err
+	})
+}
+
+// revoke marks a current certificate revoked and refreshes its holder's
+// summary; ECONFLICT if it is not current.
+func (s *Store) revoke(ctx context.Context, code, reason string, at time.Time, replacedBy string) (bool, error) {
+	var holder []struct {
+		UserID   int64
+		CourseID string
 	}
-	if res.RowsAffected == 0 {
-		return app.Errorf(app.ECONFLICT, "This certificate is already revoked.")
+	if err := s.db.WithContext(ctx).Raw(`UPDATE certificates SET revoked_at = ?, revoked_reason = ?, replaced_by = ? WHERE code = ? AND revoked_at IS NULL RETURNING user_id, course_id`,
+		at.UTC(), reason, replacedBy, code).Scan(&holder).Error; err != nil {
+		return false, wrap(err, "certificate")
 	}
-	return nil
+	if len(holder) == 0 {
+		return false, app.Errorf(app.ECONFLICT, "This certificate is already revoked.")
+	}
+	return true, s.refreshEnrolment(ctx, holder[0].UserID, holder[0].CourseID, at)
+}
+
+// ReissueCertificate implements app.ReportStore.
+func (s *Store) ReissueCertificate(ctx context.Context, oldCode string, fresh *app.Certificate, at time.Time) error {
+	return s.transact(ctx, func(tx *Store) error {
+		if _, err := tx.revoke(ctx, oldCode, "Reissued", at, fresh.Code); err != nil && app.ErrorCode(err) != app.ECONFLICT {
+			return err
+		}
+		if err := tx.createCertificate(ctx, fresh); err != nil {
+			return err
+		}
+		return tx.refreshEnrolment(ctx, fresh.UserID, fresh.CourseID, at)
+	})
 }
 
 type auditRow struct {

@@ -1,4 +1,4 @@
-package store_test
+package demo_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/foundations/foundations/app"
 	"github.com/foundations/foundations/app/content"
+	"github.com/foundations/foundations/app/demo"
 	"github.com/foundations/foundations/app/store"
 	"github.com/foundations/foundations/app/store/storetest"
 	"github.com/foundations/foundations/courses"
@@ -47,7 +48,7 @@ func TestDemo(t *testing.T) {
 	c := demoCourse(t)
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		sum, err := s.Demo(ctx, c, store.DemoOptions{Learners: 300, Now: demoNow, Seed: 7, Password: demoPassword, Partnership: "Test Partnership"})
+		sum, err := demo.Run(ctx, s, c, demo.Options{Learners: 300, Now: demoNow, Seed: 7, Password: demoPassword, Partnership: "Test Partnership"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -249,10 +250,10 @@ func TestDemo(t *testing.T) {
 		}
 
 		// A database with users is refused, unless appending.
-		if _, err := s.Demo(ctx, c, store.DemoOptions{Learners: 20, Now: demoNow, Seed: 8, Password: demoPassword}); app.ErrorCode(err) != app.ECONFLICT {
+		if _, err := demo.Run(ctx, s, c, demo.Options{Learners: 20, Now: demoNow, Seed: 8, Password: demoPassword}); app.ErrorCode(err) != app.ECONFLICT {
 			t.Errorf("Demo on a database with users = %v, want ECONFLICT", err)
 		}
-		more, err := s.Demo(ctx, c, store.DemoOptions{Learners: 40, Now: demoNow, Seed: 8, Password: demoPassword, Append: true})
+		more, err := demo.Run(ctx, s, c, demo.Options{Learners: 40, Now: demoNow, Seed: 8, Password: demoPassword, Append: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -332,7 +333,7 @@ func checkDemoConsistency(t *testing.T, s *store.Store, c *app.Course) {
 	}
 	for _, id := range users {
 		for _, m := range c.Modules {
-			atts, err := s.Attempts(ctx, id, c.ID, m.ID)
+			atts, err := s.Attempts(ctx, app.ModuleKey{UserID: id, CourseID: c.ID, ModuleID: m.ID})
 			if err != nil {
 				t.Fatal(err)
 			}
