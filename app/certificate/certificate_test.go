@@ -348,4 +348,3 @@ func BenchmarkRender(b *testing.B) {
 	b.ReportMetric(float64(cpuTime()-before)/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(float64(buf.Len()), "bytes/pdf")
 }
-
