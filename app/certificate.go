@@ -29,6 +29,7 @@ type Certificate struct {
 	RevokedReason string // kept for the audit trail, never shown to verifiers
 	PublicReason  string // what verifiers are told about a revocation, if anything
 	ReplacedBy    string // code of the certificate that replaced this one, if reissued
+	Cycle         int    // which time through the course it records: 1, then 2 for the first refresher…
 }
 
 // CertificateStatus is what a verifier is told about a certificate.

@@ -64,14 +64,16 @@ func NameLetter(c rune) bool {
 // PrintableName is the one rule for a person's full name, used wherever a
 // name is entered (registration, "Your details", confirming a name). It
 // returns the name as it is stored and printed — Unicode NFC, trimmed, each
-// run of white space one space — and, if the name cannot be accepted, a
+// run of spaces one space — and, if the name cannot be accepted, a
 // message for the person that names the first character at fault and says
 // what to do. A name that passes prints exactly on a certificate.
 func PrintableName(s string) (name, problem string) {
-	name = strings.Join(strings.FieldsFunc(norm.NFC.String(s), unicode.IsSpace), " ")
+	name = strings.Join(strings.FieldsFunc(norm.NFC.String(s), isNameSpace), " ")
 	switch {
 	case !utf8.ValidString(s):
 		return name, "Enter your full name using letters only"
+	case strings.ContainsFunc(name, unicode.IsControl):
+		return name, "Enter your full name on one line, without tabs or other control characters"
 	case name == "":
 		return name, "Enter your full name"
 	case utf8.RuneCountInString(name) > MaxNameLength:
@@ -86,6 +88,10 @@ func PrintableName(s string) (name, problem string) {
 	}
 	return name, ""
 }
+
+// isNameSpace is the white space a name may be typed with and that is
+// stored as one space: spaces of any width (Zs), not line breaks or tabs.
+func isNameSpace(c rune) bool { return unicode.Is(unicode.Zs, c) }
 
 // NamePrintable reports whether a stored name passes PrintableName
 // unchanged: false for names accepted before the rule that a certificate

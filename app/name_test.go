@@ -11,7 +11,7 @@ func TestPrintableNameAccepts(t *testing.T) {
 	for typed, want := range map[string]string{
 		"Nguyễn Thị Minh Khai":         "Nguyễn Thị Minh Khai",
 		"Nguye\u0302\u0303n Thi\u0323": "Nguyễn Thị", // decomposed input is stored composed
-		"  Ann \t Lee\u00a0Smith  ":    "Ann Lee Smith",
+		"  Ann  Lee\u00a0Smith\u2003 ": "Ann Lee Smith",
 		"Siobhán O’Neill-D'Arcy":       "Siobhán O’Neill-D'Arcy",
 		"Ọlọ́fin":                      "Ọlọ́fin", // an accent with no precomposed form, on a letter
 		"Γιώργος":                      "Γιώργος",
@@ -48,7 +48,9 @@ func TestPrintableNameRefuses(t *testing.T) {
 		{"Thai needs shaping", "สมชาย", []string{"Thai script"}},
 		{"emoji", "Sam 😀 Lee", []string{"😀", "grinning face", "letters only"}},
 		{"symbol", "Sam ✓", []string{"✓", "check mark", "letters only"}},
-		{"control character", "Sam\u0007Lee", []string{"invisible character", "U+0007", "Type your name again"}},
+		{"control character", "Sam\u0007Lee", []string{"control characters"}},
+		{"line break", "Ann\nSmith", []string{"on one line"}},
+		{"tab", "Ann\tSmith", []string{"on one line"}},
 		{"zero-width joiner", "Sam\u200dLee", []string{"invisible character", "zero width joiner"}},
 		{"bidirectional override", "Sam\u202eLee", []string{"invisible character", "U+202E"}},
 		{"accent on nothing", "\u0301Sam", []string{"accent", "U+0301", "not joined"}},

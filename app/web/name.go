@@ -17,7 +17,8 @@ func (s *Server) askForPrintableName(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	switch p := c.Path(); {
-	case p == "/confirm-name", p == "/accessibility", p == "/healthz", p == "/readyz", p == "/.well-known/jwks.json",
+	case p == "/confirm-name", p == "/accessibility", p == "/references", p == "/glossary", p == "/contacts",
+		p == "/healthz", p == "/readyz", p == "/.well-known/jwks.json",
 		strings.HasPrefix(p, "/static/"), strings.HasPrefix(p, "/verify"), strings.HasPrefix(p, "/badges/"):
 		return c.Next()
 	}
