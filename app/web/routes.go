@@ -12,7 +12,7 @@ func (s *Server) routes(f *fiber.App) {
 	f.Get("/readyz", s.handleReady)
 	f.Get("/static/*", s.assets.handle)
 
-	f.Use(s.checkInput, s.loadUser, s.checkCSRF)
+	f.Use(s.checkInput, s.loadUser, s.checkCSRF, s.askForPrintableName)
 
 	// Rate limits (app.Limits, counted in the database): sign-in per
 	// address and email, per address whatever the email, and per account
@@ -31,6 +31,9 @@ func (s *Server) routes(f *fiber.App) {
 	f.Get("/verify", verifyLimit, s.handleVerifyForm)
 	f.Get("/verify/:code", verifyLimit, s.handleVerify)
 	f.Get("/accessibility", s.handleAccessibility)
+	f.Get("/.well-known/jwks.json", s.handleKeySet)
+	f.Get("/badges/issuer", s.handleBadgeIssuer)
+	f.Get("/badges/status/:code", verifyLimit, s.handleBadgeStatus)
 	f.Get("/references", s.handleReferences)
 	f.Get("/glossary", s.handleGlossary)
 	f.Get("/contacts", s.handleContacts)
@@ -52,7 +55,10 @@ func (s *Server) routes(f *fiber.App) {
 	f.Post("/evaluation", signedIn, s.handleEvaluation)
 	f.Get("/certificate", signedIn, s.handleCertificate)
 	f.Get("/certificate.pdf", signedIn, s.handleCertificatePDF)
+	f.Get("/certificate/badge.jwt", signedIn, s.handleBadge)
 	f.Get("/profile", signedIn, s.handleProfileForm)
+	f.Get("/confirm-name", signedIn, s.handleConfirmNameForm)
+	f.Post("/confirm-name", signedIn, s.handleConfirmName)
 	f.Post("/profile", signedIn, s.handleProfile)
 
 	// Managers: their own staff only (scope checked in app.Oversight).

@@ -23,6 +23,7 @@ type Config struct {
 	Oversight    *app.Oversight
 	Store        app.Store // for /readyz
 	Certificates app.CertificateRenderer
+	Badges       app.Badges // Open Badges 3.0 credentials (app/badge)
 	Logger       *slog.Logger
 
 	BaseURL     string // public URL, no trailing slash; https:// makes cookies Secure

@@ -31,6 +31,7 @@ type config struct {
 	Unset          []string          // placeholder environment variables left at their example defaults
 	HelpContact    string
 	LogLevel       slog.Level
+	Certificate    certificateConfig
 
 	// Security and running several instances (see security.go).
 	SignInLimit        int // sign-in attempts a minute per address and email
@@ -39,6 +40,14 @@ type config struct {
 	HashConcurrency    int // password hashes at once
 	DBMaxConns         int // PostgreSQL connections per instance
 	DBPrepare          bool
+}
+
+// certificateConfig is the configurable part of the certificate's design.
+type certificateConfig struct {
+	Logo          []byte // CERTIFICATE_LOGO: path to a PNG or JPEG
+	SignatoryName string // CERTIFICATE_SIGNATORY_NAME
+	SignatoryRole string // CERTIFICATE_SIGNATORY_ROLE
+	Signature     []byte // CERTIFICATE_SIGNATURE: path to a PNG or JPEG
 }
 
 // placeholderVars maps course placeholders to their environment variables
@@ -106,6 +115,18 @@ func loadConfig(log *slog.Logger) (*config, error) {
 		return nil, fmt.Errorf("LOG_LEVEL must be debug, info, warn or error")
 	}
 	c.SecretKey = env("SECRET_KEY", "")
+	c.Certificate.SignatoryName = env("CERTIFICATE_SIGNATORY_NAME", "")
+	c.Certificate.SignatoryRole = env("CERTIFICATE_SIGNATORY_ROLE", "")
+	for _, f := range []struct {
+		env string
+		dst *[]byte
+	}{{"CERTIFICATE_LOGO", &c.Certificate.Logo}, {"CERTIFICATE_SIGNATURE", &c.Certificate.Signature}} {
+		if path := env(f.env, ""); path != "" {
+			if *f.dst, err = os.ReadFile(path); err != nil {
+				return nil, fmt.Errorf("%s: %w", f.env, err)
+			}
+		}
+	}
 	if err := c.loadSecurity(); err != nil {
 		return nil, err
 	}
