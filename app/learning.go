@@ -65,7 +65,7 @@ func (l *Learning) Progress(ctx context.Context, userID int64) (*Progress, error
 		return nil, fmt.Errorf("load progress for user %d: %w", userID, err)
 	}
 	p := l.progressOf(rec.Modules)
-	p.Evaluated, p.Certificate = rec.Evaluated, rec.Certificate
+	p.Evaluated, p.Certificate, p.Cycle, p.Previous = rec.Evaluated, rec.Certificate, max(rec.Cycle, 1), rec.Previous
 	return p, nil
 }
 

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -22,6 +23,8 @@ const (
 	LearnerRefresherDue LearnerStatus = "refresher_due"
 	LearnerExpired      LearnerStatus = "expired"
 	LearnerRevoked      LearnerStatus = "revoked"
+
+	LearnerRefresherInProgress LearnerStatus = "refresher_in_progress"
 )
 
 // LearnerStatuses in the order filters offer them, with their labels.
@@ -36,6 +39,7 @@ var LearnerStatuses = []struct {
 	{LearnerRefresherDue, "Refresher due"},
 	{LearnerExpired, "Expired"},
 	{LearnerRevoked, "Certificate revoked"},
+	{LearnerRefresherInProgress, "Refresher in progress"},
 }
 
 // Label is the status as people read it.
@@ -66,6 +70,7 @@ type LearnerRow struct {
 	CertificateCode      string
 	CertificateExpiresAt *time.Time
 	CertificateRevokedAt *time.Time
+	Cycle                int // 1, then 2 for the first refresher…
 }
 
 // LearnerQuery filters, sorts and pages the learner list. Zero values mean
@@ -99,6 +104,7 @@ func (q *LearnerQuery) Normalise() {
 	if q.Page < 1 {
 		q.Page = 1
 	}
+	q.Page = min(q.Page, 1_000_000) // (page-1)*size must not overflow
 	q.Search = strings.ToLower(strings.TrimSpace(q.Search))
 	if utf8.RuneCountInString(q.Search) > 100 {
 		q.Search = string([]rune(q.Search)[:100])
@@ -264,6 +270,9 @@ type Oversight struct {
 	Store    ReportStore
 	Learning *Learning
 	Now      func() time.Time
+	// Log receives each audited change at info level, with user IDs only
+	// (nil: not logged).
+	Log *slog.Logger
 }
 
 // Who may do what. Roles are checked here, once.
@@ -472,12 +481,22 @@ func (o *Oversight) QuestionStats(ctx context.Context, actor *User) ([]QuestionS
 }
 
 func (o *Oversight) audit(ctx context.Context, s ReportStore, actor *User, action string, subject *int64, detail string) error {
-	return s.AddAudit(ctx, &AuditEntry{ActorID: actor.ID, Action: action, SubjectUserID: subject, Detail: detail, CreatedAt: o.Now()})
+	if err := s.AddAudit(ctx, &AuditEntry{ActorID: actor.ID, Action: action, SubjectUserID: subject, Detail: detail, CreatedAt: o.Now()}); err != nil {
+		return err
+	}
+	if o.Log != nil {
+		var subjectID int64
+		if subject != nil {
+			subjectID = *subject
+		}
+		o.Log.Info("audited change", "action", action, "actor_id", actor.ID, "subject_user_id", subjectID)
+	}
+	return nil
 }
 
 func orgName(name string) (string, error) {
 	name = strings.TrimSpace(name)
-	if name == "" || utf8.RuneCountInString(name) > 120 {
+	if name == "" || utf8.RuneCountInString(name) > 120 || !ValidName(name) {
 		return "", Invalid([]FieldError{{Field: "name", Message: "Enter an organisation name of 120 characters or fewer"}})
 	}
 	return name, nil
@@ -670,7 +689,7 @@ func (o *Oversight) Reissue(ctx context.Context, actor *User, learnerID int64) (
 	}
 	now := o.Now()
 	fresh := o.Learning.newCertificate(u, now)
-	fresh.CompletedAt, fresh.ExpiresAt = old.CompletedAt, old.ExpiresAt
+	fresh.CompletedAt, fresh.ExpiresAt, fresh.Cycle = old.CompletedAt, old.ExpiresAt, old.Cycle
 	err = o.Store.InTx(ctx, func(tx Store) error {
 		rs := tx.(ReportStore)
 		if err := rs.ReissueCertificate(ctx, old.Code, fresh, now); err != nil {

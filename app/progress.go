@@ -35,9 +35,14 @@ const (
 type Progress struct {
 	Course      *Course
 	Modules     map[string]ModuleProgress // by module ID; absent = never opened
-	Evaluated   bool                      // the course evaluation is in
-	Certificate *Certificate              // issued certificate, if any
+	Evaluated   bool                      // this cycle's evaluation is in
+	Certificate *Certificate              // this cycle's certificate, if any
+	Cycle       int                       // 1, then 2 for the first refresher…
+	Previous    *Certificate              // during a refresher, the latest certificate of an earlier cycle
 }
+
+// InRefresher reports whether the learner is taking the course again.
+func (p *Progress) InRefresher() bool { return p.Cycle > 1 }
 
 // Status of a module for this learner.
 func (p *Progress) Status(m *Module) ModuleStatus {

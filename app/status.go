@@ -60,19 +60,22 @@ const (
 	StageCompleted  Stage = "completed"   // every module passed and the evaluation in
 	StageConfirmed  Stage = "confirmed"   // completed and confirmed by the manager
 	StageRevoked    Stage = "revoked"     // completed, but the certificate revoked and not reissued
+	StageRefresher  Stage = "refresher"   // taking the course again, this time not complete yet
 )
 
 // Stages lists every Stage, for deriving filters.
-var Stages = []Stage{StageNotStarted, StageInProgress, StageCompleted, StageConfirmed, StageRevoked}
+var Stages = []Stage{StageNotStarted, StageInProgress, StageCompleted, StageConfirmed, StageRevoked, StageRefresher}
 
 // Stage applies the rule to a learner's summary: a revoked certificate not
-// replaced; completion confirmed by the manager; completion; a module
-// started; nothing yet. A confirmation without completion counts for
-// nothing.
+// replaced; a refresher under way; completion (of this cycle) confirmed by
+// the manager; completion; a module started; nothing yet. A confirmation
+// without completion counts for nothing.
 func (r *LearnerRow) Stage() Stage {
 	switch {
 	case r.CompletedAt != nil && r.CertificateCode == "" && r.CertificateRevokedAt != nil:
 		return StageRevoked
+	case r.Cycle > 1 && r.CompletedAt == nil:
+		return StageRefresher
 	case r.CompletedAt != nil && r.ConfirmedAt != nil:
 		return StageConfirmed
 	case r.CompletedAt != nil:
@@ -90,12 +93,14 @@ func (r *LearnerRow) Status(now time.Time) LearnerStatus {
 }
 
 // StatusOf is the status of a learner at a stage whose certificate has a
-// validity, in order of precedence: revoked; expired; refresher due;
-// confirmed; completed; in progress; not started.
+// validity, in order of precedence: revoked; refresher in progress;
+// expired; refresher due; confirmed; completed; in progress; not started.
 func StatusOf(s Stage, v Validity) LearnerStatus {
 	switch {
 	case s == StageRevoked:
 		return LearnerRevoked
+	case s == StageRefresher:
+		return LearnerRefresherInProgress
 	case v == Expired:
 		return LearnerExpired
 	case v == RefresherDue:
@@ -148,12 +153,13 @@ func (s ModuleStatus) IsCannotStart() bool { return s == StatusCannotStart }
 // store reads them inside the transaction that changed one of them.
 type EnrolmentFacts struct {
 	OrganisationID   int64
-	FirstStartedAt   *time.Time // earliest module opened
+	Cycle            int        // the learner's current cycle
+	FirstStartedAt   *time.Time // earliest module opened in this cycle
 	ModulesStarted   int
 	ModulesPassed    int
-	EvaluatedAt      *time.Time // the evaluation, which completes the course
-	ConfirmedAt      *time.Time // the manager's confirmation
-	CurrentCode      string     // the unrevoked certificate, if any
+	EvaluatedAt      *time.Time // this cycle's evaluation, which completes the course
+	ConfirmedAt      *time.Time // the manager's confirmation of this cycle
+	CurrentCode      string     // the latest unrevoked certificate of any cycle, if any
 	CurrentExpiresAt *time.Time
 	LastRevokedAt    *time.Time // the latest revocation, if any
 }
@@ -162,6 +168,7 @@ type EnrolmentFacts struct {
 // store writes it from Summarise and nowhere else.
 type EnrolmentSummary struct {
 	OrganisationID       int64
+	Cycle                int
 	Stage                Stage
 	StartedAt            *time.Time
 	ModulesStarted       int
@@ -175,13 +182,13 @@ type EnrolmentSummary struct {
 
 // Summarise is the summary those facts give.
 func Summarise(f EnrolmentFacts) EnrolmentSummary {
-	s := EnrolmentSummary{OrganisationID: f.OrganisationID, StartedAt: f.FirstStartedAt, ModulesStarted: f.ModulesStarted,
+	s := EnrolmentSummary{OrganisationID: f.OrganisationID, Cycle: max(f.Cycle, 1), StartedAt: f.FirstStartedAt, ModulesStarted: f.ModulesStarted,
 		ModulesPassed: f.ModulesPassed, CompletedAt: f.EvaluatedAt, ConfirmedAt: f.ConfirmedAt,
 		CertificateCode: f.CurrentCode, CertificateExpiresAt: f.CurrentExpiresAt}
 	if f.CurrentCode == "" {
 		s.CertificateExpiresAt, s.CertificateRevokedAt = nil, f.LastRevokedAt
 	}
-	row := LearnerRow{StartedAt: s.StartedAt, CompletedAt: s.CompletedAt, ConfirmedAt: s.ConfirmedAt,
+	row := LearnerRow{Cycle: s.Cycle, StartedAt: s.StartedAt, CompletedAt: s.CompletedAt, ConfirmedAt: s.ConfirmedAt,
 		CertificateCode: s.CertificateCode, CertificateRevokedAt: s.CertificateRevokedAt}
 	s.Stage = row.Stage()
 	return s

@@ -8,6 +8,7 @@ import (
 // Attempt is one submission of a module, kept forever.
 type Attempt struct {
 	ID        int64
+	Cycle     int // the learner's time through the course
 	UserID    int64
 	CourseID  string
 	ModuleID  string
@@ -24,6 +25,7 @@ type Attempt struct {
 // Evaluation is a learner's end-of-course evaluation.
 type Evaluation struct {
 	UserID      int64
+	Cycle       int // the learner's time through the course
 	CourseID    string
 	Ratings     map[string]int    // likert item ID → 1..5
 	Comments    map[string]string // text item ID → text
@@ -40,9 +42,11 @@ type ModuleKey struct {
 // LearnerRecord is what the store keeps of one learner in one course:
 // enough for Progress to apply every eligibility rule.
 type LearnerRecord struct {
-	Modules     []ModuleProgress // the modules the learner has opened
-	Evaluated   bool             // the course evaluation is in
-	Certificate *Certificate     // the current certificate, or else the latest revoked one
+	Cycle       int              // the learner's time through the course: 1, then 2 for the first refresher…
+	Modules     []ModuleProgress // the modules the learner has opened in this cycle
+	Evaluated   bool             // this cycle's evaluation is in
+	Certificate *Certificate     // this cycle's certificate (unrevoked, or else the latest revoked one)
+	Previous    *Certificate     // the latest certificate of an earlier cycle, during a refresher
 }
 
 // MarkFunc decides a submission inside SubmitModule's lock. It is given the
@@ -105,6 +109,11 @@ type LearningStore interface {
 	// with the enrolment summary, in one transaction. Returns complete's
 	// error, or ECONFLICT if a current certificate already exists.
 	CompleteCourse(ctx context.Context, userID int64, courseID string, now time.Time, complete CompleteFunc) (*Certificate, error)
+	// StartCycle locks the learner's enrolment, calls decide with their
+	// record as it stands under the lock, and if it returns nil starts the
+	// next cycle: modules reopened, answers cleared, earlier cycles'
+	// attempts, evaluations and certificates kept. Returns decide's error.
+	StartCycle(ctx context.Context, userID int64, courseID string, now time.Time, decide func(*LearnerRecord) error) error
 	// CertificateForUser returns the learner's current certificate, or
 	// else the most recently issued one; ENOTFOUND if none.
 	CertificateForUser(ctx context.Context, userID int64, courseID string) (*Certificate, error)

@@ -180,7 +180,7 @@ var demoRevokeReasons = []string{
 // demoForced are the states of the first learners after the managers, so
 // that every status exists even in a small demo.
 var demoForced = []app.LearnerStatus{app.LearnerNotStarted, app.LearnerInProgress, app.LearnerCompleted, app.LearnerConfirmed,
-	app.LearnerRefresherDue, app.LearnerExpired, app.LearnerRevoked}
+	app.LearnerRefresherDue, app.LearnerExpired, app.LearnerRevoked, app.LearnerRefresherInProgress}
 
 // questionProfile is how a question behaves in the demo: how often it is
 // right at the first try, and the wrong option people find attractive.
@@ -229,7 +229,11 @@ type demoLearner struct {
 	note          string
 	revokedAt     *time.Time
 	revokedReason string
-	staff         int // for a manager: accepted staff
+	// A refresher: when it began, its modules, and when it was completed.
+	refresherAt          *time.Time
+	refresher            []*demoModule
+	refresherCompletedAt *time.Time
+	staff                int // for a manager: accepted staff
 
 	number int       // the learner's place in the plan, for a unique email
 	user   *app.User // set when the account is created
@@ -255,6 +259,7 @@ type demoAttempt struct {
 }
 
 func newDemo(c *app.Course, opt Options) *demo {
+	// #nosec G115 G404 -- demo data: a seeded, reproducible generator is the point, and the seed's bits are only reinterpreted
 	d := &demo{rng: rand.New(rand.NewPCG(uint64(opt.Seed), 0x5afe6a4d)), c: c, opt: opt,
 		questions: map[string]questionProfile{}}
 	for _, m := range c.Modules {
@@ -347,7 +352,7 @@ func (d *demo) plan(i int) *demoLearner {
 		age = 200 * 24 * time.Hour
 	case app.LearnerRevoked:
 		age = 300 * 24 * time.Hour
-	case app.LearnerRefresherDue: // completes within hours, so expires in about 20 days
+	case app.LearnerRefresherDue, app.LearnerRefresherInProgress: // completes within hours, so expires in about 20 days
 		age = now.Sub(now.AddDate(0, -d.opt.ValidityMonths, 20))
 	case app.LearnerExpired:
 		age = now.Sub(now.AddDate(0, -d.opt.ValidityMonths, -90))
@@ -448,7 +453,58 @@ func (d *demo) plan(i int) *demoLearner {
 			l.revokedReason = pick(d.rng, demoRevokeReasons)
 		}
 	}
+	if l.revokedAt == nil && force != app.LearnerRefresherDue && force != app.LearnerExpired {
+		d.planRefresher(l, ability, force == app.LearnerRefresherInProgress)
+	}
 	return l
+}
+
+// planRefresher decides whether and when a learner whose certificate is
+// due for renewal takes the course again, and how far they get. A forced
+// one has just begun.
+func (d *demo) planRefresher(l *demoLearner, ability float64, forced bool) {
+	now := d.opt.Now
+	expires := l.completedAt.AddDate(0, d.opt.ValidityMonths, 0)
+	opens := app.RefresherOpensAt(expires)
+	if !forced && (now.Before(opens) || !d.chance(0.55)) {
+		return
+	}
+	start := opens.Add(time.Hour + d.exp(20*24*time.Hour))
+	if forced {
+		start = now.Add(-2 * 24 * time.Hour)
+	}
+	if start.After(now) || l.confirmedAt != nil && !l.confirmedAt.Before(start) || start.Before(*l.completedAt) {
+		return
+	}
+	l.refresherAt = &start
+	t := start.Add(time.Minute + d.exp(10*time.Minute))
+	for k, m := range d.c.Modules {
+		if k > 0 {
+			if forced || d.chance(0.05) {
+				return
+			}
+			t = t.Add(d.moduleGap(false))
+		}
+		if t.After(now) {
+			return
+		}
+		dm := &demoModule{m: m, startedAt: t, lastSeenAt: t, answersAt: t}
+		l.refresher = append(l.refresher, dm)
+		if forced { // part-way through the first module
+			dm.lastSeenAt = t.Add(10 * time.Minute)
+			dm.answers, dm.answersAt = d.partialAnswers(m, ability), dm.lastSeenAt
+			return
+		}
+		if !d.work(dm, ability+0.05, false) {
+			return
+		}
+		t = *dm.passedAt
+	}
+	at := t.Add(time.Minute + d.exp(5*time.Minute))
+	if at.After(now) {
+		return
+	}
+	l.refresherCompletedAt = &at
 }
 
 // moduleGap is the time between passing one module and opening the next.

@@ -91,13 +91,7 @@ func (d *demo) replay(ctx context.Context, svc *services, l *demoLearner) error 
 		d.moduleEvents(ctx, svc, u, dm, add)
 	}
 	if l.completedAt != nil {
-		form := app.EvaluationForm{}
-		for id, v := range l.ratings {
-			form[id] = strconv.Itoa(v)
-		}
-		for id, v := range l.comments {
-			form[id] = v
-		}
+		form := d.evaluationForm(l)
 		add(*l.completedAt, func() error { _, err := svc.learning.SubmitEvaluation(ctx, u, form); return err })
 	}
 	if l.confirmedAt != nil {
@@ -109,6 +103,16 @@ func (d *demo) replay(ctx context.Context, svc *services, l *demoLearner) error 
 	if l.revokedAt != nil {
 		add(*l.revokedAt, func() error { return svc.oversight.Revoke(ctx, d.coordinators[0].user, u.ID, l.revokedReason) })
 	}
+	if l.refresherAt != nil {
+		add(*l.refresherAt, func() error { return svc.learning.StartRefresher(ctx, u.ID) })
+		for _, dm := range l.refresher {
+			d.moduleEvents(ctx, svc, u, dm, add)
+		}
+		if l.refresherCompletedAt != nil {
+			form := d.evaluationForm(l)
+			add(*l.refresherCompletedAt, func() error { _, err := svc.learning.SubmitEvaluation(ctx, u, form); return err })
+		}
+	}
 	slices.SortStableFunc(events, func(a, b event) int { return a.at.Compare(b.at) })
 	for _, e := range events {
 		svc.clock.set(e.at)
@@ -117,6 +121,18 @@ func (d *demo) replay(ctx context.Context, svc *services, l *demoLearner) error 
 		}
 	}
 	return nil
+}
+
+// evaluationForm is the learner's planned evaluation as the form posts it.
+func (d *demo) evaluationForm(l *demoLearner) app.EvaluationForm {
+	form := app.EvaluationForm{}
+	for id, v := range l.ratings {
+		form[id] = strconv.Itoa(v)
+	}
+	for id, v := range l.comments {
+		form[id] = v
+	}
+	return form
 }
 
 // studyStep is how far apart the page views of a long read are replayed:

@@ -20,6 +20,7 @@ import (
 
 type enrolmentFactsRow struct {
 	OrganisationID   int64
+	Cycle            int
 	FirstStartedAt   dbTime
 	ModulesStarted   int
 	ModulesPassed    int
@@ -30,19 +31,25 @@ type enrolmentFactsRow struct {
 	LastRevokedAt    dbTime
 }
 
-const enrolmentFactsSQL = `SELECT u.organisation_id,
+// enrolmentFactsSQL reads the inputs of one learner's summary; module
+// progress holds only the current cycle's modules.
+const enrolmentFactsSQL = `SELECT u.organisation_id, e.cycle,
 	(SELECT MIN(started_at) FROM module_progress WHERE user_id = u.id AND course_id = @course) AS first_started_at,
 	(SELECT COUNT(*) FROM module_progress WHERE user_id = u.id AND course_id = @course) AS modules_started,
 	(SELECT COUNT(*) FROM module_progress WHERE user_id = u.id AND course_id = @course AND passed_at IS NOT NULL) AS modules_passed,
-	(SELECT submitted_at FROM evaluations WHERE user_id = u.id AND course_id = @course) AS evaluated_at,
-	(SELECT confirmed_at FROM confirmations WHERE learner_id = u.id AND course_id = @course) AS confirmed_at,
-	(SELECT code FROM certificates WHERE user_id = u.id AND course_id = @course AND revoked_at IS NULL) AS current_code,
-	(SELECT expires_at FROM certificates WHERE user_id = u.id AND course_id = @course AND revoked_at IS NULL) AS current_expires_at,
+	(SELECT submitted_at FROM evaluations WHERE user_id = u.id AND course_id = @course AND cycle = e.cycle) AS evaluated_at,
+	(SELECT confirmed_at FROM confirmations WHERE learner_id = u.id AND course_id = @course AND cycle = e.cycle) AS confirmed_at,
+	(SELECT code FROM certificates WHERE user_id = u.id AND course_id = @course AND revoked_at IS NULL ORDER BY cycle DESC, issued_at DESC LIMIT 1) AS current_code,
+	(SELECT expires_at FROM certificates WHERE user_id = u.id AND course_id = @course AND revoked_at IS NULL ORDER BY cycle DESC, issued_at DESC LIMIT 1) AS current_expires_at,
 	(SELECT MAX(revoked_at) FROM certificates WHERE user_id = u.id AND course_id = @course) AS last_revoked_at
-FROM users u WHERE u.id = @user`
+FROM users u JOIN enrolments e ON e.user_id = u.id AND e.course_id = @course WHERE u.id = @user`
+
+// cycleSQL is the learner's current cycle; its arguments are the user's
+// ID and the course's.
+const cycleSQL = `COALESCE((SELECT cycle FROM enrolments WHERE user_id = ? AND course_id = ?), 1)`
 
 func (r enrolmentFactsRow) facts() app.EnrolmentFacts {
-	f := app.EnrolmentFacts{OrganisationID: r.OrganisationID, FirstStartedAt: r.FirstStartedAt.t, ModulesStarted: r.ModulesStarted,
+	f := app.EnrolmentFacts{OrganisationID: r.OrganisationID, Cycle: r.Cycle, FirstStartedAt: r.FirstStartedAt.t, ModulesStarted: r.ModulesStarted,
 		ModulesPassed: r.ModulesPassed, EvaluatedAt: r.EvaluatedAt.t, ConfirmedAt: r.ConfirmedAt.t,
 		CurrentExpiresAt: r.CurrentExpiresAt.t, LastRevokedAt: r.LastRevokedAt.t}
 	if r.CurrentCode != nil {
@@ -74,10 +81,11 @@ func (s *Store) refreshEnrolment(ctx context.Context, userID int64, courseID str
 		return app.Errorf(app.ENOTFOUND, "There is no such learner.")
 	}
 	sum := app.Summarise(rows[0].facts())
-	if sum.StartedAt == nil { // nothing started (a repair of a row with no modules): no summary
+	if sum.StartedAt == nil && sum.Cycle == 1 { // nothing started (a repair of a row with no modules): no summary
 		return wrap(db.Exec(`DELETE FROM enrolments WHERE user_id = ? AND course_id = ?`, userID, courseID).Error, "enrolment")
 	}
-	return wrap(db.Exec(`UPDATE enrolments SET organisation_id = ?, stage = ?, started_at = ?, modules_started = ?, modules_passed = ?,
+	// A refresher not yet begun keeps the date the learner first started.
+	return wrap(db.Exec(`UPDATE enrolments SET organisation_id = ?, stage = ?, started_at = COALESCE(?, started_at), modules_started = ?, modules_passed = ?,
 		completed_at = ?, confirmed_at = ?, certificate_code = ?, certificate_expires_at = ?, certificate_revoked_at = ?
 		WHERE user_id = ? AND course_id = ?`,
 		sum.OrganisationID, string(sum.Stage), utcPtr(sum.StartedAt), sum.ModulesStarted, sum.ModulesPassed,
@@ -100,6 +108,11 @@ func (s *Store) refreshLearner(ctx context.Context, userID int64, now time.Time)
 	return nil
 }
 
+// repairAttempt matches the attempts of a module_progress row: the same
+// learner, course and module, in the learner's current cycle.
+const repairAttempt = `a.user_id = module_progress.user_id AND a.course_id = module_progress.course_id AND a.module_id = module_progress.module_id
+	AND a.cycle = COALESCE((SELECT e.cycle FROM enrolments e WHERE e.user_id = module_progress.user_id AND e.course_id = module_progress.course_id), 1)`
+
 // RepairProgress recomputes every learner's module progress from their
 // attempts, and then every summary, so a learner left inconsistent by an
 // earlier version (a pass recorded in attempts but not in progress) is
@@ -110,13 +123,13 @@ func (s *Store) RepairProgress(ctx context.Context) error {
 		for _, q := range []string{
 			// Attempts counted, the latest score, and the first pass.
 			`UPDATE module_progress SET
-				attempts = (SELECT COUNT(*) FROM attempts a WHERE a.user_id = module_progress.user_id AND a.course_id = module_progress.course_id AND a.module_id = module_progress.module_id),
-				last_percent = COALESCE((SELECT a.percent FROM attempts a WHERE a.user_id = module_progress.user_id AND a.course_id = module_progress.course_id AND a.module_id = module_progress.module_id ORDER BY a.number DESC LIMIT 1), 0)
-			WHERE EXISTS (SELECT 1 FROM attempts a WHERE a.user_id = module_progress.user_id AND a.course_id = module_progress.course_id AND a.module_id = module_progress.module_id)`,
+				attempts = (SELECT COUNT(*) FROM attempts a WHERE ` + repairAttempt + `),
+				last_percent = COALESCE((SELECT a.percent FROM attempts a WHERE ` + repairAttempt + ` ORDER BY a.number DESC LIMIT 1), 0)
+			WHERE EXISTS (SELECT 1 FROM attempts a WHERE ` + repairAttempt + `)`,
 			`UPDATE module_progress SET
-				passed_at = (SELECT MIN(a.created_at) FROM attempts a WHERE a.user_id = module_progress.user_id AND a.course_id = module_progress.course_id AND a.module_id = module_progress.module_id AND a.passed),
-				pass_percent = COALESCE((SELECT a.percent FROM attempts a WHERE a.user_id = module_progress.user_id AND a.course_id = module_progress.course_id AND a.module_id = module_progress.module_id AND a.passed ORDER BY a.number LIMIT 1), 0)
-			WHERE passed_at IS NULL AND EXISTS (SELECT 1 FROM attempts a WHERE a.user_id = module_progress.user_id AND a.course_id = module_progress.course_id AND a.module_id = module_progress.module_id AND a.passed)`,
+				passed_at = (SELECT MIN(a.created_at) FROM attempts a WHERE ` + repairAttempt + ` AND a.passed),
+				pass_percent = COALESCE((SELECT a.percent FROM attempts a WHERE ` + repairAttempt + ` AND a.passed ORDER BY a.number LIMIT 1), 0)
+			WHERE passed_at IS NULL AND EXISTS (SELECT 1 FROM attempts a WHERE ` + repairAttempt + ` AND a.passed)`,
 		} {
 			if err := db.Exec(q).Error; err != nil {
 				return wrap(err, "repair module progress")

@@ -62,6 +62,7 @@ type attemptRow struct {
 	Percent   int
 	Passed    bool
 	CreatedAt time.Time
+	Cycle     int
 }
 
 func (attemptRow) TableName() string { return "attempts" }
@@ -78,6 +79,7 @@ func (attemptAnswerRow) TableName() string { return "attempt_answers" }
 type evaluationRow struct {
 	UserID      int64  `gorm:"primaryKey"`
 	CourseID    string `gorm:"primaryKey"`
+	Cycle       int    `gorm:"primaryKey"`
 	SubmittedAt time.Time
 }
 
@@ -86,6 +88,7 @@ func (evaluationRow) TableName() string { return "evaluations" }
 type evaluationResponseRow struct {
 	UserID   int64  `gorm:"primaryKey"`
 	CourseID string `gorm:"primaryKey"`
+	Cycle    int    `gorm:"primaryKey"`
 	ItemID   string `gorm:"primaryKey"`
 	Rating   *int
 	Comment  *string
@@ -97,14 +100,14 @@ func (evaluationResponseRow) TableName() string { return "evaluation_responses" 
 func (s *Store) Evaluation(ctx context.Context, userID int64, courseID string) (*app.Evaluation, error) {
 	db := s.db.WithContext(ctx)
 	var r evaluationRow
-	if err := db.Where("user_id = ? AND course_id = ?", userID, courseID).Take(&r).Error; err != nil {
+	if err := db.Where("user_id = ? AND course_id = ? AND cycle = "+cycleSQL, userID, courseID, userID, courseID).Take(&r).Error; err != nil {
 		return nil, wrap(err, "evaluation")
 	}
 	var rs []evaluationResponseRow
-	if err := db.Where("user_id = ? AND course_id = ?", userID, courseID).Find(&rs).Error; err != nil {
+	if err := db.Where("user_id = ? AND course_id = ? AND cycle = ?", userID, courseID, r.Cycle).Find(&rs).Error; err != nil {
 		return nil, wrap(err, "evaluation responses")
 	}
-	ev := &app.Evaluation{UserID: userID, CourseID: courseID, SubmittedAt: r.SubmittedAt, Ratings: map[string]int{}, Comments: map[string]string{}}
+	ev := &app.Evaluation{UserID: userID, CourseID: courseID, Cycle: r.Cycle, SubmittedAt: r.SubmittedAt, Ratings: map[string]int{}, Comments: map[string]string{}}
 	for _, x := range rs {
 		if x.Rating != nil {
 			ev.Ratings[x.ItemID] = *x.Rating
@@ -120,15 +123,16 @@ func (s *Store) Evaluation(ctx context.Context, userID int64, courseID string) (
 // totals; a second evaluation is ECONFLICT.
 func (s *Store) saveEvaluation(ctx context.Context, e *app.Evaluation) error {
 	db := s.db.WithContext(ctx)
-	if err := db.Create(&evaluationRow{UserID: e.UserID, CourseID: e.CourseID, SubmittedAt: e.SubmittedAt.UTC()}).Error; err != nil {
+	cycle := max(e.Cycle, 1)
+	if err := db.Create(&evaluationRow{UserID: e.UserID, CourseID: e.CourseID, Cycle: cycle, SubmittedAt: e.SubmittedAt.UTC()}).Error; err != nil {
 		return wrap(err, "evaluation")
 	}
 	var rows []evaluationResponseRow
 	for id, v := range e.Ratings {
-		rows = append(rows, evaluationResponseRow{UserID: e.UserID, CourseID: e.CourseID, ItemID: id, Rating: &v})
+		rows = append(rows, evaluationResponseRow{UserID: e.UserID, CourseID: e.CourseID, Cycle: cycle, ItemID: id, Rating: &v})
 	}
 	for id, v := range e.Comments {
-		rows = append(rows, evaluationResponseRow{UserID: e.UserID, CourseID: e.CourseID, ItemID: id, Comment: &v})
+		rows = append(rows, evaluationResponseRow{UserID: e.UserID, CourseID: e.CourseID, Cycle: cycle, ItemID: id, Comment: &v})
 	}
 	if len(rows) == 0 {
 		return nil
@@ -162,6 +166,7 @@ type certificateRow struct {
 	RevokedAt     *time.Time
 	RevokedReason string
 	ReplacedBy    string
+	Cycle         int
 }
 
 func (certificateRow) TableName() string { return "certificates" }
@@ -169,7 +174,7 @@ func (certificateRow) TableName() string { return "certificates" }
 func (r *certificateRow) certificate() *app.Certificate {
 	c := &app.Certificate{ID: r.ID, Code: r.Code, UserID: r.UserID, CourseID: r.CourseID, LearnerName: r.LearnerName,
 		CourseTitle: r.CourseTitle, CompletedAt: r.CompletedAt, CPDMinutes: r.CPDMinutes, IssuedAt: r.IssuedAt,
-		ExpiresAt: r.ExpiresAt, Partnership: r.Partnership, RevokedAt: r.RevokedAt, RevokedReason: r.RevokedReason, ReplacedBy: r.ReplacedBy}
+		ExpiresAt: r.ExpiresAt, Partnership: r.Partnership, RevokedAt: r.RevokedAt, RevokedReason: r.RevokedReason, ReplacedBy: r.ReplacedBy, Cycle: r.Cycle}
 	_ = json.Unmarshal([]byte(r.Modules), &c.Modules) // written by CreateCertificate; always valid JSON
 	return c
 }
@@ -180,7 +185,7 @@ func (s *Store) createCertificate(ctx context.Context, c *app.Certificate) error
 	mods, _ := json.Marshal(c.Modules)
 	r := certificateRow{Code: c.Code, UserID: c.UserID, CourseID: c.CourseID, LearnerName: c.LearnerName, CourseTitle: c.CourseTitle,
 		Modules: string(mods), CompletedAt: c.CompletedAt.UTC(), CPDMinutes: c.CPDMinutes, IssuedAt: c.IssuedAt.UTC(),
-		ExpiresAt: c.ExpiresAt.UTC(), Partnership: c.Partnership, RevokedAt: utcPtr(c.RevokedAt), RevokedReason: c.RevokedReason, ReplacedBy: c.ReplacedBy}
+		ExpiresAt: c.ExpiresAt.UTC(), Partnership: c.Partnership, RevokedAt: utcPtr(c.RevokedAt), RevokedReason: c.RevokedReason, ReplacedBy: c.ReplacedBy, Cycle: max(c.Cycle, 1)}
 	if err := s.db.WithContext(ctx).Create(&r).Error; err != nil {
 		return wrap(err, "certificate")
 	}

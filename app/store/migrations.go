@@ -203,13 +203,85 @@ INSERT INTO evaluation_totals (course_id, item_id, responses, total)
 	SELECT course_id, item_id, COUNT(*), SUM(rating) FROM evaluation_responses WHERE rating IS NOT NULL GROUP BY course_id, item_id
 `, nil},
 	// 3: the summary gains the learner's stage (app.Stage, written only by
-	// refreshEnrolment), and every learner's progress is recomputed from
-	// their attempts: a double submit under version 2 could leave a pass in
-	// attempts that progress did not show, and the learner stuck.
-	{3, "learner stage, and progress repaired from attempts", `
+	// refreshEnrolment); a learner can take the course again (a cycle),
+	// with each cycle's attempts, evaluation, confirmation and certificate
+	// kept; and every learner's progress is recomputed from their attempts:
+	// a double submit under version 2 could leave a pass in attempts that
+	// progress did not show, and the learner stuck.
+	{3, "learner stage, refresher cycles, and progress repaired from attempts", `
 ALTER TABLE enrolments ADD COLUMN stage TEXT NOT NULL DEFAULT 'in_progress';
-CREATE INDEX enrolments_stage ON enrolments (course_id, stage, certificate_expires_at)
+ALTER TABLE enrolments ADD COLUMN cycle INTEGER NOT NULL DEFAULT 1;
+CREATE INDEX enrolments_stage ON enrolments (course_id, stage, certificate_expires_at);
+ALTER TABLE attempts ADD COLUMN cycle INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE certificates ADD COLUMN cycle INTEGER NOT NULL DEFAULT 1;
+DROP INDEX certificates_current;
+CREATE UNIQUE INDEX certificates_current ON certificates (user_id, course_id, cycle) WHERE revoked_at IS NULL;
+CREATE TABLE evaluations_by_cycle (
+	user_id BIGINT NOT NULL REFERENCES users(id),
+	course_id TEXT NOT NULL,
+	cycle INTEGER NOT NULL,
+	submitted_at {{time}} NOT NULL,
+	PRIMARY KEY (user_id, course_id, cycle)
+);
+INSERT INTO evaluations_by_cycle (user_id, course_id, cycle, submitted_at) SELECT user_id, course_id, 1, submitted_at FROM evaluations;
+CREATE TABLE evaluation_responses_by_cycle (
+	user_id BIGINT NOT NULL,
+	course_id TEXT NOT NULL,
+	cycle INTEGER NOT NULL,
+	item_id TEXT NOT NULL,
+	rating INTEGER,
+	comment TEXT,
+	PRIMARY KEY (user_id, course_id, cycle, item_id),
+	FOREIGN KEY (user_id, course_id, cycle) REFERENCES evaluations_by_cycle (user_id, course_id, cycle)
+);
+INSERT INTO evaluation_responses_by_cycle (user_id, course_id, cycle, item_id, rating, comment)
+	SELECT user_id, course_id, 1, item_id, rating, comment FROM evaluation_responses;
+DROP TABLE evaluation_responses;
+DROP TABLE evaluations;
+ALTER TABLE evaluations_by_cycle RENAME TO evaluations;
+ALTER TABLE evaluation_responses_by_cycle RENAME TO evaluation_responses;
+CREATE INDEX evaluations_submitted ON evaluations (course_id, submitted_at);
+CREATE TABLE confirmations_by_cycle (
+	learner_id BIGINT NOT NULL REFERENCES users(id),
+	course_id TEXT NOT NULL,
+	cycle INTEGER NOT NULL,
+	manager_id BIGINT NOT NULL REFERENCES users(id),
+	confirmed_at {{time}} NOT NULL,
+	note TEXT NOT NULL DEFAULT '',
+	PRIMARY KEY (learner_id, course_id, cycle)
+);
+INSERT INTO confirmations_by_cycle (learner_id, course_id, cycle, manager_id, confirmed_at, note)
+	SELECT learner_id, course_id, 1, manager_id, confirmed_at, note FROM confirmations;
+DROP TABLE confirmations;
+ALTER TABLE confirmations_by_cycle RENAME TO confirmations
 `, func(ctx context.Context, tx *Store) error { return tx.RepairProgress(ctx) }},
+	{10, "rate-limit counters shared by every instance", `
+CREATE TABLE throttle_counters (
+	throttle_key TEXT PRIMARY KEY,
+	window_start BIGINT NOT NULL,
+	hits INTEGER NOT NULL,
+	expires_at BIGINT NOT NULL
+);
+CREATE INDEX throttle_counters_expires ON throttle_counters (expires_at);
+CREATE TABLE throttle_backoff (
+	throttle_key TEXT PRIMARY KEY,
+	failures INTEGER NOT NULL,
+	next_at BIGINT NOT NULL,
+	updated_at BIGINT NOT NULL
+);
+CREATE INDEX throttle_backoff_updated ON throttle_backoff (updated_at)
+`, nil},
+	{11, "instance settings and periodic job runs", `
+CREATE TABLE instance_settings (
+	name TEXT PRIMARY KEY,
+	value TEXT NOT NULL,
+	updated_at {{time}} NOT NULL
+);
+CREATE TABLE job_runs (
+	name TEXT PRIMARY KEY,
+	ran_at {{time}} NOT NULL
+)
+`, nil},
 	// 30: the optional knowledge check, once per learner, course and phase.
 	{30, "knowledge check before and after", `
 CREATE TABLE knowledge_checks (
@@ -225,15 +297,6 @@ CREATE TABLE knowledge_checks (
 );
 CREATE INDEX knowledge_checks_course ON knowledge_checks (course_id, phase)
 `, nil},
-}
-
-// MigrationVersions lists every migration's version, in the order they run, for tests.
-func MigrationVersions() []int {
-	vs := make([]int, len(migrations))
-	for i, m := range migrations {
-		vs[i] = m.version
-	}
-	return vs
 }
 
 func (s *Store) dialectSQL(sql string) string {
@@ -291,6 +354,15 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 		return nil
 	})
+}
+
+// MigrationVersions lists every migration's version, in the order they run.
+func MigrationVersions() []int {
+	v := make([]int, len(migrations))
+	for i, m := range migrations {
+		v[i] = m.version
+	}
+	return v
 }
 
 // SchemaVersion is the newest migration recorded.

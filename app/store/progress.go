@@ -90,17 +90,26 @@ func (s *Store) LearnerRecord(ctx context.Context, userID int64, courseID string
 		return nil, wrap(err, "module progress")
 	}
 	rec := &app.LearnerRecord{Modules: progressList(rows)}
+	if err := db.Raw(`SELECT `+cycleSQL, userID, courseID).Scan(&rec.Cycle).Error; err != nil {
+		return nil, wrap(err, "cycle")
+	}
 	var n int64
-	if err := db.Raw(`SELECT COUNT(*) FROM evaluations WHERE user_id = ? AND course_id = ?`, userID, courseID).Scan(&n).Error; err != nil {
+	if err := db.Raw(`SELECT COUNT(*) FROM evaluations WHERE user_id = ? AND course_id = ? AND cycle = ?`, userID, courseID, rec.Cycle).Scan(&n).Error; err != nil {
 		return nil, wrap(err, "evaluation")
 	}
 	rec.Evaluated = n > 0
-	cert, err := s.CertificateForUser(ctx, userID, courseID)
-	switch {
-	case err == nil:
-		rec.Certificate = cert
-	case app.ErrorCode(err) != app.ENOTFOUND:
-		return nil, err
+	var certs []certificateRow
+	if err := db.Raw(`SELECT * FROM certificates WHERE user_id = ? AND course_id = ? AND cycle <= ?
+		ORDER BY cycle DESC, CASE WHEN revoked_at IS NULL THEN 0 ELSE 1 END, issued_at DESC`, userID, courseID, rec.Cycle).Scan(&certs).Error; err != nil {
+		return nil, wrap(err, "certificates")
+	}
+	for i := range certs {
+		switch c := &certs[i]; {
+		case c.Cycle == rec.Cycle && rec.Certificate == nil:
+			rec.Certificate = c.certificate()
+		case c.Cycle < rec.Cycle && rec.Previous == nil:
+			rec.Previous = c.certificate()
+		}
 	}
 	return rec, nil
 }
@@ -293,6 +302,9 @@ func (s *Store) SubmitModule(ctx context.Context, k app.ModuleKey, now time.Time
 		}
 		tx.paused("submit")
 		att.UserID, att.CourseID, att.ModuleID, att.CreatedAt = k.UserID, k.CourseID, k.ModuleID, now
+		if err := tx.db.Raw(`SELECT `+cycleSQL, k.UserID, k.CourseID).Scan(&att.Cycle).Error; err != nil {
+			return wrap(err, "cycle")
+		}
 		// The number is derived under the lock from the attempts themselves.
 		if err := tx.db.Raw(`SELECT COALESCE(MAX(number), 0) + 1 FROM attempts WHERE `+keyWhere, keyArgs(k)...).Scan(&att.Number).Error; err != nil {
 			return wrap(err, "attempt number")
@@ -337,7 +349,7 @@ func (s *Store) SubmitModule(ctx context.Context, k app.ModuleKey, now time.Time
 // reflections stay only in answers, private.
 func (s *Store) addAttempt(a *app.Attempt) error {
 	r := attemptRow{UserID: a.UserID, CourseID: a.CourseID, ModuleID: a.ModuleID, Number: a.Number, Correct: a.Correct,
-		Total: a.Total, Percent: a.Percent, Passed: a.Passed, CreatedAt: a.CreatedAt.UTC()}
+		Total: a.Total, Percent: a.Percent, Passed: a.Passed, CreatedAt: a.CreatedAt.UTC(), Cycle: max(a.Cycle, 1)}
 	if err := s.db.Create(&r).Error; err != nil {
 		return wrap(err, "attempt")
 	}
@@ -357,11 +369,12 @@ func (s *Store) addAttempt(a *app.Attempt) error {
 	return nil
 }
 
-// Attempts implements app.LearningStore, oldest first, with their answers.
+// Attempts implements app.LearningStore: the current cycle's, oldest
+// first, with their answers.
 func (s *Store) Attempts(ctx context.Context, k app.ModuleKey) ([]app.Attempt, error) {
 	db := s.db.WithContext(ctx)
 	var rows []attemptRow
-	if err := db.Where(keyWhere, keyArgs(k)...).Order("number").Find(&rows).Error; err != nil {
+	if err := db.Where(keyWhere+` AND cycle = `+cycleSQL, append(keyArgs(k), k.UserID, k.CourseID)...).Order("number").Find(&rows).Error; err != nil {
 		return nil, wrap(err, "attempts")
 	}
 	if len(rows) == 0 {
@@ -385,7 +398,7 @@ func (s *Store) Attempts(ctx context.Context, k app.ModuleKey) ([]app.Attempt, e
 	out := make([]app.Attempt, len(rows))
 	for i, r := range rows {
 		out[i] = app.Attempt{ID: r.ID, UserID: r.UserID, CourseID: r.CourseID, ModuleID: r.ModuleID, Number: r.Number,
-			Correct: r.Correct, Total: r.Total, Percent: r.Percent, Passed: r.Passed, CreatedAt: r.CreatedAt, Answers: byAttempt[r.ID]}
+			Correct: r.Correct, Total: r.Total, Percent: r.Percent, Passed: r.Passed, CreatedAt: r.CreatedAt, Answers: byAttempt[r.ID], Cycle: r.Cycle}
 		if out[i].Answers == nil {
 			out[i].Answers = app.Answers{}
 		}
@@ -399,16 +412,20 @@ func (s *Store) Attempts(ctx context.Context, k app.ModuleKey) ([]app.Attempt, e
 func (s *Store) CompleteCourse(ctx context.Context, userID int64, courseID string, now time.Time, complete app.CompleteFunc) (*app.Certificate, error) {
 	var cert *app.Certificate
 	err := s.transact(ctx, func(tx *Store) error {
-		var locked []int64
-		if err := tx.db.Raw(`SELECT user_id FROM enrolments WHERE user_id = ? AND course_id = ?`+tx.forUpdate(), userID, courseID).Scan(&locked).Error; err != nil {
+		var locked []int
+		if err := tx.db.Raw(`SELECT cycle FROM enrolments WHERE user_id = ? AND course_id = ?`+tx.forUpdate(), userID, courseID).Scan(&locked).Error; err != nil {
 			return wrap(err, "enrolment")
+		}
+		cycle := 1
+		if len(locked) == 1 {
+			cycle = locked[0]
 		}
 		var rows []moduleProgressRow
 		if err := tx.db.Raw(`SELECT `+progressColumns+` FROM module_progress WHERE user_id = ? AND course_id = ?`, userID, courseID).Scan(&rows).Error; err != nil {
 			return wrap(err, "module progress")
 		}
 		var n int64
-		if err := tx.db.Raw(`SELECT COUNT(*) FROM evaluations WHERE user_id = ? AND course_id = ?`, userID, courseID).Scan(&n).Error; err != nil {
+		if err := tx.db.Raw(`SELECT COUNT(*) FROM evaluations WHERE user_id = ? AND course_id = ? AND cycle = ?`, userID, courseID, cycle).Scan(&n).Error; err != nil {
 			return wrap(err, "evaluation")
 		}
 		ev, c, err := complete(progressList(rows), n > 0)
@@ -416,6 +433,7 @@ func (s *Store) CompleteCourse(ctx context.Context, userID int64, courseID strin
 			return err
 		}
 		tx.paused("complete")
+		ev.Cycle, c.Cycle = cycle, cycle
 		if err := tx.saveEvaluation(ctx, ev); err != nil {
 			return err
 		}
@@ -429,4 +447,34 @@ func (s *Store) CompleteCourse(ctx context.Context, userID int64, courseID strin
 		return nil, err
 	}
 	return cert, nil
+}
+
+// StartCycle implements app.LearningStore.
+func (s *Store) StartCycle(ctx context.Context, userID int64, courseID string, now time.Time, decide func(*app.LearnerRecord) error) error {
+	return s.transact(ctx, func(tx *Store) error {
+		var locked []int
+		if err := tx.db.Raw(`SELECT cycle FROM enrolments WHERE user_id = ? AND course_id = ?`+tx.forUpdate(), userID, courseID).Scan(&locked).Error; err != nil {
+			return wrap(err, "enrolment")
+		}
+		rec, err := tx.LearnerRecord(ctx, userID, courseID)
+		if err != nil {
+			return err
+		}
+		if err := decide(rec); err != nil {
+			return err
+		}
+		if len(locked) == 0 {
+			return app.Errorf(app.ECONFLICT, "There is no course to take again.")
+		}
+		for _, q := range []string{
+			`UPDATE enrolments SET cycle = cycle + 1 WHERE user_id = ? AND course_id = ?`,
+			`DELETE FROM answers WHERE user_id = ? AND course_id = ?`,
+			`DELETE FROM module_progress WHERE user_id = ? AND course_id = ?`,
+		} {
+			if err := tx.db.Exec(q, userID, courseID).Error; err != nil {
+				return wrap(err, "start a cycle")
+			}
+		}
+		return tx.refreshEnrolment(ctx, userID, courseID, now)
+	})
 }

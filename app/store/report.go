@@ -20,7 +20,7 @@ var _ app.ReportStore = (*Store)(nil)
 const learnerColumns = `SELECT u.id AS user_id, u.name, u.email, u.organisation_id, o.name AS organisation, u.job_role, u.manager_email,
 	u.created_at AS registered_at, e.started_at, COALESCE(e.modules_started, 0) AS modules_started,
 	COALESCE(e.modules_passed, 0) AS modules_passed, e.completed_at, e.confirmed_at,
-	COALESCE(e.certificate_code, '') AS certificate_code, e.certificate_expires_at, e.certificate_revoked_at`
+	COALESCE(e.certificate_code, '') AS certificate_code, e.certificate_expires_at, e.certificate_revoked_at, COALESCE(e.cycle, 1) AS cycle`
 
 const learnerFrom = `
 FROM users u
@@ -46,6 +46,7 @@ type learnerRow struct {
 	CertificateCode      string
 	CertificateExpiresAt *time.Time
 	CertificateRevokedAt *time.Time
+	Cycle                int
 }
 
 func (r *learnerRow) row() app.LearnerRow { return app.LearnerRow(*r) }
@@ -212,7 +213,7 @@ func (s *Store) EachLearner(ctx context.Context, q app.LearnerQuery, fn func(*ap
 		var r app.LearnerRow
 		err := rows.Scan(&r.UserID, &r.Name, &r.Email, &r.OrganisationID, &r.Organisation, &r.JobRole, &r.ManagerEmail,
 			&r.RegisteredAt, &r.StartedAt, &r.ModulesStarted, &r.ModulesPassed, &r.CompletedAt, &r.ConfirmedAt,
-			&r.CertificateCode, &r.CertificateExpiresAt, &r.CertificateRevokedAt)
+			&r.CertificateCode, &r.CertificateExpiresAt, &r.CertificateRevokedAt, &r.Cycle)
 		if err != nil {
 			return wrap(err, "scan learner")
 		}
@@ -285,7 +286,8 @@ func (s *Store) AcceptStaff(ctx context.Context, managerID, learnerID int64, at 
 func (s *Store) Confirmation(ctx context.Context, learnerID int64, courseID string) (*app.Confirmation, error) {
 	var c app.Confirmation
 	err := s.db.WithContext(ctx).Raw(`SELECT c.learner_id, c.course_id, c.manager_id, u.name AS manager_name, c.confirmed_at, c.note
-		FROM confirmations c JOIN users u ON u.id = c.manager_id WHERE c.learner_id = ? AND c.course_id = ?`, learnerID, courseID).Take(&c).Error
+		FROM confirmations c JOIN users u ON u.id = c.manager_id WHERE c.learner_id = ? AND c.course_id = ? AND c.cycle = `+cycleSQL,
+		learnerID, courseID, learnerID, courseID).Take(&c).Error
 	if err != nil {
 		return nil, wrap(err, "confirmation")
 	}
@@ -295,8 +297,8 @@ func (s *Store) Confirmation(ctx context.Context, learnerID int64, courseID stri
 // Confirm implements app.ReportStore; a second confirmation is ECONFLICT.
 func (s *Store) Confirm(ctx context.Context, c *app.Confirmation) error {
 	return s.transact(ctx, func(tx *Store) error {
-		if err := tx.db.Exec(`INSERT INTO confirmations (learner_id, course_id, manager_id, confirmed_at, note) VALUES (?, ?, ?, ?, ?)`,
-			c.LearnerID, c.CourseID, c.ManagerID, c.ConfirmedAt.UTC(), c.Note).Error; err != nil {
+		if err := tx.db.Exec(`INSERT INTO confirmations (learner_id, course_id, cycle, manager_id, confirmed_at, note) VALUES (?, ?, `+cycleSQL+`, ?, ?, ?)`,
+			c.LearnerID, c.CourseID, c.LearnerID, c.CourseID, c.ManagerID, c.ConfirmedAt.UTC(), c.Note).Error; err != nil {
 			return wrap(err, "confirmation")
 		}
 		return tx.refreshEnrolment(ctx, c.LearnerID, c.CourseID, c.ConfirmedAt)
@@ -309,10 +311,10 @@ func (s *Store) Confirm(ctx context.Context, c *app.Confirmation) error {
 // scan.
 func (s *Store) monthCounts() string {
 	if s.postgres {
-		return `SELECT to_char(m, 'YYYY-MM') AS month, n AS count FROM (SELECT date_trunc('month', completed_at AT TIME ZONE 'UTC') AS m, COUNT(*) AS n
-			FROM enrolments WHERE course_id = ? AND completed_at >= ? GROUP BY 1) x`
+		return `SELECT to_char(m, 'YYYY-MM') AS month, n AS count FROM (SELECT date_trunc('month', submitted_at AT TIME ZONE 'UTC') AS m, COUNT(*) AS n
+			FROM evaluations WHERE course_id = ? AND submitted_at >= ? GROUP BY 1) x`
 	}
-	return `SELECT strftime('%Y-%m', completed_at) AS month, COUNT(*) AS count FROM enrolments WHERE course_id = ? AND completed_at >= ? GROUP BY 1`
+	return `SELECT strftime('%Y-%m', submitted_at) AS month, COUNT(*) AS count FROM evaluations WHERE course_id = ? AND submitted_at >= ? GROUP BY 1`
 }
 
 // Dashboard implements app.ReportStore. Every figure comes from the
@@ -341,14 +343,25 @@ func (s *Store) Dashboard(ctx context.Context, c *app.Course, now time.Time, mon
 		ModulesStarted, ModulesPassed                         int
 		Learners, Started, Completed, Confirmed, Due, InMonth int
 	}
-	err := db.Raw(`SELECT organisation_id, modules_started, modules_passed, COUNT(*) AS learners, COUNT(started_at) AS started,
-			COUNT(completed_at) AS completed, COUNT(confirmed_at) AS confirmed,
-			SUM(CASE WHEN certificate_expires_at > ? AND certificate_expires_at <= ? THEN 1 ELSE 0 END) AS due,
-			SUM(CASE WHEN completed_at >= ? AND completed_at < ? THEN 1 ELSE 0 END) AS in_month
-		FROM enrolments WHERE course_id = ? GROUP BY organisation_id, modules_started, modules_passed`,
-		expiredBy.UTC(), dueBy.UTC(), mStart, mEnd, course).Scan(&groups).Error
+	// Completed counts everyone who has completed the course, a refresher
+	// under way or not; due is exactly the learner list's "refresher due".
+	err := db.Raw(`SELECT e.organisation_id, e.modules_started, e.modules_passed, COUNT(*) AS learners, COUNT(e.started_at) AS started,
+			SUM(CASE WHEN e.completed_at IS NOT NULL OR e.cycle > 1 THEN 1 ELSE 0 END) AS completed, COUNT(e.confirmed_at) AS confirmed,
+			SUM(CASE WHEN `+statusCondition(app.LearnerRefresherDue)+` THEN 1 ELSE 0 END) AS due
+		FROM enrolments e WHERE e.course_id = @course GROUP BY e.organisation_id, e.modules_started, e.modules_passed`,
+		map[string]any{"now": expiredBy.UTC(), "due": dueBy.UTC(), "course": course}).Scan(&groups).Error
 	if err != nil {
 		return nil, wrap(err, "count enrolments")
+	}
+	// Completions in the month, each cycle's in its own month, by the
+	// learner's organisation.
+	var inMonth []struct {
+		OrganisationID int64
+		N              int
+	}
+	if err := db.Raw(`SELECT u.organisation_id, COUNT(*) AS n FROM evaluations e JOIN users u ON u.id = e.user_id
+		WHERE e.course_id = ? AND e.submitted_at >= ? AND e.submitted_at < ? GROUP BY u.organisation_id`, course, mStart, mEnd).Scan(&inMonth).Error; err != nil {
+		return nil, wrap(err, "completions in the month")
 	}
 	var orgs []organisationRow
 	if err := db.Raw(`SELECT id, name FROM organisations ORDER BY name`).Scan(&orgs).Error; err != nil {
@@ -377,7 +390,7 @@ func (s *Store) Dashboard(ctx context.Context, c *app.Course, now time.Time, mon
 	for _, g := range groups {
 		d.Started, d.Completed, d.Confirmed, d.RefresherDue = d.Started+g.Started, d.Completed+g.Completed, d.Confirmed+g.Confirmed, d.RefresherDue+g.Due
 		if o := byOrg[g.OrganisationID]; o != nil {
-			o.Started, o.Completed, o.InMonth = o.Started+g.Started, o.Completed+g.Completed, o.InMonth+g.InMonth
+			o.Started, o.Completed = o.Started+g.Started, o.Completed+g.Completed
 		}
 		for i := range d.Funnel {
 			if g.ModulesStarted > i {
@@ -386,6 +399,12 @@ func (s *Store) Dashboard(ctx context.Context, c *app.Course, now time.Time, mon
 			if g.ModulesPassed > i {
 				d.Funnel[i].Passed += g.Learners
 			}
+		}
+	}
+
+	for _, m := range inMonth {
+		if o := byOrg[m.OrganisationID]; o != nil {
+			o.InMonth += m.N
 		}
 	}
 
@@ -473,7 +492,7 @@ func (s *Store) evaluationSummary(ctx context.Context, c *app.Course) (*app.Eval
 		SubmittedAt time.Time
 	}
 	err := db.Raw(`SELECT r.item_id, r.comment, e.submitted_at FROM evaluations e
-		JOIN evaluation_responses r ON r.user_id = e.user_id AND r.course_id = e.course_id
+		JOIN evaluation_responses r ON r.user_id = e.user_id AND r.course_id = e.course_id AND r.cycle = e.cycle
 		WHERE e.course_id = ? AND r.comment IS NOT NULL AND r.comment <> ''
 		ORDER BY e.submitted_at DESC LIMIT 20`, c.ID).Scan(&comments).Error
 	if err != nil {

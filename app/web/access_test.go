@@ -73,6 +73,7 @@ var routeAccess = map[string]struct {
 	"GET /contacts":                          {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
 	"POST /session/keepalive":                {url.Values{}, expect{unauth, ok, ok, ok, ok, ok, ok}},
 	"GET /course":                            {nil, expect{see, ok, ok, ok, ok, ok, ok}},
+	"POST /course/refresher":                 {url.Values{}, expect{unauth, confl, confl, confl, confl, confl, confl}},
 	"GET /modules/:module":                   {nil, expect{see, ok, ok, ok, ok, ok, ok}},
 	"POST /modules/:module":                  {url.Values{}, expect{unauth, unproc, unproc, unproc, unproc, unproc, unproc}},
 	"POST /modules/:module/save":             {url.Values{}, expect{unauth, unproc, unproc, unproc, unproc, unproc, unproc}},
@@ -109,7 +110,9 @@ var routeAccess = map[string]struct {
 
 func TestEveryRouteAsEveryUser(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		srv := newTestServer(t, st, func(c *web.Config) { c.SignInLimit, c.VerifyLimit = 10000, 10000 })
+		srv := newTestServer(t, st, func(c *web.Config) {
+			c.Limits.SignInPerAddressAndEmail, c.Limits.SignInPerAddress, c.Limits.VerifyPerAddress = 10000, 10000, 10000
+		})
 		ctx := context.Background()
 
 		// Learner A completes the course through the pages; everyone else is

@@ -31,6 +31,14 @@ type config struct {
 	Unset          []string          // placeholder environment variables left at their example defaults
 	HelpContact    string
 	LogLevel       slog.Level
+
+	// Security and running several instances (see security.go).
+	SignInLimit        int // sign-in attempts a minute per address and email
+	SignInAddressLimit int // sign-in attempts a minute per address, any email
+	VerifyLimit        int // certificate look-ups a minute per address
+	HashConcurrency    int // password hashes at once
+	DBMaxConns         int // PostgreSQL connections per instance
+	DBPrepare          bool
 }
 
 // placeholderVars maps course placeholders to their environment variables
@@ -98,6 +106,9 @@ func loadConfig(log *slog.Logger) (*config, error) {
 		return nil, fmt.Errorf("LOG_LEVEL must be debug, info, warn or error")
 	}
 	c.SecretKey = env("SECRET_KEY", "")
+	if err := c.loadSecurity(); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -106,12 +117,10 @@ func loadConfig(log *slog.Logger) (*config, error) {
 // SECRET_KEY (shared by every instance).
 func (c *config) ensureSecret(log *slog.Logger) error {
 	if c.SecretKey != "" {
-		if len(c.SecretKey) < 32 {
-			return fmt.Errorf("SECRET_KEY must be at least 32 characters")
-		}
 		return nil
 	}
 	path := filepath.Join(c.DataDir, "secret.key")
+	// #nosec G304 -- a fixed file name in the operator's own DATA_DIR
 	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
 		c.SecretKey = strings.TrimSpace(string(b))
 		log.Warn("SECRET_KEY is not set; using the key kept in the data folder. Set SECRET_KEY when running more than one instance.", "file", path)

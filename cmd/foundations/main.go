@@ -5,6 +5,7 @@
 //	foundations courses check    validate the course files and print each module's size
 //	foundations users add --role admin --email …   create a user with roles, or grant roles
 //	foundations demo --learners N                  fill the database with realistic demo data
+//	foundations secret-key forget  let the next instance record a new SECRET_KEY (all stopped)
 //	foundations healthcheck      exit 0 if the server on PORT answers /healthz (for containers)
 package main
 
@@ -59,6 +60,8 @@ func run(log *slog.Logger, args []string) error {
 		return usersAdd(context.Background(), cfg, args[2:], os.Stdin, os.Stdout)
 	case len(args) >= 1 && args[0] == "demo":
 		return runDemo(context.Background(), cfg, args[1:], os.Stdout)
+	case len(args) == 2 && args[0] == "secret-key" && args[1] == "forget":
+		return forgetSecretKey(context.Background(), cfg, os.Stdout)
 	case len(args) == 1 && args[0] == "healthcheck":
 		return healthcheck(cfg)
 	case len(args) == 2 && args[0] == "courses" && args[1] == "check":
@@ -73,7 +76,7 @@ func run(log *slog.Logger, args []string) error {
 		fmt.Println("The course is valid.")
 		return nil
 	default:
-		return fmt.Errorf("unknown command %q; commands: serve, courses check, users add, demo, healthcheck", args)
+		return fmt.Errorf("unknown command %q; commands: serve, courses check, users add, demo, secret-key forget, healthcheck", args)
 	}
 }
 
@@ -82,12 +85,13 @@ func loadCourse(cfg *config) (*app.Course, error) {
 }
 
 func openStore(ctx context.Context, cfg *config) (*store.Store, error) {
-	s, err := store.Open(cfg.DatabaseURL, filepath.Join(cfg.DataDir, "foundations.db"))
+	s, err := store.OpenWith(cfg.DatabaseURL, filepath.Join(cfg.DataDir, "foundations.db"),
+		store.Options{MaxConns: cfg.DBMaxConns, NoPreparedStatements: !cfg.DBPrepare})
 	if err != nil {
 		return nil, err
 	}
 	if err := s.Migrate(ctx); err != nil {
-		s.Close()
+		_ = s.Close() // the migration's error is the one to report
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	return s, nil
@@ -123,14 +127,14 @@ func serve(log *slog.Logger, cfg *config) error {
 	if len(cfg.Unset) > 0 {
 		log.Warn("local contacts are still the example defaults; set them before learners use the course", "unset", strings.Join(cfg.Unset, ","))
 	}
-	if err := cfg.ensureSecret(log); err != nil {
-		return err
-	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	if err := cfg.settleSecret(ctx, log, st); err != nil {
+		return err
+	}
 	if err := ensureOrganisations(ctx, cfg, st); err != nil {
 		return err
 	}
@@ -140,17 +144,19 @@ func serve(log *slog.Logger, cfg *config) error {
 	}
 	now := func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 	learning := &app.Learning{Store: st, Course: course, Now: now, Partnership: cfg.Placeholders["partnership_name"], ValidityMonths: cfg.ValidityMonths}
-	accounts := &app.Accounts{Store: st, Now: now, IdleTimeout: cfg.IdleTimeout, MaxAge: cfg.MaxSessionAge}
-	oversight := &app.Oversight{Store: st, Learning: learning, Now: now}
+	limits := cfg.limits(st, now)
+	accounts := &app.Accounts{Store: st, Now: now, IdleTimeout: cfg.IdleTimeout, MaxAge: cfg.MaxSessionAge, Limits: limits,
+		Hashing: app.NewPasswordHashing(cfg.HashConcurrency, 2*time.Second), Log: log}
+	oversight := &app.Oversight{Store: st, Learning: learning, Now: now, Log: log}
 	srv, err := web.New(web.Config{
 		Learning: learning, Accounts: accounts, Oversight: oversight, Store: st, Certificates: renderer, Logger: log,
 		BaseURL: cfg.BaseURL, SecretKey: cfg.SecretKey, Partnership: cfg.Placeholders["partnership_name"], Contacts: cfg.localContacts(), KnowledgeChecks: st,
-		HelpContact: cfg.HelpContact, QuickExitURL: cfg.QuickExitURL, TrustedProxies: cfg.TrustedProxies,
+		HelpContact: cfg.HelpContact, QuickExitURL: cfg.QuickExitURL, TrustedProxies: cfg.TrustedProxies, Limits: limits,
 	})
 	if err != nil {
 		return err
 	}
-	go sweepSessions(ctx, log, accounts)
+	go sweep(ctx, log, st, accounts, limits)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Listen(":" + cfg.Port) }()
@@ -170,24 +176,6 @@ func serve(log *slog.Logger, cfg *config) error {
 	}
 	log.Info("stopped")
 	return nil
-}
-
-// sweepSessions deletes expired sessions every ten minutes.
-func sweepSessions(ctx context.Context, log *slog.Logger, a *app.Accounts) {
-	t := time.NewTicker(10 * time.Minute)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if n, err := a.Store.DeleteExpiredSessions(ctx, a.Now()); err != nil {
-				log.Error("sweep sessions", "err", err)
-			} else if n > 0 {
-				log.Debug("swept expired sessions", "count", n)
-			}
-		}
-	}
 }
 
 // healthcheck asks the local server whether it is up, for container
