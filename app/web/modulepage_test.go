@@ -85,7 +85,7 @@ func TestPrerenderedModuleIsTheTemplate(t *testing.T) {
 			var gz bytes.Buffer
 			g := newGzipStitch(&gz)
 			_, _ = g.WriteString("<head>")
-			writePieces(g, s.modules[m.ID].pieces, v, p.CSRF, top.Bytes(), 0)
+			writePieces(g, s.modules[m.ID].pieces, v, p.CSRF, top.Bytes())
 			_, _ = g.WriteString("</tail>")
 			g.close()
 			zr, err := gzip.NewReader(&gz)

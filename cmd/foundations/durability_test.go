@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -213,7 +214,8 @@ func checkNoAcknowledgedSaveLost(t *testing.T, m *app.Module, saves []*autoSave,
 	for _, s := range saves {
 		byQuestion[s.question] = append(byQuestion[s.question], s)
 	}
-	key := func(v []string) string { return strings.Join(v, "\x1f") }
+	// The options chosen, as a set: the page lists them in the order it shows them.
+	key := func(v []string) string { c := slices.Clone(v); slices.Sort(c); return strings.Join(c, "\x1f") }
 	for _, q := range m.Questions() {
 		list := byQuestion[q.ID]
 		shown := key(got[q.ID])
