@@ -56,6 +56,7 @@ type userRow struct {
 	Roles          string
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	EmailVerifiedAt *time.Time
 	Organisation   string `gorm:"->;-:migration"` // read-only, from a join
 }
 
@@ -64,14 +65,14 @@ func (userRow) TableName() string { return "users" }
 func (r *userRow) user() *app.User {
 	return &app.User{ID: r.ID, Name: r.Name, Email: r.Email, EmailNorm: r.EmailNorm, PasswordHash: r.PasswordHash,
 		OrganisationID: r.OrganisationID, Organisation: r.Organisation, JobRole: r.JobRole, ManagerEmail: r.ManagerEmail,
-		Roles: strings.Split(r.Roles, ","), CreatedAt: r.CreatedAt}
+		Roles: strings.Split(r.Roles, ","), CreatedAt: r.CreatedAt, EmailVerifiedAt: r.EmailVerifiedAt}
 }
 
 // CreateUser implements app.Store.
 func (s *Store) CreateUser(ctx context.Context, u *app.User) error {
 	r := userRow{Name: u.Name, NameNorm: strings.ToLower(u.Name), Email: u.Email, EmailNorm: u.EmailNorm, PasswordHash: u.PasswordHash,
 		OrganisationID: u.OrganisationID, JobRole: u.JobRole, ManagerEmail: u.ManagerEmail,
-		Roles: strings.Join(u.Roles, ","), CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.CreatedAt.UTC()}
+		Roles: strings.Join(u.Roles, ","), CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.CreatedAt.UTC(), EmailVerifiedAt: utcPtr(u.EmailVerifiedAt)}
 	if err := s.db.WithContext(ctx).Omit("Organisation").Create(&r).Error; err != nil {
 		return wrap(err, "user")
 	}

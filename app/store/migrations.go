@@ -199,6 +199,39 @@ CREATE TABLE evaluation_totals (
 INSERT INTO evaluation_totals (course_id, item_id, responses, total)
 	SELECT course_id, item_id, COUNT(*), SUM(rating) FROM evaluation_responses WHERE rating IS NOT NULL GROUP BY course_id, item_id
 `},
+	{40, "verified email addresses, link tokens and the email outbox", `
+ALTER TABLE users ADD COLUMN email_verified_at {{time}};
+UPDATE users SET email_verified_at = created_at;
+CREATE TABLE link_tokens (
+	token_hash TEXT PRIMARY KEY,
+	purpose TEXT NOT NULL,
+	user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	email TEXT NOT NULL DEFAULT '',
+	created_at {{time}} NOT NULL,
+	expires_at {{time}} NOT NULL,
+	used_at {{time}}
+);
+CREATE INDEX link_tokens_user ON link_tokens (user_id);
+CREATE INDEX link_tokens_expires ON link_tokens (expires_at);
+CREATE TABLE emails (
+	id {{id}},
+	user_id BIGINT REFERENCES users(id) ON DELETE SET NULL,
+	recipient TEXT NOT NULL,
+	kind TEXT NOT NULL,
+	subject TEXT NOT NULL,
+	body_text TEXT NOT NULL DEFAULT '',
+	body_html TEXT NOT NULL DEFAULT '',
+	unsubscribe TEXT NOT NULL DEFAULT '',
+	status TEXT NOT NULL,
+	attempts INTEGER NOT NULL DEFAULT 0,
+	last_reply TEXT NOT NULL DEFAULT '',
+	created_at {{time}} NOT NULL,
+	updated_at {{time}} NOT NULL,
+	sent_at {{time}}
+);
+CREATE INDEX emails_created ON emails (created_at);
+CREATE INDEX emails_user ON emails (user_id)
+`},
 }
 
 func (s *Store) dialectSQL(sql string) string {
@@ -251,6 +284,15 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 		return nil
 	})
+}
+
+// MigrationVersions lists the version of every migration, in the order they run.
+func MigrationVersions() []int {
+	v := make([]int, len(migrations))
+	for i, m := range migrations {
+		v[i] = m.version
+	}
+	return v
 }
 
 // SchemaVersion is the newest migration recorded.
