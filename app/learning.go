@@ -339,6 +339,9 @@ type EvaluationForm map[string]string
 // refused (EFORBIDDEN) until every module is passed and (ECONFLICT) once
 // the evaluation is in, so a certificate is issued exactly once.
 func (l *Learning) SubmitEvaluation(ctx context.Context, u *User, form EvaluationForm) (*Certificate, error) {
+	if err := CertificateAllowed(u); err != nil {
+		return nil, err
+	}
 	var cert *Certificate
 	err := l.Store.InTx(ctx, func(tx Store) error {
 		p, err := l.moduleProgress(ctx, tx, u.ID)

@@ -455,6 +455,7 @@ func (d *demo) setup(ctx context.Context, s *Store) error {
 		u := &app.User{Name: coordNames[k-1][0] + " " + coordNames[k-1][1], Email: email, EmailNorm: email, PasswordHash: d.hash,
 			OrganisationID: ids[strings.ToLower(demoPartnership)], JobRole: "Safeguarding training coordinator",
 			Roles: []string{app.RoleLearner, app.RoleCoordinator}, CreatedAt: d.opt.Now.AddDate(0, -43, 0)}
+		u.EmailVerifiedAt = &u.CreatedAt
 		if err := s.CreateUser(ctx, u); err != nil {
 			return err
 		}
@@ -1106,7 +1107,7 @@ func (d *demo) writeBatch(ctx context.Context, w bulkWriter, batch []*demoLearne
 
 	course := d.c.ID
 	users := &bulkTable{name: "users", cols: []string{"id", "name", "name_norm", "email", "email_norm", "password_hash", "organisation_id",
-		"job_role", "manager_email", "roles", "created_at", "updated_at"}}
+		"job_role", "manager_email", "roles", "created_at", "updated_at", "email_verified_at"}}
 	links := &bulkTable{name: "manager_links", cols: []string{"learner_id", "manager_id", "accepted_at"}}
 	enrolments := &bulkTable{name: "enrolments", cols: []string{"user_id", "course_id", "organisation_id", "started_at", "modules_passed",
 		"completed_at", "modules_started", "confirmed_at", "certificate_code", "certificate_expires_at", "certificate_revoked_at"}}
@@ -1145,7 +1146,7 @@ func (d *demo) writeBatch(ctx context.Context, w bulkWriter, batch []*demoLearne
 			managerEmail = l.manager.email
 		}
 		users.add(l.id, name, strings.ToLower(name), l.email, app.NormaliseEmail(l.email), d.hash, l.org.id, l.jobRole, managerEmail,
-			roles, utc(l.registered), utc(l.registered))
+			roles, utc(l.registered), utc(l.registered), utc(l.registered))
 		if l.acceptedAt != nil {
 			links.add(l.id, l.manager.id, utc(*l.acceptedAt))
 			audit.add(l.manager.id, "manager accepted staff member", l.id, "", utc(*l.acceptedAt))

@@ -99,6 +99,21 @@ var routeAccess = map[string]struct {
 	"POST /reports/organisations/:id/rename": {url.Values{}, expect{unauth, forbid, forbid, forbid, forbid, unproc, unproc}},
 	"POST /reports/organisations/:id/merge":  {url.Values{}, expect{unauth, forbid, forbid, forbid, forbid, unproc, unproc}},
 	"GET /reports/audit":                     {nil, expect{see, forbid, forbid, forbid, forbid, ok, ok}},
+	// Email, recovery and verification (no mail server in this test).
+	"GET /forgot-password":                  {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
+	"POST /forgot-password":                 {url.Values{}, expect{ok, ok, ok, ok, ok, ok, ok}},
+	"GET /reset-password":                   {nil, expect{nf, nf, nf, nf, nf, nf, nf}},
+	"POST /reset-password":                  {url.Values{}, expect{nf, nf, nf, nf, nf, nf, nf}},
+	"GET /verify-email":                     {nil, expect{nf, nf, nf, nf, nf, nf, nf}},
+	"POST /verify-email":                    {url.Values{}, expect{nf, nf, nf, nf, nf, nf, nf}},
+	"GET /profile/password":                 {nil, expect{see, ok, ok, ok, ok, ok, ok}},
+	"POST /profile/password":                {url.Values{}, expect{unauth, unproc, unproc, unproc, unproc, unproc, unproc}},
+	"GET /profile/email":                    {nil, expect{see, ok, ok, ok, ok, ok, ok}},
+	"POST /profile/email":                   {url.Values{}, expect{unauth, unproc, unproc, unproc, unproc, unproc, unproc}},
+	"POST /verify-email/resend":             {url.Values{}, expect{unauth, confl, confl, confl, confl, confl, confl}},
+	"POST /reports/learners/:id/email":      {url.Values{}, expect{unauth, forbid, forbid, forbid, forbid, unproc, unproc}},
+	"POST /reports/learners/:id/reset-link": {url.Values{}, expect{unauth, forbid, forbid, forbid, forbid, ok, ok}},
+	"GET /admin/email":                      {nil, expect{see, forbid, forbid, forbid, forbid, forbid, ok}},
 }
 
 func TestEveryRouteAsEveryUser(t *testing.T) {

@@ -10,6 +10,7 @@ type coursePage struct {
 	Course   *app.Course
 	Progress *app.Progress
 	Modules  []moduleRow
+	Notice   string // after an emailed link: "email=sent", "email=confirmed", "password=reset"
 }
 
 type moduleRow struct {
@@ -25,7 +26,7 @@ func (s *Server) handleCourse(c *fiber.Ctx) error {
 		return err
 	}
 	course := s.cfg.Learning.Course
-	page := &coursePage{basePage: basePage{Title: course.Title, NavCourse: true}, Course: course, Progress: p}
+	page := &coursePage{basePage: basePage{Title: course.Title, NavCourse: true}, Course: course, Progress: p, Notice: accountNotice(c)}
 	for _, m := range course.Modules {
 		page.Modules = append(page.Modules, moduleRow{Module: m, Status: p.Status(m), Percent: p.Modules[m.ID].PassPercent})
 	}

@@ -37,6 +37,12 @@ func (s *Server) routes(f *fiber.App) {
 	f.Get("/verify", verifyLimit, s.handleVerifyForm)
 	f.Get("/verify/:code", verifyLimit, s.handleVerify)
 	f.Get("/accessibility", s.handleAccessibility)
+	f.Get("/forgot-password", s.handleForgotPasswordForm)
+	f.Post("/forgot-password", registerLimit, s.handleForgotPassword)
+	f.Get("/reset-password", verifyLimit, s.handleResetPasswordForm)
+	f.Post("/reset-password", verifyLimit, s.handleResetPassword)
+	f.Get("/verify-email", verifyLimit, s.handleVerifyEmailForm)
+	f.Post("/verify-email", verifyLimit, s.handleVerifyEmail)
 
 	// The learner's journey: signed in. (Not a Group: a Group with an
 	// empty prefix would also guard URLs that match no route.)
@@ -53,6 +59,11 @@ func (s *Server) routes(f *fiber.App) {
 	f.Get("/certificate.pdf", signedIn, s.handleCertificatePDF)
 	f.Get("/profile", signedIn, s.handleProfileForm)
 	f.Post("/profile", signedIn, s.handleProfile)
+	f.Get("/profile/password", signedIn, s.handleChangePasswordForm)
+	f.Post("/profile/password", signedIn, s.handleChangePassword)
+	f.Get("/profile/email", signedIn, s.handleChangeEmailForm)
+	f.Post("/profile/email", signedIn, s.handleChangeEmail)
+	f.Post("/verify-email/resend", signedIn, registerLimit, s.handleResendVerification)
 
 	// Managers: their own staff only (scope checked in app.Oversight).
 	manager := s.requireRole(app.MayManage)
@@ -73,12 +84,18 @@ func (s *Server) routes(f *fiber.App) {
 	f.Post("/reports/learners/:id/manager", signedIn, coord, assignManager)
 	f.Post("/reports/learners/:id/revoke", signedIn, coord, revoke)
 	f.Post("/reports/learners/:id/reissue", signedIn, coord, reissue)
+	f.Post("/reports/learners/:id/email", signedIn, coord, s.correctEmail())
+	f.Post("/reports/learners/:id/reset-link", signedIn, coord, s.handleAssistedReset)
 	f.Get("/reports/questions", signedIn, coord, s.handleQuestions)
 	f.Get("/reports/organisations", signedIn, coord, s.handleOrganisations)
 	f.Post("/reports/organisations", signedIn, coord, s.handleOrganisationAdd)
 	f.Post("/reports/organisations/:id/rename", signedIn, coord, s.handleOrganisationRename)
 	f.Post("/reports/organisations/:id/merge", signedIn, coord, s.handleOrganisationMerge)
 	f.Get("/reports/audit", signedIn, coord, s.handleAudit)
+
+	// Administrators.
+	admin := s.requireRole(func(u *app.User) bool { return u.Has(app.RoleAdmin) })
+	f.Get("/admin/email", signedIn, admin, s.handleDeliveries)
 }
 
 // limiter allows perMinute requests a minute per key (the client address

@@ -23,6 +23,11 @@ type Config struct {
 	Store        app.Store // for /readyz
 	Certificates app.CertificateRenderer
 	Logger       *slog.Logger
+	// Mail, Recovery and Verification: email, password recovery and
+	// verified addresses (recovery.go, verification.go, mail.go).
+	Mail         *app.Mail
+	Recovery     *app.Recovery
+	Verification *app.Verification
 
 	BaseURL        string // public URL, no trailing slash; https:// makes cookies Secure
 	SecretKey      string // keys CSRF tokens
@@ -53,6 +58,7 @@ func New(cfg Config) (*fiber.App, error) {
 	if cfg.SignInLimit == 0 {
 		cfg.SignInLimit = 10
 	}
+	cfg.mailDefaults()
 	s := &Server{cfg: cfg, log: cfg.Logger, secure: strings.HasPrefix(cfg.BaseURL, "https://")}
 	var err error
 	if s.assets, err = loadAssets(); err != nil {

@@ -30,6 +30,8 @@ type config struct {
 	Placeholders   map[string]string // course text placeholders, incl. partnership_name
 	HelpContact    string
 	LogLevel       slog.Level
+	SMTPURL        string // smtp://user:pass@host:port, smtps://…, ?tls=off; empty: no email
+	MailFrom       string
 }
 
 // placeholderVars maps course placeholders to their environment variables
@@ -91,6 +93,7 @@ func loadConfig(log *slog.Logger) (*config, error) {
 		return nil, fmt.Errorf("LOG_LEVEL must be debug, info, warn or error")
 	}
 	c.SecretKey = env("SECRET_KEY", "")
+	c.SMTPURL, c.MailFrom = env("SMTP_URL", ""), env("MAIL_FROM", "")
 	return c, nil
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/foundations/foundations/app"
 	"github.com/foundations/foundations/app/certificate"
 	"github.com/foundations/foundations/app/content"
+	"github.com/foundations/foundations/app/jobs"
 	"github.com/foundations/foundations/app/store"
 	"github.com/foundations/foundations/app/web"
 	"github.com/foundations/foundations/courses"
@@ -86,6 +87,14 @@ func openStore(ctx context.Context, cfg *config) (*store.Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
+	db, err := s.SQLDB()
+	if err == nil {
+		err = jobs.Migrate(ctx, db, s.Postgres())
+	}
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -132,8 +141,15 @@ func serve(log *slog.Logger, cfg *config) error {
 	learning := &app.Learning{Store: st, Course: course, Now: now, Partnership: cfg.Placeholders["partnership_name"], ValidityMonths: cfg.ValidityMonths}
 	accounts := &app.Accounts{Store: st, Now: now, IdleTimeout: cfg.IdleTimeout, MaxAge: cfg.MaxSessionAge}
 	oversight := &app.Oversight{Store: st, Learning: learning, Now: now}
+	mailer, queue, err := startMail(log, cfg, st, now)
+	if err != nil {
+		return err
+	}
+	recovery := &app.Recovery{Store: st, Accounts: accounts, Mail: mailer, Now: now}
+	verification := &app.Verification{Store: st, Accounts: accounts, Mail: mailer, Now: now}
 	srv, err := web.New(web.Config{
 		Learning: learning, Accounts: accounts, Oversight: oversight, Store: st, Certificates: renderer, Logger: log,
+		Mail: mailer, Recovery: recovery, Verification: verification,
 		BaseURL: cfg.BaseURL, SecretKey: cfg.SecretKey, Partnership: cfg.Placeholders["partnership_name"],
 		HelpContact: cfg.HelpContact, QuickExitURL: cfg.QuickExitURL, TrustedProxies: cfg.TrustedProxies,
 	})
@@ -141,6 +157,9 @@ func serve(log *slog.Logger, cfg *config) error {
 		return err
 	}
 	go sweepSessions(ctx, log, accounts)
+	if err := queue.Start(ctx); err != nil {
+		return fmt.Errorf("start job queue: %w", err)
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Listen(":" + cfg.Port) }()
@@ -157,6 +176,11 @@ func serve(log *slog.Logger, cfg *config) error {
 	log.Info("shutting down: finishing requests in flight")
 	if err := srv.ShutdownWithTimeout(20 * time.Second); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := queue.Stop(stopCtx); err != nil {
+		log.Warn("job queue did not stop cleanly", "err", err)
 	}
 	log.Info("stopped")
 	return nil

@@ -95,6 +95,7 @@ func usersAdd(ctx context.Context, cfg *config, args []string, stdin *os.File, o
 	}
 	u := &app.User{Name: reg.Name, Email: reg.Email, EmailNorm: app.NormaliseEmail(reg.Email), PasswordHash: app.HashPassword(password),
 		OrganisationID: orgID, JobRole: reg.JobRole, Roles: want, CreatedAt: time.Now().UTC()}
+	u.EmailVerifiedAt = &u.CreatedAt // created by an administrator, who vouches for the address
 	if err := st.CreateUser(ctx, u); err != nil {
 		return err
 	}

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/foundations/foundations/app"
+	"github.com/foundations/foundations/app/jobs"
+	"github.com/foundations/foundations/app/mail"
+	"github.com/foundations/foundations/app/store"
+)
+
+// startMail builds the outbox and the job queue that delivers it. Without
+// SMTP_URL the outbox sends nothing (and says so once).
+func startMail(log *slog.Logger, cfg *config, st *store.Store, now func() time.Time) (*app.Mail, *jobs.Queue, error) {
+	m := &app.Mail{Store: st, Partnership: cfg.Placeholders["partnership_name"], BaseURL: cfg.BaseURL, HelpContact: cfg.HelpContact, Now: now}
+	if cfg.SMTPURL != "" {
+		sender, err := mail.New(mail.Config{URL: cfg.SMTPURL, From: cfg.MailFrom})
+		if err != nil {
+			return nil, nil, err
+		}
+		m.Sender = sender
+	} else {
+		log.Warn("SMTP_URL is not set: no email is sent, addresses are not verified, and the forgotten-password page points to HELP_CONTACT")
+	}
+	db, err := st.SQLDB()
+	if err != nil {
+		return nil, nil, err
+	}
+	q, err := jobs.New(jobs.Config{DB: db, Postgres: st.Postgres(), Mail: m, Logger: log.With("component", "jobs"),
+		Periodic: periodicTasks(log, cfg, st, m, now)})
+	if err != nil {
+		return nil, nil, err
+	}
+	m.Jobs = q
+	return m, q, nil
+}
+
+// periodicTasks are the scheduled jobs every instance offers and the
+// elected leader runs.
+func periodicTasks(log *slog.Logger, cfg *config, st *store.Store, m *app.Mail, now func() time.Time) []jobs.Periodic {
+	return nil
+}
