@@ -105,7 +105,7 @@ func (v *Verification) queueVerification(ctx context.Context, tx Store, u *User,
 	l := letter{Kind: kind, To: address, UserID: &u.ID, Subject: "Confirm your email address", Greeting: greeting(u.Name),
 		Before: []string{"Confirm that this is your email address for your " + v.Mail.Partnership + " training account. Your certificate is sent to a confirmed address, and your manager sees your progress only once it is confirmed."},
 		Action: "Confirm my email address", ActionURL: verifyURL(v.Mail, token),
-		After:  []string{"The link works once, for 48 hours.", "If you did not expect this email, you can ignore it."}}
+		After: []string{"The link works once, for 48 hours.", "If you did not expect this email, you can ignore it."}}
 	if kind == "verify_new_address" {
 		l.Subject = "Confirm your new email address"
 		l.Before = []string{"You asked to change the email address of your " + v.Mail.Partnership + " training account to this one. Confirm it to make the change."}

@@ -186,4 +186,3 @@ func (w *periodicWorker) Work(ctx context.Context, job *river.Job[periodicArgs])
 	}
 	return p.Run(ctx)
 }
-

@@ -44,20 +44,20 @@ func (s *Store) EnsureOrganisations(ctx context.Context, names []string) error {
 }
 
 type userRow struct {
-	ID             int64
-	Name           string
-	NameNorm       string
-	Email          string
-	EmailNorm      string
-	PasswordHash   string
-	OrganisationID int64
-	JobRole        string
-	ManagerEmail   string
-	Roles          string
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	ID              int64
+	Name            string
+	NameNorm        string
+	Email           string
+	EmailNorm       string
+	PasswordHash    string
+	OrganisationID  int64
+	JobRole         string
+	ManagerEmail    string
+	Roles           string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 	EmailVerifiedAt *time.Time
-	Organisation   string `gorm:"->;-:migration"` // read-only, from a join
+	Organisation    string `gorm:"->;-:migration"` // read-only, from a join
 }
 
 func (userRow) TableName() string { return "users" }

@@ -301,7 +301,7 @@ func TestCoordinatorAssistsAndAdminSeesDelivery(t *testing.T) {
 	s, smtp := newMailTestServer(t, st)
 	learner := s.signUpVerified(t, smtp, "Alex Learner", "alex@example.org")
 	coord := s.ovSignIn(t, s.ovUser(t, "Cora Coordinator", "cora@example.org", "", app.RoleCoordinator))
-	coord.get("/reports/learners/" + itoa(learner)).wantStatus(t, fiber.StatusOK)
+	coord.get("/reports/learners/"+itoa(learner)).wantStatus(t, fiber.StatusOK)
 	page := coord.post("/reports/learners/"+itoa(learner)+"/reset-link", url.Values{})
 	page.wantStatus(t, fiber.StatusOK)
 	in := findFirst(page.html(t), element("input", "id", "reset-link"))

@@ -136,8 +136,8 @@ type session struct {
 	from, to string
 }
 
-func (x *session) Reset()        {}
-func (x *session) Logout() error { return nil }
+func (x *session) Reset()                                      {}
+func (x *session) Logout() error                               { return nil }
 func (x *session) Mail(from string, _ *smtp.MailOptions) error { x.from = from; return nil }
 func (x *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	x.s.mu.Lock()
