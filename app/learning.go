@@ -19,6 +19,7 @@ type Learning struct {
 	Now            func() time.Time
 	Partnership    string // printed on certificates
 	ValidityMonths int    // certificate validity; the course's own if zero
+	Mail           *Mail  // tells the learner their certificate is issued; nil sends nothing
 
 	touched sync.Map // "user/module" → time.Time of the last time-spent update
 }
@@ -378,7 +379,10 @@ func (l *Learning) SubmitEvaluation(ctx context.Context, u *User, form Evaluatio
 		if err := tx.CreateCertificate(ctx, cert); err != nil {
 			return fmt.Errorf("issue certificate: %w", err)
 		}
-		return tx.SetEnrolmentCertificate(ctx, u.ID, l.Course.ID, cert.Code, &cert.ExpiresAt, nil)
+		if err := tx.SetEnrolmentCertificate(ctx, u.ID, l.Course.ID, cert.Code, &cert.ExpiresAt, nil); err != nil {
+			return err
+		}
+		return l.Mail.CertificateIssued(ctx, tx, u, cert)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("submit evaluation for user %d: %w", u.ID, err)

@@ -279,6 +279,7 @@ type Oversight struct {
 	Store    ReportStore
 	Learning *Learning
 	Now      func() time.Time
+	Mail     *Mail // tells learners when they are accepted and confirmed; nil sends nothing
 }
 
 // Who may do what. Roles are checked here, once.
@@ -336,6 +337,9 @@ func (o *Oversight) AcceptStaff(ctx context.Context, manager *User, learnerID in
 		if err := rs.AcceptStaff(ctx, manager.ID, learnerID, o.Now()); err != nil {
 			return fmt.Errorf("accept staff: %w", err)
 		}
+		if err := o.Mail.StaffAccepted(ctx, tx, learnerID, manager); err != nil {
+			return err
+		}
 		return rs.AddAudit(ctx, &AuditEntry{ActorID: manager.ID, Action: "manager accepted staff member", SubjectUserID: &learnerID, CreatedAt: o.Now()})
 	})
 }
@@ -384,6 +388,9 @@ func (o *Oversight) ConfirmTraining(ctx context.Context, manager *User, learnerI
 			return err
 		}
 		if err := rs.SetEnrolmentConfirmed(ctx, learnerID, c.CourseID, now); err != nil {
+			return err
+		}
+		if err := o.Mail.TrainingConfirmed(ctx, tx, learnerID, manager); err != nil {
 			return err
 		}
 		return rs.AddAudit(ctx, &AuditEntry{ActorID: manager.ID, Action: "manager confirmed training", SubjectUserID: &learnerID, Detail: note, CreatedAt: now})

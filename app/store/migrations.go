@@ -232,6 +232,21 @@ CREATE TABLE emails (
 CREATE INDEX emails_created ON emails (created_at);
 CREATE INDEX emails_user ON emails (user_id)
 `},
+	{41, "email preferences and notifications sent once", `
+CREATE TABLE email_preferences (
+	user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	topic TEXT NOT NULL,
+	enabled BOOLEAN NOT NULL,
+	updated_at {{time}} NOT NULL,
+	PRIMARY KEY (user_id, topic)
+);
+CREATE TABLE notifications_sent (
+	notification_key TEXT PRIMARY KEY,
+	user_id BIGINT REFERENCES users(id) ON DELETE CASCADE,
+	created_at {{time}} NOT NULL
+);
+CREATE INDEX notifications_sent_user ON notifications_sent (user_id)
+`},
 }
 
 func (s *Store) dialectSQL(sql string) string {

@@ -113,6 +113,10 @@ var routeAccess = map[string]struct {
 	"POST /verify-email/resend":             {url.Values{}, expect{unauth, confl, confl, confl, confl, confl, confl}},
 	"POST /reports/learners/:id/email":      {url.Values{}, expect{unauth, forbid, forbid, forbid, forbid, unproc, unproc}},
 	"POST /reports/learners/:id/reset-link": {url.Values{}, expect{unauth, forbid, forbid, forbid, forbid, ok, ok}},
+	"GET /unsubscribe":                      {nil, expect{nf, nf, nf, nf, nf, nf, nf}},
+	"POST /unsubscribe":                     {url.Values{}, expect{nf, nf, nf, nf, nf, nf, nf}},
+	"GET /profile/emails":                   {nil, expect{see, ok, ok, ok, ok, ok, ok}},
+	"POST /profile/emails":                  {url.Values{"topic": {"updates", "reminders"}}, expect{unauth, see, see, see, see, see, see}},
 	"GET /admin/email":                      {nil, expect{see, forbid, forbid, forbid, forbid, forbid, ok}},
 }
 

@@ -53,6 +53,7 @@ func newMailTestServer(t *testing.T, st *store.Store) (*testServer, *mailtest.Se
 			q.Stop(ctx)
 		})
 		c.Mail = m
+		c.Learning.Mail, c.Oversight.Mail = m, m
 		c.Recovery = &app.Recovery{Store: st, Accounts: c.Accounts, Mail: m, Now: c.Accounts.Now}
 		c.Verification = &app.Verification{Store: st, Accounts: c.Accounts, Mail: m, Now: c.Accounts.Now}
 	})
@@ -344,3 +345,39 @@ func TestCoordinatorAssistsAndAdminSeesDelivery(t *testing.T) {
 }
 
 func itoa(id int64) string { return strconv.FormatInt(id, 10) }
+
+// A notification carries List-Unsubscribe headers whose one-click POST
+// (no cookies, no form token) turns the topic off; a security email has none.
+func TestOneClickUnsubscribe(t *testing.T) {
+	st := storetest.SQLite(t)
+	s, smtp := newMailTestServer(t, st)
+	learner := s.signUpVerified(t, smtp, "Alex Learner", "alex@example.org")
+	c := signIn(t, s, "alex@example.org", strongPassword)
+	c.passAllModules()
+	c.get("/evaluation")
+	c.post("/evaluation", evaluationForm()).wantRedirect(t, "/certificate?issued=1")
+	issued := smtp.Wait(t, "alex@example.org", "Your certificate is ready", mailWait)
+	verify := smtp.Wait(t, "alex@example.org", "Confirm your email address", mailWait)
+	if verify.Header.Get("List-Unsubscribe") != "" {
+		t.Error("a verification email offers to unsubscribe")
+	}
+	h := issued.Header.Get("List-Unsubscribe")
+	if !strings.HasPrefix(h, "<http://localhost:3000/unsubscribe?token=") || issued.Header.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" {
+		t.Fatalf("List-Unsubscribe %q, List-Unsubscribe-Post %q", h, issued.Header.Get("List-Unsubscribe-Post"))
+	}
+	u, err := url.Parse(strings.Trim(h, "<>"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	provider := s.newClient(t) // a mail provider: no cookies, no CSRF token
+	provider.postRaw(u.RequestURI(), "List-Unsubscribe=One-Click").wantStatus(t, fiber.StatusOK)
+	provider.postRaw(u.RequestURI(), "List-Unsubscribe=One-Click").wantStatus(t, fiber.StatusOK)
+	prefs, err := st.EmailPreferences(context.Background(), learner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if app.Wants(prefs, app.TopicUpdates) || !app.Wants(prefs, app.TopicReminders) {
+		t.Errorf("preferences after unsubscribing from updates: %v", prefs)
+	}
+	provider.postRaw("/unsubscribe?token=forged", "List-Unsubscribe=One-Click").wantStatus(t, fiber.StatusNotFound)
+}

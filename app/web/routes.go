@@ -15,6 +15,10 @@ func (s *Server) routes(f *fiber.App) {
 	f.Get("/readyz", s.handleReady)
 	f.Get("/static/*", s.assets.handle)
 
+	// One-click unsubscribe (RFC 8058) comes from mail providers without
+	// cookies or a form token: before the CSRF check, authorised by its token.
+	f.Post("/unsubscribe", s.limiter(s.cfg.VerifyLimit, nil), s.handleUnsubscribe)
+
 	f.Use(s.loadUser, s.checkCSRF)
 
 	// Rate limits. Whole hospitals and schools share one address, so sign-in
@@ -43,6 +47,7 @@ func (s *Server) routes(f *fiber.App) {
 	f.Post("/reset-password", verifyLimit, s.handleResetPassword)
 	f.Get("/verify-email", verifyLimit, s.handleVerifyEmailForm)
 	f.Post("/verify-email", verifyLimit, s.handleVerifyEmail)
+	f.Get("/unsubscribe", verifyLimit, s.handleUnsubscribeForm)
 
 	// The learner's journey: signed in. (Not a Group: a Group with an
 	// empty prefix would also guard URLs that match no route.)
@@ -63,6 +68,8 @@ func (s *Server) routes(f *fiber.App) {
 	f.Post("/profile/password", signedIn, s.handleChangePassword)
 	f.Get("/profile/email", signedIn, s.handleChangeEmailForm)
 	f.Post("/profile/email", signedIn, s.handleChangeEmail)
+	f.Get("/profile/emails", signedIn, s.handlePreferencesForm)
+	f.Post("/profile/emails", signedIn, s.handlePreferences)
 	f.Post("/verify-email/resend", signedIn, registerLimit, s.handleResendVerification)
 
 	// Managers: their own staff only (scope checked in app.Oversight).

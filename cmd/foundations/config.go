@@ -32,6 +32,8 @@ type config struct {
 	LogLevel       slog.Level
 	SMTPURL        string // smtp://user:pass@host:port, smtps://…, ?tls=off; empty: no email
 	MailFrom       string
+	// ReminderInterval is how often the leader looks for reminders due.
+	ReminderInterval time.Duration
 }
 
 // placeholderVars maps course placeholders to their environment variables
@@ -94,6 +96,9 @@ func loadConfig(log *slog.Logger) (*config, error) {
 	}
 	c.SecretKey = env("SECRET_KEY", "")
 	c.SMTPURL, c.MailFrom = env("SMTP_URL", ""), env("MAIL_FROM", "")
+	if c.ReminderInterval, err = time.ParseDuration(env("REMINDER_INTERVAL", "1h")); err != nil || c.ReminderInterval < time.Second {
+		return nil, fmt.Errorf("REMINDER_INTERVAL must be a duration of at least 1s, like 1h")
+	}
 	return c, nil
 }
 

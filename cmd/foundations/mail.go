@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
@@ -12,7 +13,7 @@ import (
 
 // startMail builds the outbox and the job queue that delivers it. Without
 // SMTP_URL the outbox sends nothing (and says so once).
-func startMail(log *slog.Logger, cfg *config, st *store.Store, now func() time.Time) (*app.Mail, *jobs.Queue, error) {
+func startMail(log *slog.Logger, cfg *config, st *store.Store, course *app.Course, now func() time.Time) (*app.Mail, *jobs.Queue, error) {
 	m := &app.Mail{Store: st, Partnership: cfg.Placeholders["partnership_name"], BaseURL: cfg.BaseURL, HelpContact: cfg.HelpContact, Now: now}
 	if cfg.SMTPURL != "" {
 		sender, err := mail.New(mail.Config{URL: cfg.SMTPURL, From: cfg.MailFrom})
@@ -28,7 +29,7 @@ func startMail(log *slog.Logger, cfg *config, st *store.Store, now func() time.T
 		return nil, nil, err
 	}
 	q, err := jobs.New(jobs.Config{DB: db, Postgres: st.Postgres(), Mail: m, Logger: log.With("component", "jobs"),
-		Periodic: periodicTasks(log, cfg, st, m, now)})
+		Periodic: periodicTasks(log, cfg, st, m, course, now)})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -38,6 +39,13 @@ func startMail(log *slog.Logger, cfg *config, st *store.Store, now func() time.T
 
 // periodicTasks are the scheduled jobs every instance offers and the
 // elected leader runs.
-func periodicTasks(log *slog.Logger, cfg *config, st *store.Store, m *app.Mail, now func() time.Time) []jobs.Periodic {
-	return nil
+func periodicTasks(log *slog.Logger, cfg *config, st *store.Store, m *app.Mail, course *app.Course, now func() time.Time) []jobs.Periodic {
+	reminders := &app.Reminders{Store: st, Mail: m, Course: course, Now: now}
+	return []jobs.Periodic{{Name: "refresher-reminders", Every: cfg.ReminderInterval, Run: func(ctx context.Context) error {
+		n, err := reminders.Run(ctx)
+		if n > 0 {
+			log.Info("refresher reminders sent", "certificates", n)
+		}
+		return err
+	}}}
 }

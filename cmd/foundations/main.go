@@ -141,10 +141,11 @@ func serve(log *slog.Logger, cfg *config) error {
 	learning := &app.Learning{Store: st, Course: course, Now: now, Partnership: cfg.Placeholders["partnership_name"], ValidityMonths: cfg.ValidityMonths}
 	accounts := &app.Accounts{Store: st, Now: now, IdleTimeout: cfg.IdleTimeout, MaxAge: cfg.MaxSessionAge}
 	oversight := &app.Oversight{Store: st, Learning: learning, Now: now}
-	mailer, queue, err := startMail(log, cfg, st, now)
+	mailer, queue, err := startMail(log, cfg, st, course, now)
 	if err != nil {
 		return err
 	}
+	learning.Mail, oversight.Mail = mailer, mailer
 	recovery := &app.Recovery{Store: st, Accounts: accounts, Mail: mailer, Now: now}
 	verification := &app.Verification{Store: st, Accounts: accounts, Mail: mailer, Now: now}
 	srv, err := web.New(web.Config{
