@@ -11,7 +11,7 @@ import (
 var _ app.PreferenceStore = (*Store)(nil)
 
 type preferenceRow struct {
-	UserID    int64 `gorm:"primaryKey"`
+	UserID    int64  `gorm:"primaryKey"`
 	Topic     string `gorm:"primaryKey"`
 	Enabled   bool
 	UpdatedAt time.Time
