@@ -113,7 +113,10 @@ func (sessionRow) TableName() string { return "sessions" }
 // CreateSession implements app.Store.
 func (s *Store) CreateSession(ctx context.Context, se *app.Session) error {
 	r := sessionRow{TokenHash: se.TokenHash, UserID: se.UserID, CreatedAt: se.CreatedAt.UTC(), LastSeenAt: se.LastSeenAt.UTC(), ExpiresAt: se.ExpiresAt.UTC()}
-	return wrap(s.db.WithContext(ctx).Create(&r).Error, "session")
+	if err := s.db.WithContext(ctx).Create(&r).Error; err != nil {
+		return wrap(err, "session")
+	}
+	return s.MarkActive(ctx, se.UserID, se.CreatedAt) // privacy.go: signing in postpones erasure
 }
 
 type sessionUserRow struct {

@@ -247,6 +247,13 @@ CREATE TABLE notifications_sent (
 );
 CREATE INDEX notifications_sent_user ON notifications_sent (user_id)
 `},
+	{42, "activity and erasure of accounts", `
+ALTER TABLE users ADD COLUMN last_active_at {{time}};
+ALTER TABLE users ADD COLUMN erasure_warned_at {{time}};
+ALTER TABLE users ADD COLUMN erased_at {{time}};
+UPDATE users SET last_active_at = COALESCE((SELECT MAX(s.last_seen_at) FROM sessions s WHERE s.user_id = users.id), created_at);
+CREATE INDEX users_last_active ON users (last_active_at)
+`},
 }
 
 func (s *Store) dialectSQL(sql string) string {

@@ -65,7 +65,7 @@ func (s *Store) ExpiringCertificates(ctx context.Context, courseID string, since
 	}
 	err := db.Raw(`SELECT users.*, organisations.name AS organisation, e.certificate_code AS code, e.certificate_expires_at AS expires_at
 		FROM enrolments e JOIN users ON users.id = e.user_id JOIN organisations ON organisations.id = users.organisation_id
-		WHERE e.course_id = ? AND e.certificate_code <> '' AND e.certificate_expires_at > ? AND e.certificate_expires_at <= ?
+		WHERE e.course_id = ? AND users.erased_at IS NULL AND e.certificate_code <> '' AND e.certificate_expires_at > ? AND e.certificate_expires_at <= ?
 		ORDER BY e.certificate_expires_at, users.id`, courseID, since.UTC(), until.UTC()).Scan(&rows).Error
 	if err != nil {
 		return nil, wrap(err, "expiring certificates")

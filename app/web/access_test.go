@@ -117,6 +117,10 @@ var routeAccess = map[string]struct {
 	"POST /unsubscribe":                     {url.Values{}, expect{nf, nf, nf, nf, nf, nf, nf}},
 	"GET /profile/emails":                   {nil, expect{see, ok, ok, ok, ok, ok, ok}},
 	"POST /profile/emails":                  {url.Values{"topic": {"updates", "reminders"}}, expect{unauth, see, see, see, see, see, see}},
+	"GET /privacy":                          {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
+	"GET /profile/data.json":                {nil, expect{see, ok, ok, ok, ok, ok, ok}},
+	"GET /profile/data.csv":                 {nil, expect{see, ok, ok, ok, ok, ok, ok}},
+	"POST /reports/learners/:id/erase":      {url.Values{}, expect{unauth, forbid, forbid, forbid, forbid, forbid, unproc}},
 	"GET /admin/email":                      {nil, expect{see, forbid, forbid, forbid, forbid, forbid, ok}},
 }
 

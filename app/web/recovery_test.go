@@ -381,3 +381,52 @@ func TestOneClickUnsubscribe(t *testing.T) {
 	}
 	provider.postRaw("/unsubscribe?token=forged", "List-Unsubscribe=One-Click").wantStatus(t, fiber.StatusNotFound)
 }
+
+// The privacy notice is linked from every page and the registration form;
+// a learner downloads their data; after an administrator erases the
+// account, its certificate's page says the holder's details were removed.
+func TestPrivacyPages(t *testing.T) {
+	st := storetest.SQLite(t)
+	s := newTestServer(t, st)
+	c := s.signUp(t, "Alex Learner", "alex@example.org")
+	anon := s.newClient(t)
+	if n := len(findAll(anon.get("/register").html(t), element("a", "href", "/privacy"))); n != 2 {
+		t.Errorf("the registration page links to the privacy notice %d times, want 2 (form and footer)", n)
+	}
+	for _, path := range []string{"/course", "/privacy"} {
+		if findFirst(c.get(path).html(t), element("a", "href", "/privacy")) == nil {
+			t.Errorf("%s has no link to the privacy notice", path)
+		}
+	}
+	c.passAllModules()
+	c.get("/evaluation")
+	c.post("/evaluation", evaluationForm()).wantRedirect(t, "/certificate?issued=1")
+	j := c.get("/profile/data.json")
+	j.wantStatus(t, fiber.StatusOK)
+	if !strings.Contains(string(j.body), `"email": "alex@example.org"`) || !strings.Contains(string(j.body), "I will look more carefully.") {
+		t.Errorf("the JSON download lacks the account or the reflection:\n%s", snippet(j.body))
+	}
+	csvFile := c.get("/profile/data.csv")
+	csvFile.wantStatus(t, fiber.StatusOK)
+	if !strings.HasPrefix(csvFile.Header.Get("Content-Type"), "text/csv") || !strings.Contains(string(csvFile.body), "alex@example.org") {
+		t.Errorf("the CSV download: %s\n%s", csvFile.Header.Get("Content-Type"), snippet(csvFile.body))
+	}
+	id := s.userID(t, "alex@example.org")
+	cert, err := s.learning.Certificate(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := s.ovSignIn(t, s.ovUser(t, "Ada Admin", "ada@example.org", "", app.RoleAdmin))
+	admin.get("/reports/learners/" + itoa(id)).wantStatus(t, fiber.StatusOK)
+	admin.post("/reports/learners/"+itoa(id)+"/erase", url.Values{}).wantStatus(t, fiber.StatusUnprocessableEntity)
+	admin.post("/reports/learners/"+itoa(id)+"/erase", url.Values{"erase_reason": {"letter to the DPO"}}).wantRedirect(t, "/reports/learners/"+itoa(id)+"?done=erased")
+	v := s.newClient(t).get("/verify/" + app.FormatCode(cert.Code))
+	v.wantStatus(t, fiber.StatusOK)
+	if !strings.Contains(string(v.body), "The holder's details were removed at their request.") || strings.Contains(string(v.body), "Alex Learner") {
+		i := strings.Index(string(v.body), "Name")
+		t.Errorf("verification after erasure:\n%s", string(v.body)[max(0, i-100):min(len(v.body), i+400)])
+	}
+	if c.get("/course").StatusCode != fiber.StatusSeeOther {
+		t.Error("the erased account's session survived")
+	}
+}

@@ -48,6 +48,7 @@ func (s *Server) routes(f *fiber.App) {
 	f.Get("/verify-email", verifyLimit, s.handleVerifyEmailForm)
 	f.Post("/verify-email", verifyLimit, s.handleVerifyEmail)
 	f.Get("/unsubscribe", verifyLimit, s.handleUnsubscribeForm)
+	f.Get("/privacy", s.handlePrivacy)
 
 	// The learner's journey: signed in. (Not a Group: a Group with an
 	// empty prefix would also guard URLs that match no route.)
@@ -70,6 +71,8 @@ func (s *Server) routes(f *fiber.App) {
 	f.Post("/profile/email", signedIn, s.handleChangeEmail)
 	f.Get("/profile/emails", signedIn, s.handlePreferencesForm)
 	f.Post("/profile/emails", signedIn, s.handlePreferences)
+	f.Get("/profile/data.json", signedIn, s.handleDataJSON)
+	f.Get("/profile/data.csv", signedIn, s.handleDataCSV)
 	f.Post("/verify-email/resend", signedIn, registerLimit, s.handleResendVerification)
 
 	// Managers: their own staff only (scope checked in app.Oversight).
@@ -103,6 +106,7 @@ func (s *Server) routes(f *fiber.App) {
 	// Administrators.
 	admin := s.requireRole(func(u *app.User) bool { return u.Has(app.RoleAdmin) })
 	f.Get("/admin/email", signedIn, admin, s.handleDeliveries)
+	f.Post("/reports/learners/:id/erase", signedIn, admin, s.erase())
 }
 
 // limiter allows perMinute requests a minute per key (the client address

@@ -28,6 +28,7 @@ type Config struct {
 	Mail         *app.Mail
 	Recovery     *app.Recovery
 	Verification *app.Verification
+	Privacy      *app.Privacy // the privacy notice, data downloads and erasure (privacy.go)
 
 	BaseURL        string // public URL, no trailing slash; https:// makes cookies Secure
 	SecretKey      string // keys CSRF tokens
@@ -59,6 +60,7 @@ func New(cfg Config) (*fiber.App, error) {
 		cfg.SignInLimit = 10
 	}
 	cfg.mailDefaults()
+	cfg.privacyDefaults()
 	s := &Server{cfg: cfg, log: cfg.Logger, secure: strings.HasPrefix(cfg.BaseURL, "https://")}
 	var err error
 	if s.assets, err = loadAssets(); err != nil {

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"github.com/foundations/foundations/app"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -34,6 +35,7 @@ type config struct {
 	MailFrom       string
 	// ReminderInterval is how often the leader looks for reminders due.
 	ReminderInterval time.Duration
+	Privacy          app.PrivacyNotice // PRIVACY_CONTROLLER, PRIVACY_CONTACT, ERASE_AFTER_MONTHS
 }
 
 // placeholderVars maps course placeholders to their environment variables
@@ -98,6 +100,10 @@ func loadConfig(log *slog.Logger) (*config, error) {
 	c.SMTPURL, c.MailFrom = env("SMTP_URL", ""), env("MAIL_FROM", "")
 	if c.ReminderInterval, err = time.ParseDuration(env("REMINDER_INTERVAL", "1h")); err != nil || c.ReminderInterval < time.Second {
 		return nil, fmt.Errorf("REMINDER_INTERVAL must be a duration of at least 1s, like 1h")
+	}
+	c.Privacy = app.PrivacyNotice{Controller: env("PRIVACY_CONTROLLER", c.Placeholders["partnership_name"]), Contact: env("PRIVACY_CONTACT", c.HelpContact)}
+	if c.Privacy.RetentionMonths, err = strconv.Atoi(env("ERASE_AFTER_MONTHS", "72")); err != nil || c.Privacy.RetentionMonths < 2 {
+		return nil, fmt.Errorf("ERASE_AFTER_MONTHS must be a whole number of months, 2 or more (72 is 6 years)")
 	}
 	return c, nil
 }

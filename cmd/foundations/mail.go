@@ -41,10 +41,17 @@ func startMail(log *slog.Logger, cfg *config, st *store.Store, course *app.Cours
 // elected leader runs.
 func periodicTasks(log *slog.Logger, cfg *config, st *store.Store, m *app.Mail, course *app.Course, now func() time.Time) []jobs.Periodic {
 	reminders := &app.Reminders{Store: st, Mail: m, Course: course, Now: now}
+	privacy := &app.Privacy{Store: st, Course: course, Mail: m, Notice: cfg.Privacy, Now: now}
 	return []jobs.Periodic{{Name: "refresher-reminders", Every: cfg.ReminderInterval, Run: func(ctx context.Context) error {
 		n, err := reminders.Run(ctx)
 		if n > 0 {
 			log.Info("refresher reminders sent", "certificates", n)
+		}
+		return err
+	}}, {Name: "erase-inactive-accounts", Every: 24 * time.Hour, Run: func(ctx context.Context) error {
+		warned, erased, err := privacy.EraseInactive(ctx)
+		if warned+erased > 0 {
+			log.Info("inactive accounts", "warned", warned, "erased", erased)
 		}
 		return err
 	}}}
