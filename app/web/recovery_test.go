@@ -417,7 +417,7 @@ func TestPrivacyPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	admin := s.ovSignIn(t, s.ovUser(t, "Ada Admin", "ada@example.org", "", app.RoleAdmin))
-	admin.get("/reports/learners/" + itoa(id)).wantStatus(t, fiber.StatusOK)
+	admin.get("/reports/learners/"+itoa(id)).wantStatus(t, fiber.StatusOK)
 	admin.post("/reports/learners/"+itoa(id)+"/erase", url.Values{}).wantStatus(t, fiber.StatusUnprocessableEntity)
 	admin.post("/reports/learners/"+itoa(id)+"/erase", url.Values{"erase_reason": {"letter to the DPO"}}).wantRedirect(t, "/reports/learners/"+itoa(id)+"?done=erased")
 	v := s.newClient(t).get("/verify/" + app.FormatCode(cert.Code))
