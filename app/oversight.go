@@ -772,5 +772,13 @@ func (o *Oversight) UpdateProfile(ctx context.Context, u *User, form Registratio
 	}
 	updated := *u
 	updated.Name, updated.OrganisationID, updated.JobRole, updated.ManagerEmail = form.Name, form.OrganisationID, form.JobRole, NormaliseEmail(form.ManagerEmail)
-	return o.Store.UpdateProfile(ctx, &updated)
+	return o.Store.InTx(ctx, func(tx Store) error {
+		if err := tx.(ReportStore).UpdateProfile(ctx, &updated); err != nil {
+			return err
+		}
+		if updated.ManagerEmail != u.ManagerEmail {
+			return o.Mail.ManagerNamed(ctx, tx, &updated)
+		}
+		return nil
+	})
 }

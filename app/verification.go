@@ -147,7 +147,11 @@ func (v *Verification) Verify(ctx context.Context, token string) (*User, error) 
 			return tokenError(ENOTFOUND)
 		}
 		if t.Email == u.EmailNorm {
-			return as.SetEmailVerified(ctx, u.ID, u.EmailNorm, now)
+			if err := as.SetEmailVerified(ctx, u.ID, u.EmailNorm, now); err != nil {
+				return err
+			}
+			u.EmailVerifiedAt = &now
+			return v.Mail.ManagerNamed(ctx, tx, u) // now that managers can see them
 		}
 		// A change of address: the new one is proved by this very link.
 		old := u.Email

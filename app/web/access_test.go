@@ -117,6 +117,8 @@ var routeAccess = map[string]struct {
 	"POST /unsubscribe":                     {url.Values{}, expect{nf, nf, nf, nf, nf, nf, nf}},
 	"GET /profile/emails":                   {nil, expect{see, ok, ok, ok, ok, ok, ok}},
 	"POST /profile/emails":                  {url.Values{"topic": {"updates", "reminders"}}, expect{unauth, see, see, see, see, see, see}},
+	"GET /manager-invitation":               {nil, expect{nf, nf, nf, nf, nf, nf, nf}},
+	"POST /manager-invitation":              {url.Values{}, expect{unauth, nf, nf, nf, nf, nf, nf}},
 	"GET /privacy":                          {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
 	"GET /profile/data.json":                {nil, expect{see, ok, ok, ok, ok, ok, ok}},
 	"GET /profile/data.csv":                 {nil, expect{see, ok, ok, ok, ok, ok, ok}},

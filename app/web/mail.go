@@ -34,6 +34,9 @@ func (cfg *Config) mailDefaults() {
 	if cfg.Recovery == nil {
 		cfg.Recovery = &app.Recovery{Store: as, Accounts: cfg.Accounts, Mail: cfg.Mail, Now: cfg.Accounts.Now}
 	}
+	if is, ok := cfg.Accounts.Store.(app.InvitationStore); ok && cfg.Invitations == nil {
+		cfg.Invitations = &app.Invitations{Store: is, Mail: cfg.Mail, Now: cfg.Accounts.Now}
+	}
 	if cfg.Verification == nil {
 		cfg.Verification = &app.Verification{Store: as, Accounts: cfg.Accounts, Mail: cfg.Mail, Now: cfg.Accounts.Now}
 	}

@@ -82,6 +82,9 @@ func registerWithMail(t *testing.T, s *testServer, name, email string) *response
 	page := c.get("/register")
 	form := registration(firstOrganisation(t, page), email)
 	form.Set("name", name)
+	if strings.EqualFold(email, form.Get("manager_email")) {
+		form.Del("manager_email") // one cannot be one's own manager
+	}
 	r := c.post("/register", form)
 	r.wantStatus(t, fiber.StatusOK)
 	if _, ok := c.cookies["foundations_session"]; ok {
@@ -429,4 +432,38 @@ func TestPrivacyPages(t *testing.T) {
 	if c.get("/course").StatusCode != fiber.StatusSeeOther {
 		t.Error("the erased account's session survived")
 	}
+}
+
+// A verified learner who names a manager gets them an email with a link
+// to accept; someone with no account gets an invitation, and once they
+// have an account with that verified address the link makes them the
+// learner's manager. The learner is told when accepted.
+func TestManagerNamedAndInvited(t *testing.T) {
+	st := storetest.SQLite(t)
+	s, smtp := newMailTestServer(t, st)
+	learner := s.signUpVerified(t, smtp, "Alex Learner", "alex@example.org") // names manager@example.org
+	inv := smtp.Wait(t, "manager@example.org", "Someone named you as their line manager", mailWait)
+	if !strings.Contains(inv.Text, "Alex Learner") || !strings.Contains(inv.Text, "do not have an account") {
+		t.Errorf("invitation text:\n%s", inv.Text)
+	}
+	link := linkPath(t, inv, "/manager-invitation")
+	page := s.newClient(t).get(link)
+	page.wantStatus(t, fiber.StatusOK)
+	if findFirst(page.html(t), element("a", "href", "/register")) == nil {
+		t.Error("the invitation page does not offer to create an account")
+	}
+	// The manager registers with the invited address and confirms it.
+	s.signUpVerified(t, smtp, "Mo Manager", "manager@example.org")
+	mo := signIn(t, s, "manager@example.org", strongPassword)
+	mo.get(link).wantStatus(t, fiber.StatusOK)
+	token, _ := url.ParseQuery(strings.TrimPrefix(link, "/manager-invitation?"))
+	mo.post("/manager-invitation", url.Values{"token": {token.Get("token")}}).wantRedirect(t, "/staff")
+	if !strings.Contains(string(mo.get("/staff/"+itoa(learner)).body), "Alex Learner") {
+		t.Error("the invited manager cannot see the learner after accepting")
+	}
+	smtp.Wait(t, "alex@example.org", "Your manager can now see your training", mailWait)
+	if n := s.count(t, "audit_log", "action = ?", "became a manager by accepting an invitation"); n != 1 {
+		t.Errorf("%d audit entries for the new manager role, want 1", n)
+	}
+	mo.post("/manager-invitation", url.Values{"token": {token.Get("token")}}).wantStatus(t, fiber.StatusGone)
 }

@@ -49,6 +49,7 @@ func (s *Server) routes(f *fiber.App) {
 	f.Post("/verify-email", verifyLimit, s.handleVerifyEmail)
 	f.Get("/unsubscribe", verifyLimit, s.handleUnsubscribeForm)
 	f.Get("/privacy", s.handlePrivacy)
+	f.Get("/manager-invitation", verifyLimit, s.handleInvitation)
 
 	// The learner's journey: signed in. (Not a Group: a Group with an
 	// empty prefix would also guard URLs that match no route.)
@@ -71,6 +72,7 @@ func (s *Server) routes(f *fiber.App) {
 	f.Post("/profile/email", signedIn, s.handleChangeEmail)
 	f.Get("/profile/emails", signedIn, s.handlePreferencesForm)
 	f.Post("/profile/emails", signedIn, s.handlePreferences)
+	f.Post("/manager-invitation", signedIn, s.handleInvitationAccept)
 	f.Get("/profile/data.json", signedIn, s.handleDataJSON)
 	f.Get("/profile/data.csv", signedIn, s.handleDataCSV)
 	f.Post("/verify-email/resend", signedIn, registerLimit, s.handleResendVerification)

@@ -29,6 +29,7 @@ type Config struct {
 	Recovery     *app.Recovery
 	Verification *app.Verification
 	Privacy      *app.Privacy // the privacy notice, data downloads and erasure (privacy.go)
+	Invitations  *app.Invitations
 
 	BaseURL        string // public URL, no trailing slash; https:// makes cookies Secure
 	SecretKey      string // keys CSRF tokens

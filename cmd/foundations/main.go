@@ -149,9 +149,10 @@ func serve(log *slog.Logger, cfg *config) error {
 	recovery := &app.Recovery{Store: st, Accounts: accounts, Mail: mailer, Now: now}
 	verification := &app.Verification{Store: st, Accounts: accounts, Mail: mailer, Now: now}
 	privacy := &app.Privacy{Store: st, Course: course, Mail: mailer, Notice: cfg.Privacy, Now: now}
+	invitations := &app.Invitations{Store: st, Mail: mailer, Now: now}
 	srv, err := web.New(web.Config{
 		Learning: learning, Accounts: accounts, Oversight: oversight, Store: st, Certificates: renderer, Logger: log,
-		Mail: mailer, Recovery: recovery, Verification: verification, Privacy: privacy,
+		Mail: mailer, Recovery: recovery, Verification: verification, Privacy: privacy, Invitations: invitations,
 		BaseURL: cfg.BaseURL, SecretKey: cfg.SecretKey, Partnership: cfg.Placeholders["partnership_name"],
 		HelpContact: cfg.HelpContact, QuickExitURL: cfg.QuickExitURL, TrustedProxies: cfg.TrustedProxies,
 	})
