@@ -174,3 +174,46 @@ func TestUnsubscribeFromReminders(t *testing.T) {
 		t.Errorf("emails %v: want none to the unsubscribed learner and one to the manager", got)
 	}
 }
+
+// A manager who chose the digest gets one a week listing accepted staff
+// waiting for confirmation; nobody else gets one, and a second run in the
+// same week sends nothing.
+func TestManagerDigest(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := newOvFixture(t, s)
+		ctx := context.Background()
+		m := mailOutbox(t, s, f.clock.Now)
+		mia := f.user(t, "Mia Manager", "mia@example.org", "", app.RoleManager)
+		f.user(t, "Max Manager", "max@example.org", "", app.RoleManager) // did not choose the digest
+		lena := f.user(t, "Lena Learner", "lena@example.org", "mia@example.org")
+		if err := f.o.AcceptStaff(ctx, mia, lena.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.SetPreferences(ctx, s, mia, []app.Topic{app.TopicUpdates, app.TopicReminders, app.TopicDigest}); err != nil {
+			t.Fatal(err)
+		}
+		d := &app.Digest{Store: s, Mail: m, Course: f.course, Now: f.clock.Now}
+		run := func(want int) {
+			t.Helper()
+			if n, err := d.Run(ctx); err != nil || n != want {
+				t.Fatalf("digest run at %s: %d, %v; want %d", f.clock.Now().Format("Mon 2006-01-02"), n, err, want)
+			}
+		}
+		run(0) // nothing to do: no email
+		f.pass(t, lena, first, rightFirst)
+		f.pass(t, lena, second, rightSecond)
+		if _, err := f.learning.SubmitEvaluation(ctx, lena, evaluation); err != nil {
+			t.Fatal(err)
+		}
+		run(1)
+		f.clock.Advance(24 * time.Hour)
+		if _, wk := f.clock.Now().ISOWeek(); wk == func() int { _, w := f.clock.Now().Add(-24 * time.Hour).ISOWeek(); return w }() {
+			run(0)
+		}
+		f.clock.Advance(7 * 24 * time.Hour)
+		run(1)
+		if got := outboxKinds(t, s); len(got["mia@example.org"]) != 2 || len(got["max@example.org"]) != 0 {
+			t.Errorf("digests %v: want two to Mia (two weeks) and none to Max", got)
+		}
+	})
+}

@@ -98,3 +98,18 @@ func (s *Store) ExpiringCertificates(ctx context.Context, courseID string, since
 	}
 	return out, nil
 }
+
+// DigestManagers implements app.DigestStore.
+func (s *Store) DigestManagers(ctx context.Context) ([]app.User, error) {
+	var rows []userRow
+	err := s.db.WithContext(ctx).Raw(userSelect+` JOIN email_preferences p ON p.user_id = users.id AND p.topic = ? AND p.enabled
+		WHERE users.erased_at IS NULL AND users.roles LIKE '%manager%' ORDER BY users.id`, string(app.TopicDigest)).Scan(&rows).Error
+	if err != nil {
+		return nil, wrap(err, "digest managers")
+	}
+	out := make([]app.User, len(rows))
+	for i := range rows {
+		out[i] = *rows[i].user()
+	}
+	return out, nil
+}

@@ -42,10 +42,17 @@ func startMail(log *slog.Logger, cfg *config, st *store.Store, course *app.Cours
 func periodicTasks(log *slog.Logger, cfg *config, st *store.Store, m *app.Mail, course *app.Course, now func() time.Time) []jobs.Periodic {
 	reminders := &app.Reminders{Store: st, Mail: m, Course: course, Now: now}
 	privacy := &app.Privacy{Store: st, Course: course, Mail: m, Notice: cfg.Privacy, Now: now}
+	digest := &app.Digest{Store: st, Mail: m, Course: course, Now: now}
 	return []jobs.Periodic{{Name: "refresher-reminders", Every: cfg.ReminderInterval, Run: func(ctx context.Context) error {
 		n, err := reminders.Run(ctx)
 		if n > 0 {
 			log.Info("refresher reminders sent", "certificates", n)
+		}
+		return err
+	}}, {Name: "manager-digest", Every: 24 * time.Hour, Run: func(ctx context.Context) error {
+		n, err := digest.Run(ctx)
+		if n > 0 {
+			log.Info("weekly digests sent", "managers", n)
 		}
 		return err
 	}}, {Name: "erase-inactive-accounts", Every: 24 * time.Hour, Run: func(ctx context.Context) error {
