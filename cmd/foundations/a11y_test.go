@@ -43,6 +43,7 @@ func TestAccessibility(t *testing.T) {
 	managerEmail, coordinatorEmail := "mo.manager@example.org", "cora.coordinator@example.org"
 	runCommand(t, env, demoPassword+"\n", "users", "add", "--role", "manager", "--email", managerEmail, "--name", "Mo Manager")
 	runCommand(t, env, demoPassword+"\n", "users", "add", "--role", "coordinator", "--email", coordinatorEmail, "--name", "Cora Coordinator")
+	runCommand(t, env, demoPassword+"\n", "users", "add", "--role", "admin", "--email", "ada.admin@example.org", "--name", "Ada Admin")
 	srv := startServer(t, env)
 
 	browser := startBrowser(t, chromium)
@@ -80,6 +81,7 @@ func TestAccessibility(t *testing.T) {
 	a.page(anon, "verification of an unknown code", "/verify/ABCD-EFGH-JKLM-NPQR-STUV-WXYZ", 404)
 	a.page(anon, "404 signed out", "/no-such-page", 404)
 	a.page(anon, "forgotten password, no mail server", "/forgot-password", 200)
+	a.page(anon, "privacy notice", "/privacy", 200)
 	a.page(anon, "a reset link that is not valid", "/reset-password?token=not-a-token", 404)
 
 	// A learner, from registering to the certificate.
@@ -176,6 +178,7 @@ func TestAccessibility(t *testing.T) {
 	})
 	a.page(learner, "accessibility statement signed in", "/accessibility", 200)
 	a.page(learner, "change your password", "/profile/password", 200)
+	a.page(learner, "emails you get", "/profile/emails", 200)
 	a.state(learner, "change your password with errors", func() {
 		learner.openWant("/profile/password", 200)
 		if got := learner.follow("change without the current password", chromedp.Click(chromedp.CSS(`form[action="/profile/password"] button`))); got != 422 {
@@ -233,6 +236,10 @@ func TestAccessibility(t *testing.T) {
 	coordinator.follow("revoke the certificate", chromedp.Click(chromedp.CSS(`form[action$="/revoke"] button`)))
 	a.page(coordinator, "a learner's record after revoking", "/reports/learners/"+learnerID+"?done=revoked", 200)
 	a.page(coordinator, "audit trail", "/reports/audit", 200)
+	admin := newTab(t, browser, srv.url, course, tabOptions{})
+	signInTab(admin, "ada.admin@example.org")
+	a.page(admin, "email delivery", "/admin/email", 200)
+	a.page(admin, "a learner's record as administrator", "/reports/learners/"+learnerID, 200)
 	a.state(coordinator, "a one-time password reset link", func() {
 		coordinator.openWant("/reports/learners/"+learnerID, 200)
 		if got := coordinator.follow("create a reset link", chromedp.Click(chromedp.CSS(`form[action$="/reset-link"] button`))); got != 200 {

@@ -39,6 +39,7 @@ func TestMailJourney(t *testing.T) {
 			chromedp.SendKeys(chromedp.CSS("#field-password"), demoPassword),
 			chromedp.SetValue(chromedp.CSS("#field-organisation"), org),
 			chromedp.SendKeys(chromedp.CSS("#field-job_role"), "School nurse"),
+			chromedp.SendKeys(chromedp.CSS("#field-manager_email"), "mae.manager@example.org"),
 		)
 		if got := j.follow("create the account", chromedp.Click(chromedp.CSS(`form[action="/register"] button`))); got != 200 {
 			t.Fatalf("registering: status %d", got)
@@ -69,6 +70,8 @@ func TestMailJourney(t *testing.T) {
 			t.Errorf("a used verification link: status %d, want 410", got)
 		}
 	})
+	invitation := smtp.Wait(t, "mae.manager@example.org", "Someone named you as their line manager", 30*time.Second)
+	a.state(j, "a line manager's invitation", func() { j.follow("follow the invitation", chromedp.Navigate(invitation.Link("/manager-invitation"))) })
 	signInTab(j, email)
 	j.expectPath("signed in", "/course")
 	if n := eval[int](j, "look for the confirm task", `document.querySelectorAll('#verify-task').length`); n != 0 {
