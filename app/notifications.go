@@ -167,14 +167,24 @@ func (m *Mail) TrainingConfirmed(ctx context.Context, tx Store, learnerID int64,
 		Action: "See your certificate", ActionURL: m.URL("/certificate")})
 }
 
-// CertificateIssued tells a learner, inside tx, that their certificate
-// was issued.
-func (m *Mail) CertificateIssued(ctx context.Context, tx Store, u *User, c *Certificate) error {
+// CertificateIssued tells a learner that their certificate was issued,
+// once (recorded by its code in the same transaction as the email): called
+// right after the completion commits, and again by Reminders.Run for any
+// certificate a crash left untold.
+func (m *Mail) CertificateIssued(ctx context.Context, s Store, u *User, c *Certificate) error {
 	if !m.Enabled() {
 		return nil
 	}
-	return m.notify(ctx, tx, u, TopicUpdates, letter{Kind: "certificate_issued", Subject: "Your certificate is ready",
-		Before: []string{"Well done: you have completed " + c.CourseTitle + ". Your certificate is valid until " + c.ExpiresAt.Format("2 January 2006") + ".",
-			"Anyone you show it to can check it with its code, " + FormatCode(c.Code) + "."},
-		Action: "Download your certificate", ActionURL: m.URL("/certificate")})
+	return s.InTx(ctx, func(tx Store) error {
+		first, err := tx.(interface {
+			MarkNotified(ctx context.Context, key string, userID *int64, at time.Time) (bool, error)
+		}).MarkNotified(ctx, "certificate:"+c.Code, &u.ID, m.Now())
+		if err != nil || !first {
+			return err
+		}
+		return m.notify(ctx, tx, u, TopicUpdates, letter{Kind: "certificate_issued", Subject: "Your certificate is ready",
+			Before: []string{"Well done: you have completed " + c.CourseTitle + ". Your certificate is valid until " + c.ExpiresAt.Format("2 January 2006") + ".",
+				"Anyone you show it to can check it with its code, " + FormatCode(c.Code) + "."},
+			Action: "Download your certificate", ActionURL: m.URL("/certificate")})
+	})
 }

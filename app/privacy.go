@@ -123,10 +123,11 @@ type Privacy struct {
 func (p *Privacy) Export(ctx context.Context, u *User) (*DataExport, error) {
 	x := &DataExport{Account: ExportAccount{Name: u.Name, Email: u.Email, EmailVerifiedAt: u.EmailVerifiedAt, Organisation: u.Organisation,
 		JobRole: u.JobRole, ManagerEmail: u.ManagerEmail, Roles: u.Roles, RegisteredAt: u.CreatedAt}}
-	progress, err := p.Store.ModuleProgress(ctx, u.ID, p.Course.ID)
+	rec, err := p.Store.LearnerRecord(ctx, u.ID, p.Course.ID)
 	if err != nil {
 		return nil, fmt.Errorf("export progress: %w", err)
 	}
+	progress := rec.Modules
 	for _, m := range p.Course.Modules {
 		em := ExportModule{ModuleID: m.ID, Title: m.Title}
 		for i := range progress {
@@ -134,10 +135,11 @@ func (p *Privacy) Export(ctx context.Context, u *User) (*DataExport, error) {
 				em.Progress = &progress[i]
 			}
 		}
-		if em.Answers, err = p.Store.Answers(ctx, u.ID, p.Course.ID, m.ID); err != nil {
+		k := ModuleKey{UserID: u.ID, CourseID: p.Course.ID, ModuleID: m.ID}
+		if em.Answers, err = p.Store.Answers(ctx, k); err != nil {
 			return nil, fmt.Errorf("export answers: %w", err)
 		}
-		if em.Attempts, err = p.Store.Attempts(ctx, u.ID, p.Course.ID, m.ID); err != nil {
+		if em.Attempts, err = p.Store.Attempts(ctx, k); err != nil {
 			return nil, fmt.Errorf("export attempts: %w", err)
 		}
 		x.Modules = append(x.Modules, em)

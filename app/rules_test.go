@@ -355,30 +355,6 @@ func TestProgress(t *testing.T) {
 	}
 }
 
-func TestTimeSpentCountsAtMostMaxGapForOneGap(t *testing.T) {
-	tests := []struct {
-		name     string
-		lastSeen time.Time
-		now      time.Time
-		want     int
-	}{
-		{"a minute", day1, day1.Add(time.Minute), 60},
-		{"exactly MaxGap", day1, day1.Add(app.MaxGap), int(app.MaxGap / time.Second)},
-		{"overnight counts as MaxGap", day1, day2, int(app.MaxGap / time.Second)},
-		{"a clock going backwards counts nothing", day2, day1, 0},
-		{"never seen counts nothing", time.Time{}, day1, 0},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			p := app.ModuleProgress{LastSeenAt: tt.lastSeen, SecondsSpent: 5}
-			p.TimeSpent(tt.now)
-			if p.SecondsSpent != 5+tt.want || !p.LastSeenAt.Equal(tt.now) {
-				t.Errorf("after TimeSpent: %d seconds, last seen %v; want %d, %v", p.SecondsSpent, p.LastSeenAt, 5+tt.want, tt.now)
-			}
-		})
-	}
-}
-
 // evaluationCourse has a required likert, an optional likert, a required
 // text and an optional text item.
 func evaluationCourse() *app.Course {

@@ -16,6 +16,9 @@ type migration struct {
 	version int
 	name    string
 	sql     string
+	// run, if set, runs after sql in the same transaction: for a change
+	// that a rule written in Go must compute (a repair, say).
+	run func(ctx context.Context, tx *Store) error
 }
 
 var migrations = []migration{
@@ -139,7 +142,7 @@ CREATE TABLE certificates (
 );
 CREATE UNIQUE INDEX certificates_current ON certificates (user_id, course_id) WHERE revoked_at IS NULL;
 CREATE INDEX certificates_expires ON certificates (expires_at);
-`},
+`, nil},
 	{2, "managers, coordinators, confirmations and the audit trail", `
 ALTER TABLE enrolments ADD COLUMN modules_started INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE enrolments ADD COLUMN confirmed_at {{time}};
@@ -198,7 +201,60 @@ CREATE TABLE evaluation_totals (
 );
 INSERT INTO evaluation_totals (course_id, item_id, responses, total)
 	SELECT course_id, item_id, COUNT(*), SUM(rating) FROM evaluation_responses WHERE rating IS NOT NULL GROUP BY course_id, item_id
-`},
+`, nil},
+	// 3: the summary gains the learner's stage (app.Stage, written only by
+	// refreshEnrolment); a learner can take the course again (a cycle),
+	// with each cycle's attempts, evaluation, confirmation and certificate
+	// kept; and every learner's progress is recomputed from their attempts:
+	// a double submit under version 2 could leave a pass in attempts that
+	// progress did not show, and the learner stuck.
+	{3, "learner stage, refresher cycles, and progress repaired from attempts", `
+ALTER TABLE enrolments ADD COLUMN stage TEXT NOT NULL DEFAULT 'in_progress';
+ALTER TABLE enrolments ADD COLUMN cycle INTEGER NOT NULL DEFAULT 1;
+CREATE INDEX enrolments_stage ON enrolments (course_id, stage, certificate_expires_at);
+ALTER TABLE attempts ADD COLUMN cycle INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE certificates ADD COLUMN cycle INTEGER NOT NULL DEFAULT 1;
+DROP INDEX certificates_current;
+CREATE UNIQUE INDEX certificates_current ON certificates (user_id, course_id, cycle) WHERE revoked_at IS NULL;
+CREATE TABLE evaluations_by_cycle (
+	user_id BIGINT NOT NULL REFERENCES users(id),
+	course_id TEXT NOT NULL,
+	cycle INTEGER NOT NULL,
+	submitted_at {{time}} NOT NULL,
+	PRIMARY KEY (user_id, course_id, cycle)
+);
+INSERT INTO evaluations_by_cycle (user_id, course_id, cycle, submitted_at) SELECT user_id, course_id, 1, submitted_at FROM evaluations;
+CREATE TABLE evaluation_responses_by_cycle (
+	user_id BIGINT NOT NULL,
+	course_id TEXT NOT NULL,
+	cycle INTEGER NOT NULL,
+	item_id TEXT NOT NULL,
+	rating INTEGER,
+	comment TEXT,
+	PRIMARY KEY (user_id, course_id, cycle, item_id),
+	FOREIGN KEY (user_id, course_id, cycle) REFERENCES evaluations_by_cycle (user_id, course_id, cycle)
+);
+INSERT INTO evaluation_responses_by_cycle (user_id, course_id, cycle, item_id, rating, comment)
+	SELECT user_id, course_id, 1, item_id, rating, comment FROM evaluation_responses;
+DROP TABLE evaluation_responses;
+DROP TABLE evaluations;
+ALTER TABLE evaluations_by_cycle RENAME TO evaluations;
+ALTER TABLE evaluation_responses_by_cycle RENAME TO evaluation_responses;
+CREATE INDEX evaluations_submitted ON evaluations (course_id, submitted_at);
+CREATE TABLE confirmations_by_cycle (
+	learner_id BIGINT NOT NULL REFERENCES users(id),
+	course_id TEXT NOT NULL,
+	cycle INTEGER NOT NULL,
+	manager_id BIGINT NOT NULL REFERENCES users(id),
+	confirmed_at {{time}} NOT NULL,
+	note TEXT NOT NULL DEFAULT '',
+	PRIMARY KEY (learner_id, course_id, cycle)
+);
+INSERT INTO confirmations_by_cycle (learner_id, course_id, cycle, manager_id, confirmed_at, note)
+	SELECT learner_id, course_id, 1, manager_id, confirmed_at, note FROM confirmations;
+DROP TABLE confirmations;
+ALTER TABLE confirmations_by_cycle RENAME TO confirmations
+`, func(ctx context.Context, tx *Store) error { return tx.RepairProgress(ctx) }},
 	{40, "verified email addresses, link tokens and the email outbox", `
 ALTER TABLE users ADD COLUMN email_verified_at {{time}};
 UPDATE users SET email_verified_at = created_at;
@@ -231,7 +287,7 @@ CREATE TABLE emails (
 );
 CREATE INDEX emails_created ON emails (created_at);
 CREATE INDEX emails_user ON emails (user_id)
-`},
+`, nil},
 	{41, "email preferences and notifications sent once", `
 CREATE TABLE email_preferences (
 	user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
@@ -246,14 +302,14 @@ CREATE TABLE notifications_sent (
 	created_at {{time}} NOT NULL
 );
 CREATE INDEX notifications_sent_user ON notifications_sent (user_id)
-`},
+`, nil},
 	{42, "activity and erasure of accounts", `
 ALTER TABLE users ADD COLUMN last_active_at {{time}};
 ALTER TABLE users ADD COLUMN erasure_warned_at {{time}};
 ALTER TABLE users ADD COLUMN erased_at {{time}};
 UPDATE users SET last_active_at = COALESCE((SELECT MAX(s.last_seen_at) FROM sessions s WHERE s.user_id = users.id), created_at);
 CREATE INDEX users_last_active ON users (last_active_at)
-`},
+`, nil},
 }
 
 func (s *Store) dialectSQL(sql string) string {
@@ -295,6 +351,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 						continue
 					}
 					if err := tx.Exec(stmt).Error; err != nil {
+						return err
+					}
+				}
+				if m.run != nil {
+					if err := m.run(ctx, &Store{db: tx, postgres: s.postgres}); err != nil {
 						return err
 					}
 				}

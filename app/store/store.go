@@ -23,6 +23,20 @@ import (
 type Store struct {
 	db       *gorm.DB
 	postgres bool
+	pause    func(op string) // tests only: see PauseAfterDecision
+}
+
+// PauseAfterDecision makes the store call fn inside its locking operations
+// ("submit", "save answers", "complete") after they have read what they
+// decide on and before they write, so a test can hold one there while
+// another request runs, then release it. For tests only; nil turns it off.
+// Set it before the store is shared.
+func (s *Store) PauseAfterDecision(fn func(op string)) { s.pause = fn }
+
+func (s *Store) paused(op string) {
+	if s.pause != nil {
+		s.pause(op)
+	}
 }
 
 var _ app.Store = (*Store)(nil)
@@ -96,7 +110,7 @@ func (s *Store) DB() *gorm.DB { return s.db }
 // InTx implements app.Store.
 func (s *Store) InTx(ctx context.Context, fn func(app.Store) error) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(&Store{db: tx, postgres: s.postgres})
+		return fn(&Store{db: tx, postgres: s.postgres, pause: s.pause})
 	})
 }
 

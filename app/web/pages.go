@@ -36,6 +36,12 @@ type basePage struct {
 
 func (b *basePage) base() *basePage { return b }
 
+// MayManage reports whether the signed-in user may use the manager's pages.
+func (b *basePage) MayManage() bool { return b.User != nil && app.MayManage(b.User) }
+
+// MayCoordinate reports whether the signed-in user may see coordinators' reports.
+func (b *basePage) MayCoordinate() bool { return b.User != nil && app.MayCoordinate(b.User) }
+
 type page interface{ base() *basePage }
 
 // pages holds one template set per page, each the layout plus that page.

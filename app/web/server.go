@@ -44,11 +44,12 @@ type Config struct {
 
 // Server holds the parsed templates, assets and configuration.
 type Server struct {
-	cfg    Config
-	log    *slog.Logger
-	pages  *pages
-	assets *assets
-	secure bool
+	cfg     Config
+	log     *slog.Logger
+	pages   *pages
+	assets  *assets
+	secure  bool
+	modules map[string]*prerendered // each module's body, rendered once
 }
 
 // New builds the Fiber app with every route. Tests use it through
@@ -69,6 +70,11 @@ func New(cfg Config) (*fiber.App, error) {
 	}
 	if s.pages, err = loadPages(s.assets); err != nil {
 		return nil, err
+	}
+	if cfg.Learning != nil {
+		if s.modules, err = s.prerenderModules(); err != nil {
+			return nil, err
+		}
 	}
 	fc := fiber.Config{
 		Immutable:             true,

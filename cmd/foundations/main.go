@@ -58,7 +58,7 @@ func run(log *slog.Logger, args []string) error {
 	case len(args) >= 2 && args[0] == "users" && args[1] == "add":
 		return usersAdd(context.Background(), cfg, args[2:], os.Stdin, os.Stdout)
 	case len(args) >= 1 && args[0] == "demo":
-		return demo(context.Background(), cfg, args[1:], os.Stdout)
+		return runDemo(context.Background(), cfg, args[1:], os.Stdout)
 	case len(args) == 1 && args[0] == "healthcheck":
 		return healthcheck(cfg)
 	case len(args) == 2 && args[0] == "courses" && args[1] == "check":

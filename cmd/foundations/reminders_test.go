@@ -52,7 +52,7 @@ func TestTwoInstancesRemindOnce(t *testing.T) {
 	deadline := time.Now().Add(30 * time.Second)
 	var sent int
 	for {
-		if err := db.QueryRow(`SELECT COUNT(*) FROM notifications_sent`).Scan(&sent); err != nil {
+		if err := db.QueryRow(`SELECT COUNT(*) FROM notifications_sent WHERE notification_key LIKE 'reminder:%'`).Scan(&sent); err != nil {
 			t.Fatal(err)
 		}
 		var pending int
