@@ -105,3 +105,10 @@ func (s *Store) exactlyOne(n int64, what string) error {
 	}
 	return nil
 }
+
+// DeleteExpiredTokens removes link tokens that expired before a day ago
+// (a late link is still told apart from an unknown one for that day).
+func (s *Store) DeleteExpiredTokens(ctx context.Context, now time.Time) (int64, error) {
+	res := s.db.WithContext(ctx).Exec(`DELETE FROM link_tokens WHERE expires_at < ?`, now.Add(-24*time.Hour).UTC())
+	return res.RowsAffected, wrap(res.Error, "link tokens")
+}

@@ -55,6 +55,9 @@ func periodicTasks(log *slog.Logger, cfg *config, st *store.Store, m *app.Mail, 
 			log.Info("weekly digests sent", "managers", n)
 		}
 		return err
+	}}, {Name: "delete-expired-links", Every: 24 * time.Hour, Run: func(ctx context.Context) error {
+		_, err := st.DeleteExpiredTokens(ctx, now())
+		return err
 	}}, {Name: "erase-inactive-accounts", Every: 24 * time.Hour, Run: func(ctx context.Context) error {
 		warned, erased, err := privacy.EraseInactive(ctx)
 		if warned+erased > 0 {
