@@ -21,6 +21,9 @@ type Learning struct {
 	Partnership    string // printed on certificates
 	ValidityMonths int    // certificate validity; the course's own if zero
 	Mail           *Mail  // tells the learner their certificate is issued; nil sends nothing
+	// OrderKey keys the order in which each learner sees a question's
+	// options (OptionOrder); empty keeps the course file's order.
+	OrderKey []byte
 }
 
 // VisitInterval is how often, at most, a learner's time on a module is
@@ -35,10 +38,15 @@ type ModuleView struct {
 	Answers   Answers
 	CanAnswer bool
 	Attempts  int
+	UserID    int64
+	OrderKey  []byte // see Learning.OrderKey
 }
 
-// Options are a question's options in the order this learner sees them.
-func (v *ModuleView) Options(q *Question) []*Option { return q.Options }
+// Options are a question's options in the order this learner sees them
+// while working towards their next attempt.
+func (v *ModuleView) Options(q *Question) []*Option {
+	return OptionOrder(v.OrderKey, v.UserID, v.Module.ID, v.Attempts+1, q)
+}
 
 func (l *Learning) module(id string) (*Module, error) {
 	if m := l.Course.Module(id); m != nil {
@@ -104,7 +112,7 @@ func (l *Learning) OpenModule(ctx context.Context, userID int64, moduleID string
 	if err != nil {
 		return nil, fmt.Errorf("load answers for module %s, user %d: %w", m.ID, userID, err)
 	}
-	return &ModuleView{Module: m, Progress: p, Answers: answers, CanAnswer: p.CanAnswer(m), Attempts: mp.Attempts}, nil
+	return &ModuleView{Module: m, Progress: p, Answers: answers, CanAnswer: p.CanAnswer(m), Attempts: mp.Attempts, UserID: userID, OrderKey: l.OrderKey}, nil
 }
 
 // whyNotAnswerable says why the store found a module closed for answers.

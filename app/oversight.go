@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -103,6 +104,7 @@ func (q *LearnerQuery) Normalise() {
 	if q.Page < 1 {
 		q.Page = 1
 	}
+	q.Page = min(q.Page, 1_000_000) // (page-1)*size must not overflow
 	q.Search = strings.ToLower(strings.TrimSpace(q.Search))
 	if utf8.RuneCountInString(q.Search) > 100 {
 		q.Search = string([]rune(q.Search)[:100])
@@ -269,6 +271,9 @@ type Oversight struct {
 	Learning *Learning
 	Now      func() time.Time
 	Mail     *Mail // tells learners when they are accepted and confirmed; nil sends nothing
+	// Log receives each audited change at info level, with user IDs only
+	// (nil: not logged).
+	Log *slog.Logger
 }
 
 // Who may do what. Roles are checked here, once.
@@ -483,12 +488,22 @@ func (o *Oversight) QuestionStats(ctx context.Context, actor *User) ([]QuestionS
 }
 
 func (o *Oversight) audit(ctx context.Context, s ReportStore, actor *User, action string, subject *int64, detail string) error {
-	return s.AddAudit(ctx, &AuditEntry{ActorID: actor.ID, Action: action, SubjectUserID: subject, Detail: detail, CreatedAt: o.Now()})
+	if err := s.AddAudit(ctx, &AuditEntry{ActorID: actor.ID, Action: action, SubjectUserID: subject, Detail: detail, CreatedAt: o.Now()}); err != nil {
+		return err
+	}
+	if o.Log != nil {
+		var subjectID int64
+		if subject != nil {
+			subjectID = *subject
+		}
+		o.Log.Info("audited change", "action", action, "actor_id", actor.ID, "subject_user_id", subjectID)
+	}
+	return nil
 }
 
 func orgName(name string) (string, error) {
 	name = strings.TrimSpace(name)
-	if name == "" || utf8.RuneCountInString(name) > 120 {
+	if name == "" || utf8.RuneCountInString(name) > 120 || !ValidName(name) {
 		return "", Invalid([]FieldError{{Field: "name", Message: "Enter an organisation name of 120 characters or fewer"}})
 	}
 	return name, nil

@@ -95,10 +95,13 @@ func (r *Recovery) ResetPassword(ctx context.Context, token, password string) (*
 	if err != nil {
 		return nil, "", tokenError(ENOTFOUND)
 	}
-	if msg := PasswordProblem(password, u.Email); msg != "" {
+	if msg := PasswordProblem(password, u.Email, u.Name); msg != "" {
 		return nil, "", Invalid([]FieldError{{Field: "password", Message: msg}})
 	}
-	hash := HashPassword(password)
+	hash, err := r.Accounts.Hashing.Hash(ctx, password)
+	if err != nil {
+		return nil, "", err
+	}
 	err = r.Store.InTx(ctx, func(tx Store) error {
 		as := tx.(AccountStore)
 		if _, err := useToken(ctx, as, TokenReset, token, now); err != nil {
@@ -144,17 +147,25 @@ func (r *Recovery) passwordChanged(u *User) Message {
 // meet the policy. Every other session of the account ends; keepHash is the
 // hash of the session making the change, which stays.
 func (r *Recovery) ChangePassword(ctx context.Context, u *User, keepHash, current, password string) error {
-	if current == "" || len(current) > 1024 || !CheckPassword(u.PasswordHash, current) {
+	if current == "" || len(current) > 1024 {
 		return Invalid([]FieldError{{Field: "current_password", Message: "Enter your current password correctly"}})
 	}
-	if msg := PasswordProblem(password, u.Email); msg != "" {
+	if ok, err := r.Accounts.Hashing.Check(ctx, u.PasswordHash, current); err != nil {
+		return err
+	} else if !ok {
+		return Invalid([]FieldError{{Field: "current_password", Message: "Enter your current password correctly"}})
+	}
+	if msg := PasswordProblem(password, u.Email, u.Name); msg != "" {
 		return Invalid([]FieldError{{Field: "password", Message: msg}})
 	}
 	if current == password {
 		return Invalid([]FieldError{{Field: "password", Message: "Choose a new password that is different from your current one"}})
 	}
 	now := r.Now()
-	hash := HashPassword(password)
+	hash, err := r.Accounts.Hashing.Hash(ctx, password)
+	if err != nil {
+		return err
+	}
 	return r.Store.InTx(ctx, func(tx Store) error {
 		as := tx.(AccountStore)
 		if err := as.SetPassword(ctx, u.ID, hash, now); err != nil {

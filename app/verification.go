@@ -48,7 +48,11 @@ func (v *Verification) Register(ctx context.Context, r Registration) (*User, err
 		return nil, err
 	}
 	now := v.Now()
-	u := &User{Name: r.Name, Email: r.Email, EmailNorm: NormaliseEmail(r.Email), PasswordHash: HashPassword(r.Password),
+	hash, err := v.Accounts.Hashing.Hash(ctx, r.Password)
+	if err != nil {
+		return nil, err
+	}
+	u := &User{Name: r.Name, Email: r.Email, EmailNorm: NormaliseEmail(r.Email), PasswordHash: hash,
 		OrganisationID: r.OrganisationID, JobRole: r.JobRole, ManagerEmail: NormaliseEmail(r.ManagerEmail),
 		Roles: []string{RoleLearner}, CreatedAt: now}
 	if !v.Mail.Enabled() {
@@ -199,7 +203,9 @@ func (v *Verification) RequestEmailChange(ctx context.Context, u *User, newEmail
 	} else if NormaliseEmail(newEmail) == u.EmailNorm {
 		f = append(f, FieldError{"email", "Enter a different email address from your current one"})
 	}
-	if password == "" || len(password) > 1024 || !CheckPassword(u.PasswordHash, password) {
+	if ok, err := v.Accounts.Hashing.Check(ctx, u.PasswordHash, password); err != nil {
+		return err
+	} else if password == "" || len(password) > 1024 || !ok {
 		f = append(f, FieldError{"current_password", "Enter your current password correctly"})
 	}
 	if err := Invalid(f); err != nil {

@@ -21,10 +21,10 @@ func demoCourse(t testing.TB) *app.Course {
 	placeholders := map[string]string{
 		"partnership_name":       "Example Safeguarding Children Partnership",
 		"partnership_short_name": "ESCP",
-		"front_door_name":        "Children's Advice and Support Service",
-		"front_door_phone":       "0100 000 0000",
+		"front_door_name":        "Example Children's Front Door",
+		"front_door_phone":       "01632 960000",
 		"front_door_url":         "https://example.org/worried-about-a-child",
-		"out_of_hours_phone":     "0100 000 0001",
+		"out_of_hours_phone":     "01632 960001",
 		"escalation_policy_url":  "https://example.org/escalation",
 		"neglect_toolkit_url":    "https://example.org/neglect-toolkit",
 		"training_contact":       "training@example.org",

@@ -259,6 +259,7 @@ type demoAttempt struct {
 }
 
 func newDemo(c *app.Course, opt Options) *demo {
+	// #nosec G115 G404 -- demo data: a seeded, reproducible generator is the point, and the seed's bits are only reinterpreted
 	d := &demo{rng: rand.New(rand.NewPCG(uint64(opt.Seed), 0x5afe6a4d)), c: c, opt: opt,
 		questions: map[string]questionProfile{}}
 	for _, m := range c.Modules {

@@ -255,6 +255,48 @@ INSERT INTO confirmations_by_cycle (learner_id, course_id, cycle, manager_id, co
 DROP TABLE confirmations;
 ALTER TABLE confirmations_by_cycle RENAME TO confirmations
 `, func(ctx context.Context, tx *Store) error { return tx.RepairProgress(ctx) }},
+	{10, "rate-limit counters shared by every instance", `
+CREATE TABLE throttle_counters (
+	throttle_key TEXT PRIMARY KEY,
+	window_start BIGINT NOT NULL,
+	hits INTEGER NOT NULL,
+	expires_at BIGINT NOT NULL
+);
+CREATE INDEX throttle_counters_expires ON throttle_counters (expires_at);
+CREATE TABLE throttle_backoff (
+	throttle_key TEXT PRIMARY KEY,
+	failures INTEGER NOT NULL,
+	next_at BIGINT NOT NULL,
+	updated_at BIGINT NOT NULL
+);
+CREATE INDEX throttle_backoff_updated ON throttle_backoff (updated_at)
+`, nil},
+	{11, "instance settings and periodic job runs", `
+CREATE TABLE instance_settings (
+	name TEXT PRIMARY KEY,
+	value TEXT NOT NULL,
+	updated_at {{time}} NOT NULL
+);
+CREATE TABLE job_runs (
+	name TEXT PRIMARY KEY,
+	ran_at {{time}} NOT NULL
+)
+`, nil},
+	// 30: the optional knowledge check, once per learner, course and phase.
+	{30, "knowledge check before and after", `
+CREATE TABLE knowledge_checks (
+	user_id BIGINT NOT NULL REFERENCES users(id),
+	course_id TEXT NOT NULL,
+	phase TEXT NOT NULL,
+	answers TEXT NOT NULL DEFAULT '{}',
+	correct INTEGER NOT NULL,
+	total INTEGER NOT NULL,
+	percent INTEGER NOT NULL,
+	taken_at {{time}} NOT NULL,
+	PRIMARY KEY (user_id, course_id, phase)
+);
+CREATE INDEX knowledge_checks_course ON knowledge_checks (course_id, phase)
+`, nil},
 	{40, "verified email addresses, link tokens and the email outbox", `
 ALTER TABLE users ADD COLUMN email_verified_at {{time}};
 UPDATE users SET email_verified_at = created_at;
@@ -369,7 +411,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 	})
 }
 
-// MigrationVersions lists the version of every migration, in the order they run.
+// MigrationVersions lists every migration's version, in the order they run.
 func MigrationVersions() []int {
 	v := make([]int, len(migrations))
 	for i, m := range migrations {

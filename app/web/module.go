@@ -74,14 +74,14 @@ func (s *Server) renderPrerendered(c *fiber.Ctx, status int, p *modulePage, pr *
 	if c.Context().Request.Header.HasAcceptEncoding("gzip") {
 		g := newGzipStitch(out)
 		_, _ = g.Write(head)
-		writePieces(g, pr.pieces, p.View, p.CSRF, top.Bytes(), 0)
+		writePieces(g, pr.pieces, p.View, p.CSRF, top.Bytes())
 		_, _ = g.Write(tail)
 		g.close()
 		c.Set(fiber.HeaderContentEncoding, "gzip")
 	} else {
 		out.Grow(pr.size + len(head) + len(tail) + 2048)
 		out.Write(head)
-		writePieces(plainSink{out}, pr.pieces, p.View, p.CSRF, top.Bytes(), 0)
+		writePieces(plainSink{out}, pr.pieces, p.View, p.CSRF, top.Bytes())
 		out.Write(tail)
 	}
 	return c.Status(status).Send(out.Bytes())

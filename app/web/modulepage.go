@@ -14,7 +14,7 @@ import (
 // A module page is about 44 KB of course content that is the same for every
 // learner. prerenderModules renders each module's body once at start-up,
 // with markers where the learner's own parts go (the page's top, the CSRF
-// token, each option's id and checked state, each reflection's text, and
+// token, each option's checked state, each reflection's text, and
 // the order of each question's options), and cuts it into pieces; a
 // request then writes the pieces and fills in only those parts. The page
 // is the same as the template renders it in full (a test holds them
@@ -29,7 +29,6 @@ const (
 	pieceTop                      // the module-top template
 	pieceCSRF                     // the CSRF token
 	pieceText                     // a reflection's saved text, escaped
-	pieceID                       // an option's id: field-Q for the first shown, field-Q-O otherwise
 	pieceChecked                  // " checked" if the option is chosen
 	pieceOptions                  // a question's options, in the learner's order
 )
@@ -40,7 +39,6 @@ type piece struct {
 	deflated []byte // for a large static piece: text, deflated once
 	q        *app.Question
 	option   string
-	position int                // for pieceID: filled in per request
 	options  map[string][]piece // for pieceOptions: each option's pieces
 }
 
@@ -145,16 +143,12 @@ func cutPieces(html string, m *app.Module) (*prerendered, error) {
 				return nil, err
 			}
 			add(piece{kind: pieceText, q: qq})
-		case "id", "checked":
+		case "checked":
 			qq, err := q()
 			if err != nil || len(ids) != 2 {
 				return nil, fmt.Errorf("marker %s: %v", kind, err)
 			}
-			k := pieceID
-			if kind == "checked" {
-				k = pieceChecked
-			}
-			add(piece{kind: k, q: qq, option: ids[1]})
+			add(piece{kind: pieceChecked, q: qq, option: ids[1]})
 		case "option":
 			qq, err := q()
 			if err != nil || len(ids) != 2 {
@@ -210,12 +204,12 @@ type sink interface {
 
 type plainSink struct{ *bytes.Buffer }
 
-func (p plainSink) static(text string, _ []byte) { p.WriteString(text) }
+func (p plainSink) static(text string, _ []byte) { p.WriteString(text) } // #nosec G104 -- a bytes.Buffer: writes cannot fail
 
 // write writes the module's body for one learner.
 func (pr *prerendered) write(b *bytes.Buffer, v *app.ModuleView, csrf string, top []byte) {
 	b.Grow(pr.size + len(top) + 1024)
-	writePieces(plainSink{b}, pr.pieces, v, csrf, top, 0)
+	writePieces(plainSink{b}, pr.pieces, v, csrf, top)
 }
 
 // deflate prepares the large static pieces for writeGzip.
@@ -234,7 +228,8 @@ func deflatePieces(pieces []piece) {
 	}
 }
 
-func writePieces(b sink, pieces []piece, v *app.ModuleView, csrf string, top []byte, position int) {
+// #nosec G104 -- every sink writes into memory (bytes.Buffer, gzipStitch): its writes cannot fail
+func writePieces(b sink, pieces []piece, v *app.ModuleView, csrf string, top []byte) {
 	for i := range pieces {
 		p := &pieces[i]
 		switch p.kind {
@@ -250,13 +245,6 @@ func writePieces(b sink, pieces []piece, v *app.ModuleView, csrf string, top []b
 			template.HTMLEscape(b, []byte(csrf))
 		case pieceText:
 			template.HTMLEscape(b, []byte(v.Answers[p.q.ID].Text))
-		case pieceID:
-			b.WriteString("field-")
-			b.WriteString(p.q.ID)
-			if position > 0 {
-				b.WriteByte('-')
-				b.WriteString(p.option)
-			}
 		case pieceChecked:
 			if v.Answers[p.q.ID].Chose(p.option) {
 				b.WriteString(" checked")
@@ -266,7 +254,7 @@ func writePieces(b sink, pieces []piece, v *app.ModuleView, csrf string, top []b
 				if n > 0 {
 					b.WriteString(optionSeparator)
 				}
-				writePieces(b, p.options[o.ID], v, csrf, top, n)
+				writePieces(b, p.options[o.ID], v, csrf, top)
 			}
 		}
 	}

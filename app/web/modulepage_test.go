@@ -33,7 +33,19 @@ func TestPrerenderedModuleIsTheTemplate(t *testing.T) {
 	if s.modules, err = s.prerenderModules(); err != nil {
 		t.Fatal(err)
 	}
+	shuffled := 0
+	defer func() {
+		if shuffled == 0 {
+			t.Error("no question's options were in another order than the course file's: the test did not exercise the learner's order")
+		}
+	}()
 	for _, m := range course.Modules {
+		for _, q := range m.Questions() {
+			v := &app.ModuleView{Module: m, UserID: 42, Attempts: 2, OrderKey: []byte("a key for the option order")}
+			if o := v.Options(q); len(o) > 1 && o[0] != q.Options[0] {
+				shuffled++
+			}
+		}
 		for _, fill := range []string{"none", "some", "all"} {
 			answers := app.Answers{}
 			for i, q := range m.Questions() {
@@ -51,7 +63,8 @@ func TestPrerenderedModuleIsTheTemplate(t *testing.T) {
 				}
 				answers[q.ID] = a
 			}
-			v := &app.ModuleView{Module: m, Answers: answers, CanAnswer: true, Attempts: 2}
+			// Options in a learner's own order, as served.
+			v := &app.ModuleView{Module: m, Answers: answers, CanAnswer: true, Attempts: 2, UserID: 42, OrderKey: []byte("a key for the option order")}
 			p := &modulePage{basePage: basePage{CSRF: "tok<&>en"}, View: v, Module: m, Answers: answers, Saved: fill == "all", Total: len(course.Modules), PassMark: course.PassMark}
 			var full, top, fast bytes.Buffer
 			if err := s.pages.set["module"].ExecuteTemplate(&full, "module-body", p); err != nil {
@@ -72,7 +85,7 @@ func TestPrerenderedModuleIsTheTemplate(t *testing.T) {
 			var gz bytes.Buffer
 			g := newGzipStitch(&gz)
 			_, _ = g.WriteString("<head>")
-			writePieces(g, s.modules[m.ID].pieces, v, p.CSRF, top.Bytes(), 0)
+			writePieces(g, s.modules[m.ID].pieces, v, p.CSRF, top.Bytes())
 			_, _ = g.WriteString("</tail>")
 			g.close()
 			zr, err := gzip.NewReader(&gz)

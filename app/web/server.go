@@ -5,6 +5,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -31,15 +32,18 @@ type Config struct {
 	Privacy      *app.Privacy // the privacy notice, data downloads and erasure (privacy.go)
 	Invitations  *app.Invitations
 
-	BaseURL        string // public URL, no trailing slash; https:// makes cookies Secure
-	SecretKey      string // keys CSRF tokens
-	Partnership    string
-	HelpContact    string
-	QuickExitURL   string
-	TrustedProxies []string
-	// VerifyLimit is how many certificate look-ups one address may make a
-	// minute; SignInLimit the same for sign-in and registration attempts.
-	VerifyLimit, SignInLimit int
+	BaseURL     string // public URL, no trailing slash; https:// makes cookies Secure
+	SecretKey   string // keys CSRF tokens
+	Partnership string
+	Contacts    app.LocalContacts // local services, for the contacts page and the administrator's warning
+	// KnowledgeChecks stores the optional knowledge check; nil turns it off.
+	KnowledgeChecks app.KnowledgeChecks
+	HelpContact     string
+	QuickExitURL    string
+	TrustedProxies  []string
+	// Limits are the rate limits of the public forms (required); the same
+	// *app.Limits as Accounts.Limits.
+	Limits *app.Limits
 }
 
 // Server holds the parsed templates, assets and configuration.
@@ -55,11 +59,8 @@ type Server struct {
 // New builds the Fiber app with every route. Tests use it through
 // app.Test; cmd/foundations listens with it.
 func New(cfg Config) (*fiber.App, error) {
-	if cfg.VerifyLimit == 0 {
-		cfg.VerifyLimit = 30
-	}
-	if cfg.SignInLimit == 0 {
-		cfg.SignInLimit = 10
+	if cfg.Limits == nil {
+		return nil, fmt.Errorf("web.New: Limits is required")
 	}
 	cfg.mailDefaults()
 	cfg.privacyDefaults()
@@ -117,6 +118,11 @@ func (s *Server) logRequests(c *fiber.Ctx) error {
 }
 
 func (s *Server) securityHeaders(c *fiber.Ctx) error {
+	s.setSecurityHeaders(c)
+	return c.Next()
+}
+
+func (s *Server) setSecurityHeaders(c *fiber.Ctx) {
 	h := &c.Response().Header
 	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 	h.Set("X-Content-Type-Options", "nosniff")
@@ -127,7 +133,6 @@ func (s *Server) securityHeaders(c *fiber.Ctx) error {
 	if s.secure {
 		h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 	}
-	return c.Next()
 }
 
 func (s *Server) handleHealth(c *fiber.Ctx) error {

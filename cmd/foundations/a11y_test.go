@@ -43,7 +43,8 @@ func TestAccessibility(t *testing.T) {
 	managerEmail, coordinatorEmail := "mo.manager@example.org", "cora.coordinator@example.org"
 	runCommand(t, env, demoPassword+"\n", "users", "add", "--role", "manager", "--email", managerEmail, "--name", "Mo Manager")
 	runCommand(t, env, demoPassword+"\n", "users", "add", "--role", "coordinator", "--email", coordinatorEmail, "--name", "Cora Coordinator")
-	runCommand(t, env, demoPassword+"\n", "users", "add", "--role", "admin", "--email", "ada.admin@example.org", "--name", "Ada Admin")
+	adminEmail := "ada.admin@example.org"
+	runCommand(t, env, demoPassword+"\n", "users", "add", "--role", "admin", "--email", adminEmail, "--name", "Ada Admin")
 	srv := startServer(t, env)
 
 	browser := startBrowser(t, chromium)
@@ -52,6 +53,7 @@ func TestAccessibility(t *testing.T) {
 	learner := newTab(t, browser, srv.url, course, tabOptions{})
 	manager := newTab(t, browser, srv.url, course, tabOptions{})
 	coordinator := newTab(t, browser, srv.url, course, tabOptions{})
+	admin := newTab(t, browser, srv.url, course, tabOptions{})
 	start := time.Now()
 
 	// Signed out.
@@ -76,6 +78,9 @@ func TestAccessibility(t *testing.T) {
 		}
 	})
 	a.page(anon, "accessibility statement", "/accessibility", 200)
+	a.page(anon, "references and further reading", "/references", 200)
+	a.page(anon, "glossary", "/glossary", 200)
+	a.page(anon, "local contacts", "/contacts", 200)
 	a.page(anon, "check a certificate", "/verify", 200)
 	a.page(anon, "check a certificate with a malformed code", "/verify?code=nonsense", 404)
 	a.page(anon, "verification of an unknown code", "/verify/ABCD-EFGH-JKLM-NPQR-STUV-WXYZ", 404)
@@ -99,9 +104,17 @@ func TestAccessibility(t *testing.T) {
 	learner.follow("create the account", chromedp.Click(chromedp.CSS(`form[action="/register"] button`)))
 	learner.expectPath("after registering", "/course")
 	a.page(learner, "task list, nothing started", "/course", 200)
+	a.page(learner, "knowledge check before the course", "/knowledge-check/before", 200)
+	learner.follow("send the knowledge check", chromedp.Click(chromedp.CSS(`form[action="/knowledge-check/before"] button`)))
+	learner.expectPath("after the knowledge check", "/course?checked=before")
+	a.page(learner, "task list after the knowledge check", "/course?checked=before", 200)
 
 	m1 := course.Modules[0]
 	a.page(learner, "module 1 without answers", "/modules/"+m1.ID, 200)
+	for _, m := range course.Modules {
+		a.page(learner, fmt.Sprintf("module %d one-page summary", m.Number), "/modules/"+m.ID+"/summary", 200)
+	}
+	learner.openWant("/modules/"+m1.ID, 200)
 	first := m1.Questions()[0]
 	learner.choose(first, correctOptions(first)...)
 	learner.settleSaves(m1)
@@ -148,6 +161,9 @@ func TestAccessibility(t *testing.T) {
 	}
 	a.page(learner, "result of the last module", "/modules/"+course.Modules[len(course.Modules)-1].ID+"/result", 200)
 	a.page(learner, "task list, all passed, evaluation open", "/course", 200)
+	a.page(learner, "knowledge check after the course", "/knowledge-check/after", 200)
+	learner.follow("send the knowledge check again", chromedp.Click(chromedp.CSS(`form[action="/knowledge-check/after"] button`)))
+	learner.expectPath("after the second knowledge check", "/course?checked=after")
 	a.page(learner, "evaluation", "/evaluation", 200)
 	a.state(learner, "evaluation with errors", func() {
 		learner.openWant("/evaluation", 200)
@@ -211,6 +227,14 @@ func TestAccessibility(t *testing.T) {
 	manager.follow("confirm the training", chromedp.Click(chromedp.CSS(`form[action="/staff/`+learnerID+`/confirm"] button`)))
 	a.page(manager, "a member of staff, training confirmed", "/staff/"+learnerID+"?confirmed=1", 200)
 
+	// An administrator, while the local contacts are the example defaults
+	// (this server sets none of them).
+	signInTab(admin, adminEmail)
+	a.page(admin, "task list with the administrator's local contacts warning", "/course", 200)
+	if !strings.Contains(eval[string](admin, "read the warning", `document.body.innerText`), "Local contacts are not set up yet") {
+		t.Error("the administrator is not warned that the local contacts are unset")
+	}
+
 	// The coordinator's reports.
 	signInTab(coordinator, coordinatorEmail)
 	a.page(coordinator, "reports dashboard", "/reports", 200)
@@ -236,8 +260,6 @@ func TestAccessibility(t *testing.T) {
 	coordinator.follow("revoke the certificate", chromedp.Click(chromedp.CSS(`form[action$="/revoke"] button`)))
 	a.page(coordinator, "a learner's record after revoking", "/reports/learners/"+learnerID+"?done=revoked", 200)
 	a.page(coordinator, "audit trail", "/reports/audit", 200)
-	admin := newTab(t, browser, srv.url, course, tabOptions{})
-	signInTab(admin, "ada.admin@example.org")
 	a.page(admin, "email delivery", "/admin/email", 200)
 	a.page(admin, "a learner's record as administrator", "/reports/learners/"+learnerID, 200)
 	a.state(coordinator, "a one-time password reset link", func() {

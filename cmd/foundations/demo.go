@@ -66,7 +66,7 @@ func runDemo(ctx context.Context, cfg *config, args []string, out io.Writer) err
 	if st.Postgres() {
 		db = "PostgreSQL"
 	}
-	p.Fprintf(out, "Creating %d demo learners in %s…\n", *learners, db)
+	_, _ = p.Fprintf(out, "Creating %d demo learners in %s…\n", *learners, db)
 	start := time.Now()
 	lastTenth := 0
 	sum, err := demo.Run(ctx, st, course, demo.Options{
@@ -75,7 +75,7 @@ func runDemo(ctx context.Context, cfg *config, args []string, out io.Writer) err
 		Progress: func(done, total int) {
 			if tenth := done * 10 / total; tenth > lastTenth && done < total {
 				lastTenth = tenth
-				p.Fprintf(out, "  %d of %d learners (%s)\n", done, total, time.Since(start).Round(time.Second))
+				_, _ = p.Fprintf(out, "  %d of %d learners (%s)\n", done, total, time.Since(start).Round(time.Second))
 			}
 		},
 	})
@@ -93,10 +93,10 @@ func runDemo(ctx context.Context, cfg *config, args []string, out io.Writer) err
 	if sum.Coordinators != 1 {
 		coordinators += "s"
 	}
-	p.Fprintf(out, "Done in %s: %d learners (%d of them managers), %d %s, %d organisations, %d module attempts.\n",
+	_, _ = p.Fprintf(out, "Done in %s: %d learners (%d of them managers), %d %s, %d organisations, %d module attempts.\n",
 		time.Since(start).Round(100*time.Millisecond), sum.Learners, sum.Managers, sum.Coordinators, coordinators, sum.Organisations, sum.Attempts)
 	for _, s := range app.LearnerStatuses {
-		p.Fprintf(out, "  %-22s %8d\n", s.Label, sum.Statuses[s.Status])
+		_, _ = p.Fprintf(out, "  %-22s %8d\n", s.Label, sum.Statuses[s.Status])
 	}
 	fmt.Fprintf(out, "\nSign in at %s/sign-in as\n", cfg.BaseURL)
 	fmt.Fprintf(out, "  the coordinator (reports):  %s\n", sum.CoordinatorEmail)

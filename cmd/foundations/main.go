@@ -5,11 +5,13 @@
 //	foundations courses check    validate the course files and print each module's size
 //	foundations users add --role admin --email …   create a user with roles, or grant roles
 //	foundations demo --learners N                  fill the database with realistic demo data
+//	foundations secret-key forget  let the next instance record a new SECRET_KEY (all stopped)
 //	foundations healthcheck      exit 0 if the server on PORT answers /healthz (for containers)
 package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,6 +19,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -59,6 +62,8 @@ func run(log *slog.Logger, args []string) error {
 		return usersAdd(context.Background(), cfg, args[2:], os.Stdin, os.Stdout)
 	case len(args) >= 1 && args[0] == "demo":
 		return runDemo(context.Background(), cfg, args[1:], os.Stdout)
+	case len(args) == 2 && args[0] == "secret-key" && args[1] == "forget":
+		return forgetSecretKey(context.Background(), cfg, os.Stdout)
 	case len(args) == 1 && args[0] == "healthcheck":
 		return healthcheck(cfg)
 	case len(args) == 2 && args[0] == "courses" && args[1] == "check":
@@ -67,10 +72,13 @@ func run(log *slog.Logger, args []string) error {
 			return err
 		}
 		fmt.Print(content.Report(c))
+		for _, w := range content.Warnings(c, time.Now()) {
+			fmt.Println("Warning:", w)
+		}
 		fmt.Println("The course is valid.")
 		return nil
 	default:
-		return fmt.Errorf("unknown command %q; commands: serve, courses check, users add, demo, healthcheck", args)
+		return fmt.Errorf("unknown command %q; commands: serve, courses check, users add, demo, secret-key forget, healthcheck", args)
 	}
 }
 
@@ -79,12 +87,13 @@ func loadCourse(cfg *config) (*app.Course, error) {
 }
 
 func openStore(ctx context.Context, cfg *config) (*store.Store, error) {
-	s, err := store.Open(cfg.DatabaseURL, filepath.Join(cfg.DataDir, "foundations.db"))
+	s, err := store.OpenWith(cfg.DatabaseURL, filepath.Join(cfg.DataDir, "foundations.db"),
+		store.Options{MaxConns: cfg.DBMaxConns, NoPreparedStatements: !cfg.DBPrepare})
 	if err != nil {
 		return nil, err
 	}
 	if err := s.Migrate(ctx); err != nil {
-		s.Close()
+		_ = s.Close() // the migration's error is the one to report
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	db, err := s.SQLDB()
@@ -122,14 +131,20 @@ func serve(log *slog.Logger, cfg *config) error {
 	if err != nil {
 		return err
 	}
-	if err := cfg.ensureSecret(log); err != nil {
-		return err
+	for _, w := range content.Warnings(course, time.Now()) {
+		log.Warn(w, "course", course.ID)
+	}
+	if len(cfg.Unset) > 0 {
+		log.Warn("local contacts are still the example defaults; set them before learners use the course", "unset", strings.Join(cfg.Unset, ","))
 	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	if err := cfg.settleSecret(ctx, log, st); err != nil {
+		return err
+	}
 	if err := ensureOrganisations(ctx, cfg, st); err != nil {
 		return err
 	}
@@ -138,9 +153,13 @@ func serve(log *slog.Logger, cfg *config) error {
 		return err
 	}
 	now := func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
-	learning := &app.Learning{Store: st, Course: course, Now: now, Partnership: cfg.Placeholders["partnership_name"], ValidityMonths: cfg.ValidityMonths}
-	accounts := &app.Accounts{Store: st, Now: now, IdleTimeout: cfg.IdleTimeout, MaxAge: cfg.MaxSessionAge}
-	oversight := &app.Oversight{Store: st, Learning: learning, Now: now}
+	orderKey := sha256.Sum256([]byte("option order:" + cfg.SecretKey)) // its own key, derived from the shared secret
+	learning := &app.Learning{Store: st, Course: course, Now: now, Partnership: cfg.Placeholders["partnership_name"], ValidityMonths: cfg.ValidityMonths,
+		OrderKey: orderKey[:]}
+	limits := cfg.limits(st, now)
+	accounts := &app.Accounts{Store: st, Now: now, IdleTimeout: cfg.IdleTimeout, MaxAge: cfg.MaxSessionAge, Limits: limits,
+		Hashing: app.NewPasswordHashing(cfg.HashConcurrency, 2*time.Second), Log: log}
+	oversight := &app.Oversight{Store: st, Learning: learning, Now: now, Log: log}
 	mailer, queue, err := startMail(log, cfg, st, course, now)
 	if err != nil {
 		return err
@@ -153,13 +172,13 @@ func serve(log *slog.Logger, cfg *config) error {
 	srv, err := web.New(web.Config{
 		Learning: learning, Accounts: accounts, Oversight: oversight, Store: st, Certificates: renderer, Logger: log,
 		Mail: mailer, Recovery: recovery, Verification: verification, Privacy: privacy, Invitations: invitations,
-		BaseURL: cfg.BaseURL, SecretKey: cfg.SecretKey, Partnership: cfg.Placeholders["partnership_name"],
-		HelpContact: cfg.HelpContact, QuickExitURL: cfg.QuickExitURL, TrustedProxies: cfg.TrustedProxies,
+		BaseURL: cfg.BaseURL, SecretKey: cfg.SecretKey, Partnership: cfg.Placeholders["partnership_name"], Contacts: cfg.localContacts(), KnowledgeChecks: st,
+		HelpContact: cfg.HelpContact, QuickExitURL: cfg.QuickExitURL, TrustedProxies: cfg.TrustedProxies, Limits: limits,
 	})
 	if err != nil {
 		return err
 	}
-	go sweepSessions(ctx, log, accounts)
+	go sweep(ctx, log, st, accounts, limits)
 	if err := queue.Start(ctx); err != nil {
 		return fmt.Errorf("start job queue: %w", err)
 	}
@@ -187,24 +206,6 @@ func serve(log *slog.Logger, cfg *config) error {
 	}
 	log.Info("stopped")
 	return nil
-}
-
-// sweepSessions deletes expired sessions every ten minutes.
-func sweepSessions(ctx context.Context, log *slog.Logger, a *app.Accounts) {
-	t := time.NewTicker(10 * time.Minute)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if n, err := a.Store.DeleteExpiredSessions(ctx, a.Now()); err != nil {
-				log.Error("sweep sessions", "err", err)
-			} else if n > 0 {
-				log.Debug("swept expired sessions", "count", n)
-			}
-		}
-	}
 }
 
 // healthcheck asks the local server whether it is up, for container
