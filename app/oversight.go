@@ -655,12 +655,23 @@ func (o *Oversight) AssignManager(ctx context.Context, actor *User, learnerID in
 
 // Revoke revokes a certificate with a reason; verification then says so.
 func (o *Oversight) Revoke(ctx context.Context, actor *User, learnerID int64, reason string) error {
+	return o.RevokeWithNotice(ctx, actor, learnerID, reason, "")
+}
+
+// RevokeWithNotice is Revoke with a public reason, which the verification
+// page and its JSON show (optional; the reason itself stays in the audit
+// trail).
+func (o *Oversight) RevokeWithNotice(ctx context.Context, actor *User, learnerID int64, reason, publicReason string) error {
 	if !mayCoordinate(actor) {
 		return forbidden()
 	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" || utf8.RuneCountInString(reason) > 500 {
 		return Invalid([]FieldError{{Field: "reason", Message: "Enter the reason for revoking, in 500 characters or fewer"}})
+	}
+	publicReason = strings.Join(strings.Fields(publicReason), " ")
+	if utf8.RuneCountInString(publicReason) > MaxPublicReasonLength {
+		return Invalid([]FieldError{{Field: "public_reason", Message: fmt.Sprintf("The public reason must be %d characters or fewer", MaxPublicReasonLength)}})
 	}
 	cert, err := o.Learning.Certificate(ctx, learnerID)
 	if err != nil {
@@ -674,6 +685,15 @@ func (o *Oversight) Revoke(ctx context.Context, actor *User, learnerID int64, re
 		rs := tx.(ReportStore)
 		if err := rs.RevokeCertificate(ctx, cert.Code, reason, now); err != nil {
 			return err
+		}
+		if publicReason != "" {
+			notices, ok := tx.(CertificateNotices)
+			if !ok {
+				return fmt.Errorf("store %T cannot keep a public revocation reason", tx)
+			}
+			if err := notices.SetPublicReason(ctx, cert.Code, publicReason); err != nil {
+				return err
+			}
 		}
 		return o.audit(ctx, rs, actor, "revoked certificate", &learnerID, reason)
 	})

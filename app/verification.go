@@ -18,11 +18,11 @@ func CertificateAllowed(u *User) error {
 	return nil
 }
 
-// Verification proves that people receive mail at the address on their
+// EmailVerification proves that people receive mail at the address on their
 // account: at registration, when they change it, and when a coordinator
 // corrects it. Without mail (no SMTP_URL) addresses cannot be proved, so
 // they are taken as given.
-type Verification struct {
+type EmailVerification struct {
 	Store    AccountStore
 	Accounts *Accounts
 	Mail     *Mail
@@ -39,7 +39,7 @@ func verifyURL(m *Mail, token string) string {
 // account (nil user, nil error: "check your email"): a new account gets a
 // verification link, the owner of an existing one an email saying someone
 // tried to register with their address.
-func (v *Verification) Register(ctx context.Context, r Registration) (*User, error) {
+func (v *EmailVerification) Register(ctx context.Context, r Registration) (*User, error) {
 	orgs, err := v.Store.Organisations(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list organisations: %w", err)
@@ -82,7 +82,7 @@ func (v *Verification) Register(ctx context.Context, r Registration) (*User, err
 
 // tellOwner emails the owner of an address that someone tried to register
 // with it.
-func (v *Verification) tellOwner(ctx context.Context, emailNorm string) error {
+func (v *EmailVerification) tellOwner(ctx context.Context, emailNorm string) error {
 	owner, err := v.Store.UserByEmail(ctx, emailNorm)
 	if err != nil {
 		return fmt.Errorf("look up existing account: %w", err)
@@ -101,7 +101,7 @@ func (v *Verification) tellOwner(ctx context.Context, emailNorm string) error {
 
 // queueVerification creates a verification token for address and queues
 // the email with its link, inside tx.
-func (v *Verification) queueVerification(ctx context.Context, tx Store, u *User, address, kind string) error {
+func (v *EmailVerification) queueVerification(ctx context.Context, tx Store, u *User, address, kind string) error {
 	token, t := newToken(TokenVerify, u.ID, NormaliseEmail(address), v.Now(), VerifyTokenTTL)
 	if err := tx.(AccountStore).CreateToken(ctx, t); err != nil {
 		return fmt.Errorf("create verification token: %w", err)
@@ -119,7 +119,7 @@ func (v *Verification) queueVerification(ctx context.Context, tx Store, u *User,
 
 // ResendVerification sends a new link to a signed-in person whose address
 // is not yet verified. Already verified is ECONFLICT.
-func (v *Verification) ResendVerification(ctx context.Context, u *User) error {
+func (v *EmailVerification) ResendVerification(ctx context.Context, u *User) error {
 	if u.EmailVerifiedAt != nil {
 		return Errorf(ECONFLICT, "Your email address is already confirmed.")
 	}
@@ -130,7 +130,7 @@ func (v *Verification) ResendVerification(ctx context.Context, u *User) error {
 }
 
 // CheckVerify tells the confirmation page whether a link can still be used.
-func (v *Verification) CheckVerify(ctx context.Context, token string) error {
+func (v *EmailVerification) CheckVerify(ctx context.Context, token string) error {
 	_, err := checkToken(ctx, v.Store, TokenVerify, token, v.Now())
 	return err
 }
@@ -138,7 +138,7 @@ func (v *Verification) CheckVerify(ctx context.Context, token string) error {
 // Verify follows a verification link: the address it was sent to becomes
 // the account's verified address (after a change of address, the new one,
 // and the old one is told). Returns the account.
-func (v *Verification) Verify(ctx context.Context, token string) (*User, error) {
+func (v *EmailVerification) Verify(ctx context.Context, token string) (*User, error) {
 	now := v.Now()
 	var u *User
 	err := v.Store.InTx(ctx, func(tx Store) error {
@@ -195,7 +195,7 @@ func maskEmail(e string) string {
 // account keeps its old address until the link is followed. If the new
 // address already has an account, its owner is told instead; the answer is
 // the same.
-func (v *Verification) RequestEmailChange(ctx context.Context, u *User, newEmail, password string) error {
+func (v *EmailVerification) RequestEmailChange(ctx context.Context, u *User, newEmail, password string) error {
 	newEmail = strings.TrimSpace(newEmail)
 	var f []FieldError
 	if msg := emailProblem(newEmail); msg != "" {
@@ -225,7 +225,7 @@ func (v *Verification) RequestEmailChange(ctx context.Context, u *User, newEmail
 // CorrectEmail lets a coordinator correct a learner's address (a typing
 // mistake at registration, a new employer). The new address is unverified
 // until its owner follows the link sent to it; the change is audited.
-func (v *Verification) CorrectEmail(ctx context.Context, actor *User, learnerID int64, email string) error {
+func (v *EmailVerification) CorrectEmail(ctx context.Context, actor *User, learnerID int64, email string) error {
 	if !mayCoordinate(actor) {
 		return forbidden()
 	}

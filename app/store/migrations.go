@@ -282,6 +282,19 @@ CREATE TABLE job_runs (
 	ran_at {{time}} NOT NULL
 )
 `, nil},
+	// 20–29: certificates (issue 10).
+	{20, "public revocation reasons", `
+ALTER TABLE certificates ADD COLUMN public_reason TEXT NOT NULL DEFAULT ''`, nil},
+	{21, "badge signing keys", `
+CREATE TABLE signing_keys (
+	id {{id}},
+	kid TEXT NOT NULL UNIQUE,
+	algorithm TEXT NOT NULL,
+	private_jwk TEXT NOT NULL,
+	current_slot INTEGER UNIQUE,
+	created_at {{time}} NOT NULL,
+	retired_at {{time}}
+)`, nil},
 	// 30: the optional knowledge check, once per learner, course and phase.
 	{30, "knowledge check before and after", `
 CREATE TABLE knowledge_checks (

@@ -49,7 +49,7 @@ func (s *Server) handleRegister(c *fiber.Ctx) error {
 		Name: c.FormValue("name"), Email: strings.TrimSpace(c.FormValue("email")), Password: c.FormValue("password"),
 		OrganisationID: orgID, JobRole: c.FormValue("job_role"), ManagerEmail: strings.TrimSpace(c.FormValue("manager_email")),
 	}
-	u, err := s.cfg.Verification.Register(c.UserContext(), form)
+	u, err := s.cfg.EmailVerification.Register(c.UserContext(), form)
 	if app.ErrorCode(err) == app.EINVALID {
 		return s.renderRegister(c, fiber.StatusUnprocessableEntity, form, app.ErrorFields(err))
 	}

@@ -37,7 +37,7 @@ func (cfg *Config) mailDefaults() {
 	if is, ok := cfg.Accounts.Store.(app.InvitationStore); ok && cfg.Invitations == nil {
 		cfg.Invitations = &app.Invitations{Store: is, Mail: cfg.Mail, Now: cfg.Accounts.Now}
 	}
-	if cfg.Verification == nil {
-		cfg.Verification = &app.Verification{Store: as, Accounts: cfg.Accounts, Mail: cfg.Mail, Now: cfg.Accounts.Now}
+	if cfg.EmailVerification == nil {
+		cfg.EmailVerification = &app.EmailVerification{Store: as, Accounts: cfg.Accounts, Mail: cfg.Mail, Now: cfg.Accounts.Now}
 	}
 }

@@ -55,7 +55,7 @@ func newMailTestServer(t *testing.T, st *store.Store) (*testServer, *mailtest.Se
 		c.Mail = m
 		c.Learning.Mail, c.Oversight.Mail = m, m
 		c.Recovery = &app.Recovery{Store: st, Accounts: c.Accounts, Mail: m, Now: c.Accounts.Now}
-		c.Verification = &app.Verification{Store: st, Accounts: c.Accounts, Mail: m, Now: c.Accounts.Now}
+		c.EmailVerification = &app.EmailVerification{Store: st, Accounts: c.Accounts, Mail: m, Now: c.Accounts.Now}
 	})
 	return srv, smtp
 }

@@ -16,7 +16,7 @@ func (s *Server) routes(f *fiber.App) {
 	// cookies or a form token: before the CSRF check, authorised by its token.
 	f.Post("/unsubscribe", s.checkInput, s.limitVerify, s.handleUnsubscribe)
 
-	f.Use(s.checkInput, s.loadUser, s.checkCSRF)
+	f.Use(s.checkInput, s.loadUser, s.checkCSRF, s.askForPrintableName)
 
 	// Rate limits (app.Limits, counted in the database): sign-in per
 	// address and email, per address whatever the email, and per account
@@ -35,6 +35,9 @@ func (s *Server) routes(f *fiber.App) {
 	f.Get("/verify", verifyLimit, s.handleVerifyForm)
 	f.Get("/verify/:code", verifyLimit, s.handleVerify)
 	f.Get("/accessibility", s.handleAccessibility)
+	f.Get("/.well-known/jwks.json", s.handleKeySet)
+	f.Get("/badges/issuer", s.handleBadgeIssuer)
+	f.Get("/badges/status/:code", verifyLimit, s.handleBadgeStatus)
 	f.Get("/references", s.handleReferences)
 	f.Get("/glossary", s.handleGlossary)
 	f.Get("/contacts", s.handleContacts)
@@ -65,7 +68,10 @@ func (s *Server) routes(f *fiber.App) {
 	f.Post("/evaluation", signedIn, s.handleEvaluation)
 	f.Get("/certificate", signedIn, s.handleCertificate)
 	f.Get("/certificate.pdf", signedIn, s.handleCertificatePDF)
+	f.Get("/certificate/badge.jwt", signedIn, s.handleBadge)
 	f.Get("/profile", signedIn, s.handleProfileForm)
+	f.Get("/confirm-name", signedIn, s.handleConfirmNameForm)
+	f.Post("/confirm-name", signedIn, s.handleConfirmName)
 	f.Post("/profile", signedIn, s.handleProfile)
 	f.Get("/profile/password", signedIn, s.handleChangePasswordForm)
 	f.Post("/profile/password", signedIn, s.handleChangePassword)

@@ -23,14 +23,15 @@ type Config struct {
 	Oversight    *app.Oversight
 	Store        app.Store // for /readyz
 	Certificates app.CertificateRenderer
+	Badges       app.Badges // Open Badges 3.0 credentials (app/badge)
 	Logger       *slog.Logger
-	// Mail, Recovery and Verification: email, password recovery and
+	// Mail, Recovery and EmailVerification: email, password recovery and
 	// verified addresses (recovery.go, verification.go, mail.go).
-	Mail         *app.Mail
-	Recovery     *app.Recovery
-	Verification *app.Verification
-	Privacy      *app.Privacy // the privacy notice, data downloads and erasure (privacy.go)
-	Invitations  *app.Invitations
+	Mail              *app.Mail
+	Recovery          *app.Recovery
+	EmailVerification *app.EmailVerification
+	Privacy           *app.Privacy // the privacy notice, data downloads and erasure (privacy.go)
+	Invitations       *app.Invitations
 
 	BaseURL     string // public URL, no trailing slash; https:// makes cookies Secure
 	SecretKey   string // keys CSRF tokens

@@ -25,7 +25,7 @@ type verifyEmailPage struct {
 // a mail scanner that opens every link cannot spend it.
 func (s *Server) handleVerifyEmailForm(c *fiber.Ctx) error {
 	token := c.Query("token")
-	if err := s.cfg.Verification.CheckVerify(c.UserContext(), token); err != nil {
+	if err := s.cfg.EmailVerification.CheckVerify(c.UserContext(), token); err != nil {
 		if app.IsTokenProblem(err) {
 			return s.renderLinkProblem(c, err, app.TokenVerify)
 		}
@@ -35,7 +35,7 @@ func (s *Server) handleVerifyEmailForm(c *fiber.Ctx) error {
 }
 
 func (s *Server) handleVerifyEmail(c *fiber.Ctx) error {
-	u, err := s.cfg.Verification.Verify(c.UserContext(), c.FormValue("token"))
+	u, err := s.cfg.EmailVerification.Verify(c.UserContext(), c.FormValue("token"))
 	if app.IsTokenProblem(err) {
 		return s.renderLinkProblem(c, err, app.TokenVerify)
 	}
@@ -51,7 +51,7 @@ func (s *Server) handleVerifyEmail(c *fiber.Ctx) error {
 }
 
 func (s *Server) handleResendVerification(c *fiber.Ctx) error {
-	if err := s.cfg.Verification.ResendVerification(c.UserContext(), currentUser(c)); err != nil {
+	if err := s.cfg.EmailVerification.ResendVerification(c.UserContext(), currentUser(c)); err != nil {
 		return err
 	}
 	return c.Redirect("/course?email=sent", fiber.StatusSeeOther)
@@ -68,7 +68,7 @@ func (s *Server) handleChangeEmailForm(c *fiber.Ctx) error {
 
 func (s *Server) handleChangeEmail(c *fiber.Ctx) error {
 	email := strings.TrimSpace(c.FormValue("email"))
-	err := s.cfg.Verification.RequestEmailChange(c.UserContext(), currentUser(c), email, c.FormValue("current_password"))
+	err := s.cfg.EmailVerification.RequestEmailChange(c.UserContext(), currentUser(c), email, c.FormValue("current_password"))
 	if app.ErrorCode(err) == app.EINVALID {
 		return s.render(c, fiber.StatusUnprocessableEntity, "change_email", &changeEmailPage{basePage: basePage{Title: "Change your email address", NavProfile: true, BackLink: "/profile", Errors: app.ErrorFields(err)}, Email: email})
 	}
@@ -83,7 +83,7 @@ func (s *Server) handleChangeEmail(c *fiber.Ctx) error {
 // correctEmail lets a coordinator correct a learner's address.
 func (s *Server) correctEmail() fiber.Handler {
 	return s.learnerAction(func(c *fiber.Ctx, a *app.User, id int64) error {
-		return s.cfg.Verification.CorrectEmail(c.UserContext(), a, id, c.FormValue("email"))
+		return s.cfg.EmailVerification.CorrectEmail(c.UserContext(), a, id, c.FormValue("email"))
 	}, "email")
 }
 

@@ -256,7 +256,8 @@ func TestAccessibility(t *testing.T) {
 		}
 	})
 	coordinator.openWant("/reports/learners/"+learnerID, 200)
-	coordinator.do("give a reason", chromedp.SendKeys(chromedp.CSS("#field-reason"), "Issued to the wrong person"))
+	coordinator.do("give a reason", chromedp.SendKeys(chromedp.CSS("#field-reason"), "Issued to the wrong person"),
+		chromedp.SendKeys(chromedp.CSS("#field-public_reason"), "Issued in error"))
 	coordinator.follow("revoke the certificate", chromedp.Click(chromedp.CSS(`form[action$="/revoke"] button`)))
 	a.page(coordinator, "a learner's record after revoking", "/reports/learners/"+learnerID+"?done=revoked", 200)
 	a.page(coordinator, "audit trail", "/reports/audit", 200)
@@ -286,6 +287,23 @@ func TestAccessibility(t *testing.T) {
 		t.Fatalf("mend the database: %v", err)
 	}
 	learner.openWant("/modules/"+m1.ID, 200)
+
+	// A name accepted before the name rule, which a certificate cannot
+	// print: at sign-in the learner is asked to confirm their name.
+	if _, err := db.Exec(`UPDATE users SET name = 'Ola 😀 Other' WHERE email_norm = 'ola.other@example.org'`); err != nil {
+		t.Fatalf("give a learner an unprintable name: %v", err)
+	}
+	ola := newTab(t, browser, srv.url, course, tabOptions{})
+	signInTab(ola, "ola.other@example.org")
+	ola.expectPath("signing in with an unprintable name", "/confirm-name")
+	a.page(ola, "confirm your name", "/confirm-name", 200)
+	a.state(ola, "confirm your name with errors", func() {
+		ola.openWant("/confirm-name", 200)
+		ola.do("type a name with a symbol", chromedp.Evaluate[chromedp.Void](`document.getElementById('field-name').value = 'Ola ✓ Other'`))
+		if got := ola.follow("confirm an unprintable name", chromedp.Click(chromedp.CSS(`form[action="/confirm-name"] button`))); got != 422 {
+			t.Errorf("confirming an unprintable name: status %d, want 422", got)
+		}
+	})
 
 	t.Logf("checked %d pages and states with axe-core and at 320px, each also in high contrast, in %s", a.pages, time.Since(start).Round(time.Second))
 	srv.stop(t)

@@ -37,6 +37,7 @@ type config struct {
 	// ReminderInterval is how often the leader looks for reminders due.
 	ReminderInterval time.Duration
 	Privacy          app.PrivacyNotice // PRIVACY_CONTROLLER, PRIVACY_CONTACT, ERASE_AFTER_MONTHS
+	Certificate      certificateConfig
 
 	// Security and running several instances (see security.go).
 	SignInLimit        int // sign-in attempts a minute per address and email
@@ -45,6 +46,14 @@ type config struct {
 	HashConcurrency    int // password hashes at once
 	DBMaxConns         int // PostgreSQL connections per instance
 	DBPrepare          bool
+}
+
+// certificateConfig is the configurable part of the certificate's design.
+type certificateConfig struct {
+	Logo          []byte // CERTIFICATE_LOGO: path to a PNG or JPEG
+	SignatoryName string // CERTIFICATE_SIGNATORY_NAME
+	SignatoryRole string // CERTIFICATE_SIGNATORY_ROLE
+	Signature     []byte // CERTIFICATE_SIGNATURE: path to a PNG or JPEG
 }
 
 // placeholderVars maps course placeholders to their environment variables
@@ -119,6 +128,18 @@ func loadConfig(log *slog.Logger) (*config, error) {
 	c.Privacy = app.PrivacyNotice{Controller: env("PRIVACY_CONTROLLER", c.Placeholders["partnership_name"]), Contact: env("PRIVACY_CONTACT", c.HelpContact)}
 	if c.Privacy.RetentionMonths, err = strconv.Atoi(env("ERASE_AFTER_MONTHS", "72")); err != nil || c.Privacy.RetentionMonths < 2 {
 		return nil, fmt.Errorf("ERASE_AFTER_MONTHS must be a whole number of months, 2 or more (72 is 6 years)")
+	}
+	c.Certificate.SignatoryName = env("CERTIFICATE_SIGNATORY_NAME", "")
+	c.Certificate.SignatoryRole = env("CERTIFICATE_SIGNATORY_ROLE", "")
+	for _, f := range []struct {
+		env string
+		dst *[]byte
+	}{{"CERTIFICATE_LOGO", &c.Certificate.Logo}, {"CERTIFICATE_SIGNATURE", &c.Certificate.Signature}} {
+		if path := env(f.env, ""); path != "" {
+			if *f.dst, err = os.ReadFile(path); err != nil {
+				return nil, fmt.Errorf("%s: %w", f.env, err)
+			}
+		}
 	}
 	if err := c.loadSecurity(); err != nil {
 		return nil, err

@@ -7,6 +7,7 @@
 //	foundations demo --learners N                  fill the database with realistic demo data
 //	foundations secret-key forget  let the next instance record a new SECRET_KEY (all stopped)
 //	foundations healthcheck      exit 0 if the server on PORT answers /healthz (for containers)
+//	foundations badges rotate-key  sign new badges with a fresh key (old keys stay published)
 package main
 
 import (
@@ -24,6 +25,7 @@ import (
 	"time"
 
 	"github.com/foundations/foundations/app"
+	"github.com/foundations/foundations/app/badge"
 	"github.com/foundations/foundations/app/certificate"
 	"github.com/foundations/foundations/app/content"
 	"github.com/foundations/foundations/app/jobs"
@@ -66,6 +68,8 @@ func run(log *slog.Logger, args []string) error {
 		return forgetSecretKey(context.Background(), cfg, os.Stdout)
 	case len(args) == 1 && args[0] == "healthcheck":
 		return healthcheck(cfg)
+	case len(args) == 2 && args[0] == "badges" && args[1] == "rotate-key":
+		return rotateBadgeKey(context.Background(), cfg, os.Stdout)
 	case len(args) == 2 && args[0] == "courses" && args[1] == "check":
 		c, err := loadCourse(cfg)
 		if err != nil {
@@ -78,7 +82,7 @@ func run(log *slog.Logger, args []string) error {
 		fmt.Println("The course is valid.")
 		return nil
 	default:
-		return fmt.Errorf("unknown command %q; commands: serve, courses check, users add, demo, secret-key forget, healthcheck", args)
+		return fmt.Errorf("unknown command %q; commands: serve, courses check, users add, demo, secret-key forget, healthcheck, badges rotate-key", args)
 	}
 }
 
@@ -148,7 +152,11 @@ func serve(log *slog.Logger, cfg *config) error {
 	if err := ensureOrganisations(ctx, cfg, st); err != nil {
 		return err
 	}
-	renderer, err := certificate.NewRenderer()
+	if err := checkNames(ctx, log, st); err != nil {
+		return err
+	}
+	renderer, err := certificate.NewRenderer(certificate.Options{Logo: cfg.Certificate.Logo,
+		SignatoryName: cfg.Certificate.SignatoryName, SignatoryRole: cfg.Certificate.SignatoryRole, Signature: cfg.Certificate.Signature})
 	if err != nil {
 		return err
 	}
@@ -160,18 +168,19 @@ func serve(log *slog.Logger, cfg *config) error {
 	accounts := &app.Accounts{Store: st, Now: now, IdleTimeout: cfg.IdleTimeout, MaxAge: cfg.MaxSessionAge, Limits: limits,
 		Hashing: app.NewPasswordHashing(cfg.HashConcurrency, 2*time.Second), Log: log}
 	oversight := &app.Oversight{Store: st, Learning: learning, Now: now, Log: log}
+	badges := &badge.Issuer{Keys: st, BaseURL: cfg.BaseURL, Partnership: cfg.Placeholders["partnership_name"], Now: now}
 	mailer, queue, err := startMail(log, cfg, st, course, now)
 	if err != nil {
 		return err
 	}
 	learning.Mail, oversight.Mail = mailer, mailer
 	recovery := &app.Recovery{Store: st, Accounts: accounts, Mail: mailer, Now: now}
-	verification := &app.Verification{Store: st, Accounts: accounts, Mail: mailer, Now: now}
+	verification := &app.EmailVerification{Store: st, Accounts: accounts, Mail: mailer, Now: now}
 	privacy := &app.Privacy{Store: st, Course: course, Mail: mailer, Notice: cfg.Privacy, Now: now}
 	invitations := &app.Invitations{Store: st, Mail: mailer, Now: now}
 	srv, err := web.New(web.Config{
-		Learning: learning, Accounts: accounts, Oversight: oversight, Store: st, Certificates: renderer, Logger: log,
-		Mail: mailer, Recovery: recovery, Verification: verification, Privacy: privacy, Invitations: invitations,
+		Learning: learning, Accounts: accounts, Oversight: oversight, Store: st, Certificates: renderer, Badges: badges, Logger: log,
+		Mail: mailer, Recovery: recovery, EmailVerification: verification, Privacy: privacy, Invitations: invitations,
 		BaseURL: cfg.BaseURL, SecretKey: cfg.SecretKey, Partnership: cfg.Placeholders["partnership_name"], Contacts: cfg.localContacts(), KnowledgeChecks: st,
 		HelpContact: cfg.HelpContact, QuickExitURL: cfg.QuickExitURL, TrustedProxies: cfg.TrustedProxies, Limits: limits,
 	})
