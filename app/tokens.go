@@ -17,13 +17,13 @@ const (
 
 // Link lifetimes.
 const (
-	ResetTokenTTL       = time.Hour
-	AssistedResetTTL    = 24 * time.Hour // a link a coordinator creates and passes on
-	VerifyTokenTTL      = 48 * time.Hour
-	MaxTokenLength      = 100
-	tokenProblemUsed    = "This link has already been used."
-	tokenProblemExpired = "This link has expired."
-	tokenProblemUnknown = "This link is not recognised. Check you copied the whole address from the email."
+	ResetTokenTTL      = time.Hour
+	AssistedResetTTL   = 24 * time.Hour // a link a coordinator creates and passes on
+	VerifyTokenTTL     = 48 * time.Hour
+	MaxTokenLength     = 100
+	linkUsedMessage    = "This link has already been used."
+	linkExpiredMessage = "This link has expired."
+	linkUnknownMessage = "This link is not recognised. Check you copied the whole address from the email."
 )
 
 // Token is a single-use link token as stored: only its SHA-256 hash is kept,
@@ -54,11 +54,11 @@ type TokenStore interface {
 func tokenError(code string) error {
 	switch code {
 	case ECONFLICT:
-		return Errorf(ECONFLICT, tokenProblemUsed)
+		return Errorf(ECONFLICT, linkUsedMessage)
 	case EINVALID:
-		return Errorf(EINVALID, tokenProblemExpired)
+		return Errorf(EINVALID, linkExpiredMessage)
 	default:
-		return Errorf(ENOTFOUND, tokenProblemUnknown)
+		return Errorf(ENOTFOUND, linkUnknownMessage)
 	}
 }
 
@@ -110,7 +110,7 @@ func newToken(purpose TokenPurpose, userID int64, email string, now time.Time, t
 // that cannot be followed (unknown, used or expired).
 func IsTokenProblem(err error) bool {
 	switch ErrorMessage(err) {
-	case tokenProblemUsed, tokenProblemExpired, tokenProblemUnknown:
+	case linkUsedMessage, linkExpiredMessage, linkUnknownMessage:
 		return true
 	}
 	return false

@@ -45,9 +45,12 @@ func (s *Server) handleDataCSV(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	rows := x.ExportRows()
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		w.WriteString("\ufeff")
-		cw := csv.NewWriter(w)
-		cw.WriteAll(rows)
+		if _, err := w.WriteString("\ufeff"); err != nil {
+			return // the browser went away
+		}
+		if err := csv.NewWriter(w).WriteAll(rows); err != nil {
+			s.log.Warn("data download interrupted", "err", err)
+		}
 	})
 	return nil
 }

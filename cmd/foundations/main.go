@@ -105,7 +105,7 @@ func openStore(ctx context.Context, cfg *config) (*store.Store, error) {
 		err = jobs.Migrate(ctx, db, s.Postgres())
 	}
 	if err != nil {
-		s.Close()
+		_ = s.Close() // the job queue's migration error is the one to report
 		return nil, err
 	}
 	return s, nil

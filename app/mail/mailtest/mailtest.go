@@ -59,7 +59,7 @@ func Start(t testing.TB) *Server {
 	}
 	s.Addr = l.Addr().String()
 	go s.srv.Serve(l)
-	t.Cleanup(func() { s.srv.Close() })
+	t.Cleanup(func() { _ = s.srv.Close() })
 	return s
 }
 
