@@ -44,8 +44,11 @@ type Badges interface {
 	// StatusList returns the 1EdTech revocation list for c: empty while it
 	// is current, else naming it (with the public reason, if any).
 	StatusList(c *Certificate) ([]byte, error)
-	// Issuer returns the partnership's issuer profile.
-	Issuer() ([]byte, error)
+	// IssuerProfile returns the partnership's issuer profile (JSON).
+	IssuerProfile() ([]byte, error)
+	// Achievement returns the achievement a certificate of c's course
+	// records (JSON), as published at the achievement's id.
+	Achievement(c *Certificate) ([]byte, error)
 }
 
 // LinkedInURL is LinkedIn's "add to profile" address for a certification,

@@ -152,13 +152,25 @@ func (c *Certificate) Verify(now time.Time) *Verification {
 		v.State, v.RevokedOn = VerifyReplaced, c.RevokedAt
 	case c.RevokedAt != nil:
 		v.State, v.RevokedOn, v.PublicReason = VerifyRevoked, c.RevokedAt, c.PublicReason
-	case !now.Before(c.ExpiresAt):
+	case ValidityAt(&c.ExpiresAt, now) == Expired:
 		v.State, v.ExpiredOn = VerifyExpired, &c.ExpiresAt
 	default:
 		v.State, v.ValidUntil = VerifyValid, &c.ExpiresAt
 	}
 	return v
 }
+
+// IsValid, IsExpired, IsRevoked and IsReplaced ask the state, for templates.
+func (v *Verification) IsValid() bool { return v.State == VerifyValid }
+
+// IsExpired reports whether the certificate has expired (and is not revoked).
+func (v *Verification) IsExpired() bool { return v.State == VerifyExpired }
+
+// IsRevoked reports whether the certificate was revoked (not by a reissue).
+func (v *Verification) IsRevoked() bool { return v.State == VerifyRevoked }
+
+// IsReplaced reports whether the certificate was replaced by a reissue.
+func (v *Verification) IsReplaced() bool { return v.State == VerifyReplaced }
 
 // Headline is the one-line answer, as a verifier reads it.
 func (v *Verification) Headline() string {

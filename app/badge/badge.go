@@ -27,14 +27,14 @@ import (
 
 // The contexts and schema every credential names (Open Badges 3.0, §8).
 const (
-	contextVC     = "https://www.w3.org/ns/credentials/v2"
-	contextOB     = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
-	schemaOB      = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
-	algorithm     = "ES256"
-	keySetPath    = "/.well-known/jwks.json"
-	issuerPath    = "/badges/issuer"
-	statusPath    = "/badges/status/"
-	achievementID = "/badges/achievements/"
+	contextVC       = "https://www.w3.org/ns/credentials/v2"
+	contextOB       = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+	schemaOB        = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
+	algorithm       = "ES256"
+	keySetPath      = "/.well-known/jwks.json"
+	issuerPath      = "/badges/issuer"
+	statusPath      = "/badges/status/"
+	achievementPath = "/badges/achievements/"
 )
 
 // Issuer signs credentials for one partnership.
@@ -254,7 +254,7 @@ func (is *Issuer) Build(c *app.Certificate, email string) *Credential {
 				{Type: "IdentityObject", IdentityHash: HashEmail(email, salt), IdentityType: "emailAddress", Hashed: true, Salt: salt},
 			},
 			Achievement: Achievement{
-				ID:               is.BaseURL + achievementID + c.CourseID,
+				ID:               is.BaseURL + achievementPath + c.CourseID,
 				Type:             []string{"Achievement"},
 				AchievementType:  "CertificateOfCompletion",
 				Name:             c.CourseTitle,
@@ -308,7 +308,17 @@ func (is *Issuer) StatusList(c *app.Certificate) ([]byte, error) {
 	return json.Marshal(list)
 }
 
-// Issuer implements app.Badges: the profile at the issuer's id.
-func (is *Issuer) Issuer() ([]byte, error) {
+// IssuerProfile implements app.Badges: the profile at the issuer's id.
+func (is *Issuer) IssuerProfile() ([]byte, error) {
 	return json.Marshal(Profile{Context: []string{contextVC, contextOB}, ID: is.issuerID(), Type: []string{"Profile"}, Name: is.Partnership, URL: is.BaseURL})
+}
+
+// Achievement implements app.Badges: the achievement as every credential
+// for c's course carries it, at its id.
+func (is *Issuer) Achievement(c *app.Certificate) ([]byte, error) {
+	a := is.Build(c, "").CredentialSubject.Achievement
+	return json.Marshal(struct {
+		Context []string `json:"@context"`
+		Achievement
+	}{[]string{contextVC, contextOB}, a})
 }

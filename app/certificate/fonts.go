@@ -217,7 +217,7 @@ func typoAscent(ttf []byte) (float64, error) {
 		return 0, fmt.Errorf("no head or OS/2 table")
 	}
 	upem := float64(binary.BigEndian.Uint16(head[18:]))
-	asc := float64(int16(binary.BigEndian.Uint16(os2[68:])))
+	asc := float64(int16(binary.BigEndian.Uint16(os2[68:]))) // #nosec G115 -- sTypoAscender is a signed 16-bit field: the wrap is the decoding
 	if upem == 0 {
 		return 0, fmt.Errorf("unitsPerEm is 0")
 	}

@@ -70,6 +70,7 @@ var routeAccess = map[string]struct {
 	"GET /accessibility":                     {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
 	"GET /.well-known/jwks.json":             {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
 	"GET /badges/issuer":                     {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
+	"GET /badges/achievements/:course":       {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
 	"GET /badges/status/:code":               {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
 	"GET /references":                        {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
 	"GET /glossary":                          {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
@@ -182,7 +183,7 @@ func TestEveryRouteAsEveryUser(t *testing.T) {
 		}
 		css := regexp.MustCompile(`/static/css/app\.[0-9a-f]+\.css`).FindString(string(a.get("/accessibility").body))
 
-		params := strings.NewReplacer(":module", module1, ":id", fmt.Sprint(aID), ":code", app.FormatCode(cert.Code), "*", strings.TrimPrefix(css, "/static/"))
+		params := strings.NewReplacer(":module", module1, ":id", fmt.Sprint(aID), ":code", app.FormatCode(cert.Code), ":course", srv.course.ID, "*", strings.TrimPrefix(css, "/static/"))
 		orgParams := strings.NewReplacer(":id", fmt.Sprint(orgs[0].ID))
 
 		// client returns a browser with a fresh session for the kind of user,

@@ -40,7 +40,7 @@ func (s *Server) handleKeySet(c *fiber.Ctx) error {
 
 // handleBadgeIssuer is the issuer profile every badge names.
 func (s *Server) handleBadgeIssuer(c *fiber.Ctx) error {
-	b, err := s.cfg.Badges.Issuer()
+	b, err := s.cfg.Badges.IssuerProfile()
 	if err != nil {
 		return err
 	}
@@ -65,6 +65,22 @@ func (s *Server) handleBadgeStatus(c *fiber.Ctx) error {
 		return err
 	}
 	b, err := s.cfg.Badges.StatusList(cert)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(b)
+}
+
+// handleBadgeAchievement publishes the achievement every badge for the
+// course names, at its id. Only the course this server teaches exists.
+func (s *Server) handleBadgeAchievement(c *fiber.Ctx) error {
+	course := s.cfg.Learning.Course
+	if c.Params("course") != course.ID {
+		return app.Errorf(app.ENOTFOUND, "There is no such achievement.")
+	}
+	b, err := s.cfg.Badges.Achievement(&app.Certificate{CourseID: course.ID, CourseTitle: course.Title,
+		Modules: course.ModuleTitles(), CPDMinutes: course.CPDMinutes(), Partnership: s.cfg.Learning.Partnership})
 	if err != nil {
 		return err
 	}

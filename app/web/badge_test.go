@@ -69,7 +69,14 @@ func TestBadgeFromTheCertificatePage(t *testing.T) {
 		if vc["id"] != "http://localhost:3000/verify/"+app.FormatCode(cert.Code) {
 			t.Errorf("badge id %v", vc["id"])
 		}
-		issuer := anon.get("/badges/issuer")
+		// The ids in the badge resolve.
+		achID := subject["achievement"].(map[string]any)["id"].(string)
+		ach := anon.get(strings.TrimPrefix(achID, "http://localhost:3000"))
+		ach.wantStatus(t, fiber.StatusOK)
+		if !strings.Contains(string(ach.body), `"name":"`+cert.CourseTitle+`"`) || !strings.Contains(string(ach.body), `"criteria"`) {
+			t.Errorf("achievement %s", ach.body)
+		}
+		issuer := anon.get(strings.TrimPrefix(vc["issuer"].(map[string]any)["id"].(string), "http://localhost:3000"))
 		issuer.wantStatus(t, fiber.StatusOK)
 		if !strings.Contains(string(issuer.body), `"name":"Test Partnership"`) {
 			t.Errorf("issuer profile %s", issuer.body)

@@ -37,6 +37,7 @@ func (s *Server) routes(f *fiber.App) {
 	f.Get("/accessibility", s.handleAccessibility)
 	f.Get("/.well-known/jwks.json", s.handleKeySet)
 	f.Get("/badges/issuer", s.handleBadgeIssuer)
+	f.Get("/badges/achievements/:course", s.handleBadgeAchievement)
 	f.Get("/badges/status/:code", verifyLimit, s.handleBadgeStatus)
 	f.Get("/references", s.handleReferences)
 	f.Get("/glossary", s.handleGlossary)
