@@ -28,7 +28,10 @@ func startMail(log *slog.Logger, cfg *config, st *store.Store, course *app.Cours
 	if err != nil {
 		return nil, nil, err
 	}
-	q, err := jobs.New(jobs.Config{DB: db, Postgres: st.Postgres(), Mail: m, Logger: log.With("component", "jobs"),
+	// River reports its routine at info every few seconds: warnings and
+	// errors only (its messages name jobs, never people).
+	riverLog := slog.New(atLeast{log.Handler(), slog.LevelWarn}).With("component", "jobs")
+	q, err := jobs.New(jobs.Config{DB: db, Postgres: st.Postgres(), Mail: m, Logger: riverLog,
 		Periodic: periodicTasks(log, cfg, st, m, course, now)})
 	if err != nil {
 		return nil, nil, err
@@ -66,3 +69,17 @@ func periodicTasks(log *slog.Logger, cfg *config, st *store.Store, m *app.Mail, 
 		return err
 	}}}
 }
+
+// atLeast passes on records at or above a level.
+type atLeast struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h atLeast) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h atLeast) WithAttrs(a []slog.Attr) slog.Handler { return atLeast{h.Handler.WithAttrs(a), h.min} }
+
+func (h atLeast) WithGroup(n string) slog.Handler { return atLeast{h.Handler.WithGroup(n), h.min} }
