@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -216,4 +217,38 @@ func TestManagerDigest(t *testing.T) {
 			t.Errorf("digests %v: want two to Mia (two weeks) and none to Max", got)
 		}
 	})
+}
+
+// A certificate whose notice a crash lost (completed, but never told) is
+// told by the next reminders run, once.
+func TestUntoldCertificateIsToldOnce(t *testing.T) {
+	s := storetest.SQLite(t)
+	f := newOvFixture(t, s)
+	ctx := context.Background()
+	m := mailOutbox(t, s, f.clock.Now)
+	lena := f.user(t, "Lena Learner", "lena@example.org", "")
+	f.pass(t, lena, first, rightFirst)
+	f.pass(t, lena, second, rightSecond)
+	if _, err := f.learning.SubmitEvaluation(ctx, lena, evaluation); err != nil { // learning.Mail is nil: as if the notice were lost
+		t.Fatal(err)
+	}
+	r := &app.Reminders{Store: s, Mail: m, Course: f.course, Now: f.clock.Now}
+	for range 2 {
+		if _, err := r.Run(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := outboxKinds(t, s)["lena@example.org"]; len(got) != 1 || got[0] != "certificate_issued" {
+		t.Errorf("emails to the learner %v, want one certificate_issued", got)
+	}
+}
+
+func TestCertificateAllowed(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	if err := app.CertificateAllowed(&app.User{EmailVerifiedAt: &at}); err != nil {
+		t.Errorf("a verified address: %v, want allowed", err)
+	}
+	if err := app.CertificateAllowed(&app.User{}); app.ErrorCode(err) != app.EFORBIDDEN || !strings.Contains(app.ErrorMessage(err), "Confirm your email address") {
+		t.Errorf("an unverified address: %v, want EFORBIDDEN saying what to do", err)
+	}
 }
