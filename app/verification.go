@@ -40,6 +40,9 @@ func verifyURL(m *Mail, token string) string {
 // verification link, the owner of an existing one an email saying someone
 // tried to register with their address.
 func (v *EmailVerification) Register(ctx context.Context, r Registration) (*User, error) {
+	if !v.Mail.Enabled() {
+		return v.Accounts.Register(ctx, r)
+	}
 	orgs, err := v.Store.Organisations(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list organisations: %w", err)
@@ -55,16 +58,6 @@ func (v *EmailVerification) Register(ctx context.Context, r Registration) (*User
 	u := &User{Name: r.Name, Email: r.Email, EmailNorm: NormaliseEmail(r.Email), PasswordHash: hash,
 		OrganisationID: r.OrganisationID, JobRole: r.JobRole, ManagerEmail: NormaliseEmail(r.ManagerEmail),
 		Roles: []string{RoleLearner}, CreatedAt: now}
-	if !v.Mail.Enabled() {
-		u.EmailVerifiedAt = &now
-		if err := v.Store.CreateUser(ctx, u); err != nil {
-			if ErrorCode(err) == ECONFLICT {
-				return nil, Invalid([]FieldError{{Field: "email", Message: "An account already exists with this email address. Sign in instead, or use a different email address"}})
-			}
-			return nil, fmt.Errorf("create user: %w", err)
-		}
-		return u, nil
-	}
 	err = v.Store.InTx(ctx, func(tx Store) error {
 		if err := tx.CreateUser(ctx, u); err != nil {
 			return err
