@@ -270,6 +270,7 @@ type Oversight struct {
 	Store    ReportStore
 	Learning *Learning
 	Now      func() time.Time
+	Mail     *Mail // tells learners when they are accepted and confirmed; nil sends nothing
 	// Log receives each audited change at info level, with user IDs only
 	// (nil: not logged).
 	Log *slog.Logger
@@ -340,6 +341,9 @@ func (o *Oversight) AcceptStaff(ctx context.Context, manager *User, learnerID in
 		if err := rs.AcceptStaff(ctx, manager.ID, learnerID, o.Now()); err != nil {
 			return fmt.Errorf("accept staff: %w", err)
 		}
+		if err := o.Mail.StaffAccepted(ctx, tx, learnerID, manager); err != nil {
+			return err
+		}
 		return rs.AddAudit(ctx, &AuditEntry{ActorID: manager.ID, Action: "manager accepted staff member", SubjectUserID: &learnerID, CreatedAt: o.Now()})
 	})
 }
@@ -385,6 +389,9 @@ func (o *Oversight) ConfirmTraining(ctx context.Context, manager *User, learnerI
 	err = o.Store.InTx(ctx, func(tx Store) error {
 		rs := tx.(ReportStore)
 		if err := rs.Confirm(ctx, c); err != nil {
+			return err
+		}
+		if err := o.Mail.TrainingConfirmed(ctx, tx, learnerID, manager); err != nil {
 			return err
 		}
 		return rs.AddAudit(ctx, &AuditEntry{ActorID: manager.ID, Action: "manager confirmed training", SubjectUserID: &learnerID, Detail: note, CreatedAt: now})
@@ -785,5 +792,13 @@ func (o *Oversight) UpdateProfile(ctx context.Context, u *User, form Registratio
 	}
 	updated := *u
 	updated.Name, updated.OrganisationID, updated.JobRole, updated.ManagerEmail = form.Name, form.OrganisationID, form.JobRole, NormaliseEmail(form.ManagerEmail)
-	return o.Store.UpdateProfile(ctx, &updated)
+	return o.Store.InTx(ctx, func(tx Store) error {
+		if err := tx.(ReportStore).UpdateProfile(ctx, &updated); err != nil {
+			return err
+		}
+		if updated.ManagerEmail != u.ManagerEmail {
+			return o.Mail.ManagerNamed(ctx, tx, &updated)
+		}
+		return nil
+	})
 }

@@ -39,6 +39,9 @@ type User struct {
 	ManagerEmail   string // normalised email of the line manager, optional
 	Roles          []string
 	CreatedAt      time.Time
+	// EmailVerifiedAt is when the owner of Email proved they receive mail
+	// there (nil: not yet). See CertificateAllowed.
+	EmailVerifiedAt *time.Time
 }
 
 // Has reports whether the user holds a role.

@@ -35,6 +35,7 @@ func (s *testServer) ovUser(t *testing.T, name, email, managerEmail string, role
 	}
 	u := &app.User{Name: name, Email: email, EmailNorm: app.NormaliseEmail(email), PasswordHash: "not used", OrganisationID: orgs[0].ID,
 		JobRole: "Social worker", ManagerEmail: app.NormaliseEmail(managerEmail), Roles: append([]string{app.RoleLearner}, roles...), CreatedAt: s.clock.Now()}
+	u.EmailVerifiedAt = &u.CreatedAt
 	if err := s.store.CreateUser(ctx, u); err != nil {
 		t.Fatalf("create %s: %v", email, err)
 	}

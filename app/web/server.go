@@ -25,6 +25,13 @@ type Config struct {
 	Certificates app.CertificateRenderer
 	Badges       app.Badges // Open Badges 3.0 credentials (app/badge)
 	Logger       *slog.Logger
+	// Mail, Recovery and EmailVerification: email, password recovery and
+	// verified addresses (recovery.go, verification.go, mail.go).
+	Mail              *app.Mail
+	Recovery          *app.Recovery
+	EmailVerification *app.EmailVerification
+	Privacy           *app.Privacy // the privacy notice, data downloads and erasure (privacy.go)
+	Invitations       *app.Invitations
 
 	BaseURL     string // public URL, no trailing slash; https:// makes cookies Secure
 	SecretKey   string // keys CSRF tokens
@@ -56,6 +63,8 @@ func New(cfg Config) (*fiber.App, error) {
 	if cfg.Limits == nil {
 		return nil, fmt.Errorf("web.New: Limits is required")
 	}
+	cfg.mailDefaults()
+	cfg.privacyDefaults()
 	s := &Server{cfg: cfg, log: cfg.Logger, secure: strings.HasPrefix(cfg.BaseURL, "https://")}
 	var err error
 	if s.assets, err = loadAssets(); err != nil {

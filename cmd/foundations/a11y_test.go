@@ -85,6 +85,9 @@ func TestAccessibility(t *testing.T) {
 	a.page(anon, "check a certificate with a malformed code", "/verify?code=nonsense", 404)
 	a.page(anon, "verification of an unknown code", "/verify/ABCD-EFGH-JKLM-NPQR-STUV-WXYZ", 404)
 	a.page(anon, "404 signed out", "/no-such-page", 404)
+	a.page(anon, "forgotten password, no mail server", "/forgot-password", 200)
+	a.page(anon, "privacy notice", "/privacy", 200)
+	a.page(anon, "a reset link that is not valid", "/reset-password?token=not-a-token", 404)
 
 	// A learner, from registering to the certificate.
 	learnerEmail := "zoe.a11y@example.org"
@@ -190,6 +193,14 @@ func TestAccessibility(t *testing.T) {
 		}
 	})
 	a.page(learner, "accessibility statement signed in", "/accessibility", 200)
+	a.page(learner, "change your password", "/profile/password", 200)
+	a.page(learner, "emails you get", "/profile/emails", 200)
+	a.state(learner, "change your password with errors", func() {
+		learner.openWant("/profile/password", 200)
+		if got := learner.follow("change without the current password", chromedp.Click(chromedp.CSS(`form[action="/profile/password"] button`))); got != 422 {
+			t.Errorf("a change of password without the current one: status %d, want 422", got)
+		}
+	})
 	a.page(learner, "404 signed in", "/modules/no-such-module", 404)
 
 	// Another learner names the same manager and is left waiting.
@@ -250,6 +261,14 @@ func TestAccessibility(t *testing.T) {
 	coordinator.follow("revoke the certificate", chromedp.Click(chromedp.CSS(`form[action$="/revoke"] button`)))
 	a.page(coordinator, "a learner's record after revoking", "/reports/learners/"+learnerID+"?done=revoked", 200)
 	a.page(coordinator, "audit trail", "/reports/audit", 200)
+	a.page(admin, "email delivery", "/admin/email", 200)
+	a.page(admin, "a learner's record as administrator", "/reports/learners/"+learnerID, 200)
+	a.state(coordinator, "a one-time password reset link", func() {
+		coordinator.openWant("/reports/learners/"+learnerID, 200)
+		if got := coordinator.follow("create a reset link", chromedp.Click(chromedp.CSS(`form[action$="/reset-link"] button`))); got != 200 {
+			t.Errorf("creating a reset link: status %d, want 200", got)
+		}
+	})
 	a.page(anon, "verification of a revoked certificate", "/verify/"+code, 200)
 	a.page(learner, "certificate, revoked", "/certificate", 200)
 

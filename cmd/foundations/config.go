@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"github.com/foundations/foundations/app"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -31,7 +32,12 @@ type config struct {
 	Unset          []string          // placeholder environment variables left at their example defaults
 	HelpContact    string
 	LogLevel       slog.Level
-	Certificate    certificateConfig
+	SMTPURL        string // smtp://user:pass@host:port, smtps://…, ?tls=off; empty: no email
+	MailFrom       string
+	// ReminderInterval is how often the leader looks for reminders due.
+	ReminderInterval time.Duration
+	Privacy          app.PrivacyNotice // PRIVACY_CONTROLLER, PRIVACY_CONTACT, ERASE_AFTER_MONTHS
+	Certificate      certificateConfig
 
 	// Security and running several instances (see security.go).
 	SignInLimit        int // sign-in attempts a minute per address and email
@@ -115,6 +121,14 @@ func loadConfig(log *slog.Logger) (*config, error) {
 		return nil, fmt.Errorf("LOG_LEVEL must be debug, info, warn or error")
 	}
 	c.SecretKey = env("SECRET_KEY", "")
+	c.SMTPURL, c.MailFrom = env("SMTP_URL", ""), env("MAIL_FROM", "")
+	if c.ReminderInterval, err = time.ParseDuration(env("REMINDER_INTERVAL", "1h")); err != nil || c.ReminderInterval < time.Second {
+		return nil, fmt.Errorf("REMINDER_INTERVAL must be a duration of at least 1s, like 1h")
+	}
+	c.Privacy = app.PrivacyNotice{Controller: env("PRIVACY_CONTROLLER", c.Placeholders["partnership_name"]), Contact: env("PRIVACY_CONTACT", c.HelpContact)}
+	if c.Privacy.RetentionMonths, err = strconv.Atoi(env("ERASE_AFTER_MONTHS", "72")); err != nil || c.Privacy.RetentionMonths < 2 {
+		return nil, fmt.Errorf("ERASE_AFTER_MONTHS must be a whole number of months, 2 or more (72 is 6 years)")
+	}
 	c.Certificate.SignatoryName = env("CERTIFICATE_SIGNATORY_NAME", "")
 	c.Certificate.SignatoryRole = env("CERTIFICATE_SIGNATORY_ROLE", "")
 	for _, f := range []struct {

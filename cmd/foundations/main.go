@@ -28,6 +28,7 @@ import (
 	"github.com/foundations/foundations/app/badge"
 	"github.com/foundations/foundations/app/certificate"
 	"github.com/foundations/foundations/app/content"
+	"github.com/foundations/foundations/app/jobs"
 	"github.com/foundations/foundations/app/store"
 	"github.com/foundations/foundations/app/web"
 	"github.com/foundations/foundations/courses"
@@ -99,6 +100,14 @@ func openStore(ctx context.Context, cfg *config) (*store.Store, error) {
 		_ = s.Close() // the migration's error is the one to report
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
+	db, err := s.SQLDB()
+	if err == nil {
+		err = jobs.Migrate(ctx, db, s.Postgres())
+	}
+	if err != nil {
+		_ = s.Close() // the job queue's migration error is the one to report
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -160,8 +169,18 @@ func serve(log *slog.Logger, cfg *config) error {
 		Hashing: app.NewPasswordHashing(cfg.HashConcurrency, 2*time.Second), Log: log}
 	oversight := &app.Oversight{Store: st, Learning: learning, Now: now, Log: log}
 	badges := &badge.Issuer{Keys: st, BaseURL: cfg.BaseURL, Partnership: cfg.Placeholders["partnership_name"], Now: now}
+	mailer, queue, err := startMail(log, cfg, st, course, now)
+	if err != nil {
+		return err
+	}
+	learning.Mail, oversight.Mail = mailer, mailer
+	recovery := &app.Recovery{Store: st, Accounts: accounts, Mail: mailer, Now: now}
+	verification := &app.EmailVerification{Store: st, Accounts: accounts, Mail: mailer, Now: now}
+	privacy := &app.Privacy{Store: st, Course: course, Mail: mailer, Notice: cfg.Privacy, Now: now}
+	invitations := &app.Invitations{Store: st, Mail: mailer, Now: now}
 	srv, err := web.New(web.Config{
 		Learning: learning, Accounts: accounts, Oversight: oversight, Store: st, Certificates: renderer, Badges: badges, Logger: log,
+		Mail: mailer, Recovery: recovery, EmailVerification: verification, Privacy: privacy, Invitations: invitations,
 		BaseURL: cfg.BaseURL, SecretKey: cfg.SecretKey, Partnership: cfg.Placeholders["partnership_name"], Contacts: cfg.localContacts(), KnowledgeChecks: st,
 		HelpContact: cfg.HelpContact, QuickExitURL: cfg.QuickExitURL, TrustedProxies: cfg.TrustedProxies, Limits: limits,
 	})
@@ -169,6 +188,9 @@ func serve(log *slog.Logger, cfg *config) error {
 		return err
 	}
 	go sweep(ctx, log, st, accounts, limits)
+	if err := queue.Start(ctx); err != nil {
+		return fmt.Errorf("start job queue: %w", err)
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Listen(":" + cfg.Port) }()
@@ -185,6 +207,11 @@ func serve(log *slog.Logger, cfg *config) error {
 	log.Info("shutting down: finishing requests in flight")
 	if err := srv.ShutdownWithTimeout(20 * time.Second); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := queue.Stop(stopCtx); err != nil {
+		log.Warn("job queue did not stop cleanly", "err", err)
 	}
 	log.Info("stopped")
 	return nil
