@@ -308,13 +308,14 @@ func (l *Learning) SubmitEvaluation(ctx context.Context, u *User, form Evaluatio
 		now := l.Now()
 		ev.UserID, ev.CourseID, ev.SubmittedAt = u.ID, l.Course.ID, now
 		return ev, l.newCertificate(u, now), nil
+	}, func(tx Store, c *Certificate) error {
+		// The email is queued in the transaction that issues the
+		// certificate: both happen, or neither.
+		return l.Mail.CertificateIssued(ctx, tx, u, c)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("submit evaluation for user %d: %w", u.ID, err)
 	}
-	// Not in the completion's transaction: if this fails, Reminders.Run
-	// sends it later (CertificateIssued records it once either way).
-	_ = l.Mail.CertificateIssued(ctx, l.Store, u, cert)
 	return cert, nil
 }
 

@@ -65,9 +65,6 @@ type ReminderStore interface {
 	// MarkNotified records that the notification named key went: true the
 	// first time, false if it already had (by any instance).
 	MarkNotified(ctx context.Context, key string, userID *int64, at time.Time) (bool, error)
-	// UntoldCertificates lists certificates of a course issued since then
-	// whose learner was not yet told (no "certificate:<code>" notification).
-	UntoldCertificates(ctx context.Context, courseID string, since time.Time) ([]Expiring, error)
 }
 
 // Reminders sends refresher reminders to learners and their accepted
@@ -82,23 +79,13 @@ type Reminders struct {
 }
 
 // Run sends every reminder due now and returns how many certificates it
-// reminded about. It also tells learners of certificates issued in the
-// last week whose notification a crash prevented.
+// reminded about. (A certificate's own notice is queued in the transaction
+// that issues it, so none is ever left to catch up.)
 func (r *Reminders) Run(ctx context.Context) (int, error) {
 	if !r.Mail.Enabled() {
 		return 0, nil
 	}
 	now := r.Now()
-	untold, err := r.Store.UntoldCertificates(ctx, r.Course.ID, now.Add(-7*24*time.Hour))
-	if err != nil {
-		return 0, fmt.Errorf("list untold certificates: %w", err)
-	}
-	for i := range untold {
-		c := &Certificate{Code: untold[i].Code, CourseTitle: r.Course.Title, ExpiresAt: untold[i].ExpiresAt}
-		if err := r.Mail.CertificateIssued(ctx, r.Store, &untold[i].Learner, c); err != nil {
-			return 0, fmt.Errorf("tell user %d of their certificate: %w", untold[i].Learner.ID, err)
-		}
-	}
 	due, err := r.Store.ExpiringCertificates(ctx, r.Course.ID, now.Add(-ReminderExpiredWindow), now.Add(RefresherWindow))
 	if err != nil {
 		return 0, fmt.Errorf("list expiring certificates: %w", err)

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -219,24 +220,39 @@ func TestManagerDigest(t *testing.T) {
 	})
 }
 
-// A certificate whose notice a crash lost (completed, but never told) is
-// told by the next reminders run, once.
-func TestUntoldCertificateIsToldOnce(t *testing.T) {
+// The certificate's notice is queued in the transaction that issues the
+// certificate: a completion that commits leaves exactly one, and one that
+// rolls back (here, failing after the notice was queued) leaves neither
+// the certificate nor the email.
+func TestCertificateNoticeInTheIssuingTransaction(t *testing.T) {
 	s := storetest.SQLite(t)
 	f := newOvFixture(t, s)
 	ctx := context.Background()
 	m := mailOutbox(t, s, f.clock.Now)
+	f.learning.Mail = m
 	lena := f.user(t, "Lena Learner", "lena@example.org", "")
 	f.pass(t, lena, first, rightFirst)
 	f.pass(t, lena, second, rightSecond)
-	if _, err := f.learning.SubmitEvaluation(ctx, lena, evaluation); err != nil { // learning.Mail is nil: as if the notice were lost
-		t.Fatal(err)
-	}
-	r := &app.Reminders{Store: s, Mail: m, Course: f.course, Now: f.clock.Now}
-	for range 2 {
-		if _, err := r.Run(ctx); err != nil {
-			t.Fatal(err)
+
+	boom := errors.New("the transaction fails after the notice was queued")
+	_, err := s.CompleteCourse(ctx, lena.ID, f.course.ID, f.clock.Now(), func(_ []app.ModuleProgress, _ bool) (*app.Evaluation, *app.Certificate, error) {
+		return &app.Evaluation{UserID: lena.ID, CourseID: f.course.ID, SubmittedAt: f.clock.Now(), Ratings: map[string]int{"eval-useful": 4}},
+			&app.Certificate{Code: app.NewCertificateCode(), UserID: lena.ID, CourseID: f.course.ID, LearnerName: lena.Name, CourseTitle: f.course.Title,
+				CompletedAt: f.clock.Now(), IssuedAt: f.clock.Now(), ExpiresAt: f.clock.Now().AddDate(3, 0, 0)}, nil
+	}, func(tx app.Store, c *app.Certificate) error {
+		if err := m.CertificateIssued(ctx, tx, lena, c); err != nil {
+			return err
 		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("CompleteCourse = %v, want the failure", err)
+	}
+	if got := outboxKinds(t, s)["lena@example.org"]; len(got) != 0 || f.rows(t, "certificates", lena.ID) != 0 {
+		t.Fatalf("after the rollback: emails %v, %d certificates; want neither", got, f.rows(t, "certificates", lena.ID))
+	}
+	if _, err := f.learning.SubmitEvaluation(ctx, lena, evaluation); err != nil {
+		t.Fatal(err)
 	}
 	if got := outboxKinds(t, s)["lena@example.org"]; len(got) != 1 || got[0] != "certificate_issued" {
 		t.Errorf("emails to the learner %v, want one certificate_issued", got)

@@ -106,9 +106,11 @@ type LearningStore interface {
 	Attempts(ctx context.Context, k ModuleKey) ([]Attempt, error)
 	// CompleteCourse locks the learner's enrolment, calls complete with
 	// what it holds, and records the evaluation and certificate it returns
-	// with the enrolment summary, in one transaction. Returns complete's
-	// error, or ECONFLICT if a current certificate already exists.
-	CompleteCourse(ctx context.Context, userID int64, courseID string, now time.Time, complete CompleteFunc) (*Certificate, error)
+	// with the enrolment summary, then calls issued (if not nil) with the
+	// transaction and the certificate, for what must happen with it (the
+	// email saying so): all in one transaction. Returns complete's or
+	// issued's error, or ECONFLICT if a current certificate already exists.
+	CompleteCourse(ctx context.Context, userID int64, courseID string, now time.Time, complete CompleteFunc, issued func(tx Store, c *Certificate) error) (*Certificate, error)
 	// StartCycle locks the learner's enrolment, calls decide with their
 	// record as it stands under the lock, and if it returns nil starts the
 	// next cycle: modules reopened, answers cleared, earlier cycles'

@@ -114,24 +114,3 @@ func (s *Store) DigestManagers(ctx context.Context) ([]app.User, error) {
 	return out, nil
 }
 
-// UntoldCertificates implements app.ReminderStore.
-func (s *Store) UntoldCertificates(ctx context.Context, courseID string, since time.Time) ([]app.Expiring, error) {
-	var rows []struct {
-		User      userRow `gorm:"embedded"`
-		Code      string
-		ExpiresAt time.Time
-	}
-	err := s.db.WithContext(ctx).Raw(`SELECT users.*, organisations.name AS organisation, c.code AS code, c.expires_at AS expires_at
-		FROM certificates c JOIN users ON users.id = c.user_id JOIN organisations ON organisations.id = users.organisation_id
-		WHERE c.course_id = ? AND c.issued_at > ? AND c.revoked_at IS NULL AND users.erased_at IS NULL
-		AND NOT EXISTS (SELECT 1 FROM notifications_sent n WHERE n.notification_key = 'certificate:' || c.code)
-		ORDER BY c.id`, courseID, since.UTC()).Scan(&rows).Error
-	if err != nil {
-		return nil, wrap(err, "untold certificates")
-	}
-	out := make([]app.Expiring, len(rows))
-	for i, r := range rows {
-		out[i] = app.Expiring{Learner: *r.User.user(), Code: r.Code, ExpiresAt: r.ExpiresAt}
-	}
-	return out, nil
-}

@@ -409,7 +409,7 @@ func (s *Store) Attempts(ctx context.Context, k app.ModuleKey) ([]app.Attempt, e
 // CompleteCourse implements app.LearningStore. It locks the learner's
 // enrolment row, which every module start created, so two evaluations
 // sent at once are decided one after the other.
-func (s *Store) CompleteCourse(ctx context.Context, userID int64, courseID string, now time.Time, complete app.CompleteFunc) (*app.Certificate, error) {
+func (s *Store) CompleteCourse(ctx context.Context, userID int64, courseID string, now time.Time, complete app.CompleteFunc, issued func(tx app.Store, c *app.Certificate) error) (*app.Certificate, error) {
 	var cert *app.Certificate
 	err := s.transact(ctx, func(tx *Store) error {
 		var locked []int
@@ -441,7 +441,13 @@ func (s *Store) CompleteCourse(ctx context.Context, userID int64, courseID strin
 			return err
 		}
 		cert = c
-		return tx.refreshEnrolment(ctx, userID, courseID, now)
+		if err := tx.refreshEnrolment(ctx, userID, courseID, now); err != nil {
+			return err
+		}
+		if issued != nil {
+			return issued(tx, c)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
