@@ -5,18 +5,23 @@
 //	foundations courses check    validate the course files and print each module's size
 //	foundations users add --role admin --email …   create a user with roles, or grant roles
 //	foundations demo --learners N                  fill the database with realistic demo data
-//	foundations healthcheck      exit 0 if the server on PORT answers /healthz (for containers)
+//	foundations healthcheck [--url URL]  exit 0 if the server answers /healthz (for containers)
+//	foundations backup FILE      copy the embedded SQLite database while it runs
+//	foundations help             print usage
 package main
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -29,9 +34,33 @@ import (
 	_ "time/tzdata" // UK dates on certificates wherever the binary runs
 )
 
+// usage is printed by `foundations help`, `-h` and `--help`.
+const usage = `Usage: foundations [command]
+
+Commands:
+  serve                      serve the course (the default)
+  courses check              validate the course files and print each module's size
+  users add --email E --role R [--name N] [--organisation O]
+                             create a user with roles (admin, coordinator, manager), or grant roles
+  demo [--learners N] [--append]
+                             fill the database with realistic demo data
+  healthcheck [--url URL]    exit 0 if the server answers /healthz (default http://127.0.0.1:PORT)
+  backup FILE                write a consistent copy of the embedded SQLite database to FILE
+  help                       show this message
+
+Configuration is read from environment variables; see the README.
+`
+
 func main() {
+	if len(os.Args) > 1 && isHelp(os.Args[1]) {
+		fmt.Print(usage)
+		return
+	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	if err := run(log, os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) { // a command's -h: the flag package printed its usage
+			return
+		}
 		var p content.Problems
 		if errors.As(err, &p) {
 			fmt.Fprintln(os.Stderr, "The course files have problems:")
@@ -40,9 +69,22 @@ func main() {
 			}
 			os.Exit(1)
 		}
-		log.Error("foundations stopped", "err", err)
+		fmt.Fprintln(os.Stderr, errorLine(err))
 		os.Exit(1)
 	}
+}
+
+func isHelp(arg string) bool {
+	return arg == "help" || arg == "-h" || arg == "-help" || arg == "--help"
+}
+
+// errorLine is how a failed command reports itself: one plain line for a
+// person at a terminal, not a log record.
+func errorLine(err error) string {
+	if e, ok := err.(*app.Error); ok {
+		err = errors.New(e.Message)
+	}
+	return "foundations: " + strings.Join(strings.Fields(err.Error()), " ")
 }
 
 func run(log *slog.Logger, args []string) error {
@@ -58,8 +100,10 @@ func run(log *slog.Logger, args []string) error {
 		return usersAdd(context.Background(), cfg, args[2:], os.Stdin, os.Stdout)
 	case len(args) >= 1 && args[0] == "demo":
 		return demo(context.Background(), cfg, args[1:], os.Stdout)
-	case len(args) == 1 && args[0] == "healthcheck":
-		return healthcheck(cfg)
+	case len(args) >= 1 && args[0] == "healthcheck":
+		return healthcheck(cfg, args[1:], os.Stderr)
+	case len(args) >= 1 && args[0] == "backup":
+		return backup(context.Background(), cfg, args[1:], os.Stdout)
 	case len(args) == 2 && args[0] == "courses" && args[1] == "check":
 		c, err := loadCourse(cfg)
 		if err != nil {
@@ -69,7 +113,7 @@ func run(log *slog.Logger, args []string) error {
 		fmt.Println("The course is valid.")
 		return nil
 	default:
-		return fmt.Errorf("unknown command %q; commands: serve, courses check, users add, demo, healthcheck", args)
+		return fmt.Errorf("unknown command %q; run 'foundations help' for the list", strings.Join(args, " "))
 	}
 }
 
@@ -180,17 +224,27 @@ func sweepSessions(ctx context.Context, log *slog.Logger, a *app.Accounts) {
 	}
 }
 
-// healthcheck asks the local server whether it is up, for container
-// health checks in images that have no curl.
-func healthcheck(cfg *config) error {
-	client := &http.Client{Timeout: 3 * time.Second}
-	resp, err := client.Get("http://127.0.0.1:" + cfg.Port + "/healthz")
-	if err != nil {
+// healthcheck asks the server whether it is up, for container health
+// checks in images that have no curl: --url names the address, else the
+// local server on PORT.
+func healthcheck(cfg *config, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
+	fs.SetOutput(out)
+	url := fs.String("url", "http://127.0.0.1:"+cfg.Port, "the server's address; /healthz is added")
+	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("healthcheck takes only --url, not %q", strings.Join(fs.Args(), " "))
+	}
+	client := &http.Client{Timeout: 3 * time.Second}
+	resp, err := client.Get(strings.TrimRight(*url, "/") + "/healthz")
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("healthz answered %d", resp.StatusCode)
+		return fmt.Errorf("healthcheck: %s/healthz answered %d", strings.TrimRight(*url, "/"), resp.StatusCode)
 	}
 	return nil
 }
