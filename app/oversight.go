@@ -713,12 +713,14 @@ func (o *Oversight) Audit(ctx context.Context, actor *User) ([]AuditEntry, error
 
 // CSVCell neutralises a value that a spreadsheet would run as a formula:
 // a cell beginning with =, +, -, @, tab or carriage return gets a leading
-// apostrophe.
+// apostrophe, and so does each part after a semicolon (spreadsheets set
+// to a ";" list separator split "Nurse;=1+1" into two cells).
 func CSVCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
+	parts := strings.Split(s, ";")
+	for i, p := range parts {
+		parts[i] = neutralisePart(p)
 	}
-	return s
+	return strings.Join(parts, ";")
 }
 
 // ExportHeader and ExportRecord define the columns of the learner export,

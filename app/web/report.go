@@ -11,7 +11,6 @@ import (
 
 	"github.com/foundations/foundations/app"
 	"github.com/gofiber/fiber/v2"
-	"github.com/xuri/excelize/v2"
 )
 
 type dashboardPage struct {
@@ -161,44 +160,40 @@ func neutralised(rec []string) []string {
 	return rec
 }
 
-// handleExportXLSX writes the filtered list as an Excel workbook through
-// excelize's stream writer, which keeps rows on disk, not in memory.
-// Cells are written as text, so nothing is ever evaluated as a formula.
+// handleExportXLSX writes the filtered list as an Excel workbook (see
+// learnerWorkbook). The rows are read and written to the workbook's
+// temporary file first, so a database error is still an error page; the
+// finished file is then streamed, never held whole in memory.
 func (s *Server) handleExportXLSX(c *fiber.Ctx) error {
 	u, q, now := currentUser(c), learnerQuery(c), s.cfg.Learning.Now()
 	if !app.MayCoordinate(u) {
 		return app.Errorf(app.EFORBIDDEN, "You do not have permission to export learners.")
 	}
-	f := excelize.NewFile()
-	defer f.Close()
-	sw, err := f.NewStreamWriter("Sheet1")
+	wb, err := newLearnerWorkbook()
 	if err != nil {
 		return err
 	}
-	row := 1
-	write := func(rec []string) error {
-		cells := make([]any, len(rec))
-		for i, v := range rec {
-			cells[i] = excelize.Cell{Value: app.CSVCell(v)}
-		}
-		cell, _ := excelize.CoordinatesToCellName(1, row)
-		row++
-		return sw.SetRow(cell, cells)
+	err = s.cfg.Oversight.ExportLearners(c.UserContext(), u, q, func(r *app.LearnerRow) error { return wb.Add(r, now) })
+	if err == nil {
+		err = wb.Finish()
 	}
-	if err := write(app.ExportHeader); err != nil {
+	if err != nil {
+		wb.Close()
 		return err
 	}
-	if err := s.cfg.Oversight.ExportLearners(c.UserContext(), u, q, func(r *app.LearnerRow) error { return write(app.ExportRecord(r, now)) }); err != nil {
-		return err
-	}
-	if err := sw.Flush(); err != nil {
-		return err
-	}
-	s.log.Info("learner export", "user_id", u.ID, "format", "xlsx", "rows", row-2)
+	s.log.Info("learner export", "user_id", u.ID, "format", "xlsx", "rows", wb.Rows())
 	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+exportName("xlsx")+`"`)
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return f.Write(c.Response().BodyWriter())
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		defer wb.Close()
+		if _, err := wb.WriteTo(w); err != nil { // the rows are written: this is the client going away
+			s.log.Info("learner export not delivered", "format", "xlsx", "err", err)
+			return
+		}
+		w.Flush()
+	})
+	return nil
 }
 
 type learnerPage struct {
