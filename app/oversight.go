@@ -148,7 +148,7 @@ type StaffRow struct {
 // Dashboard is the coordinator's overview.
 type Dashboard struct {
 	Registered, Started, Completed, Confirmed int
-	PerMonth                                  []MonthCount // last 12 months, oldest first
+	PerMonth                                  []MonthCount // last DashboardMonths months, oldest first
 	PerOrganisation                           []OrgCount
 	Month                                     string // "2026-10": the month PerOrganisation's Month column counts
 	Funnel                                    []FunnelStep
@@ -403,8 +403,10 @@ func (o *Oversight) Dashboard(ctx context.Context, actor *User, month string) (*
 	if !mayCoordinate(actor) {
 		return nil, forbidden()
 	}
-	if _, err := time.Parse("2006-01", month); err != nil {
-		month = o.Now().AddDate(0, -1, 0).Format("2006-01")
+	if month == "" {
+		month = o.Now().Format("2006-01")
+	} else if _, err := time.Parse("2006-01", month); err != nil {
+		return nil, Invalid([]FieldError{{Field: "month", Message: "Enter the month as a year and month, like " + o.Now().Format("2006-01")}})
 	}
 	return o.Store.Dashboard(ctx, o.Learning.Course, o.Now(), month)
 }

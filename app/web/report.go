@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/foundations/foundations/app"
@@ -15,38 +16,91 @@ import (
 
 type dashboardPage struct {
 	basePage
-	D      *app.Dashboard
-	Course *app.Course
-	Max    int
+	D             *app.Dashboard
+	Course        *app.Course
+	Organisations []app.OrgCount // shown in the table and chart
+	HiddenEmpty   int            // organisations with no learners, left out unless asked for
+	ShowEmpty     bool
+	MonthInput    string // what the month field shows: the coordinator's text after an error
+	Statuses      []app.StatusCount
+	Charts        dashboardCharts
 }
 
 func (s *Server) handleDashboard(c *fiber.Ctx) error {
-	d, err := s.cfg.Oversight.Dashboard(c.UserContext(), currentUser(c), c.Query("month"))
+	u, month := currentUser(c), c.Query("month")
+	d, err := s.cfg.Oversight.Dashboard(c.UserContext(), u, month)
+	var errs []app.FieldError
+	if app.ErrorCode(err) == app.EINVALID && len(app.ErrorFields(err)) > 0 {
+		errs = app.ErrorFields(err) // show the error, and the current month's figures
+		d, err = s.cfg.Oversight.Dashboard(c.UserContext(), u, "")
+	}
 	if err != nil {
 		return err
 	}
-	p := &dashboardPage{basePage: basePage{Title: "Training reports", NavReports: true}, D: d, Course: s.cfg.Learning.Course}
-	for _, m := range d.PerMonth {
-		p.Max = max(p.Max, m.Count)
+	statuses, err := s.cfg.Breakdown.Statuses(c.UserContext(), u)
+	if err != nil {
+		return err
 	}
-	return s.render(c, fiber.StatusOK, "reports", p)
+	p := &dashboardPage{basePage: basePage{Title: "Training reports", NavReports: true, Errors: errs}, D: d, Course: s.cfg.Learning.Course,
+		ShowEmpty: c.Query("empty") == "show", MonthInput: d.Month, Statuses: statuses}
+	if errs != nil {
+		p.MonthInput = month
+	}
+	p.Organisations = d.OrganisationsWithLearners()
+	p.HiddenEmpty = len(d.PerOrganisation) - len(p.Organisations)
+	if p.ShowEmpty {
+		p.Organisations = d.PerOrganisation
+	}
+	p.Charts = buildDashboardCharts(d, d.OrganisationsWithLearners(), statuses)
+	status := fiber.StatusOK
+	if errs != nil {
+		status = fiber.StatusUnprocessableEntity
+	}
+	return s.render(c, status, "reports", p)
 }
 
 // learnerQuery parses the learner list's filters from the query string.
-// Malformed values are ignored rather than refused: a filter link should
-// never lead to an error page.
-func learnerQuery(c *fiber.Ctx) app.LearnerQuery {
+// An unknown status, sort or page falls back to its default (a filter link
+// should never lead to an error page), but a date the coordinator typed
+// that is not a date is an error to show, not a filter to drop silently:
+// the query comes back without it, with the field errors.
+func learnerQuery(c *fiber.Ctx) (app.LearnerQuery, []app.FieldError) {
 	q := app.LearnerQuery{Status: app.LearnerStatus(c.Query("status")), Search: c.Query("q"), Sort: c.Query("sort"), Desc: c.Query("dir") == "desc"}
 	q.OrganisationID, _ = strconv.ParseInt(c.Query("organisation"), 10, 64)
 	q.Page, _ = strconv.Atoi(c.Query("page"))
-	if t, err := time.Parse("2006-01-02", c.Query("from")); err == nil {
-		q.CompletedFrom = &t
+	var errs []app.FieldError
+	date := func(field, label string) *time.Time {
+		v := strings.TrimSpace(c.Query(field))
+		if v == "" {
+			return nil
+		}
+		t, err := time.Parse("2006-01-02", v)
+		if err != nil {
+			errs = append(errs, app.FieldError{Field: field, Message: "Enter the " + label + " date as a real date, like 2026-03-31"})
+			return nil
+		}
+		return &t
 	}
-	if t, err := time.Parse("2006-01-02", c.Query("to")); err == nil {
-		t = t.AddDate(0, 0, 1) // the "to" date is inclusive
-		q.CompletedTo = &t
+	q.CompletedFrom = date("from", "completed from")
+	if to := date("to", "completed to"); to != nil {
+		if q.CompletedFrom != nil && to.Before(*q.CompletedFrom) {
+			errs = append(errs, app.FieldError{Field: "to", Message: "The completed to date must be the same as or after the completed from date"})
+		} else {
+			t := to.AddDate(0, 0, 1) // the "to" date is inclusive
+			q.CompletedTo = &t
+		}
 	}
-	return q
+	return q, errs
+}
+
+// exportQuery is learnerQuery for the downloads, where a bad date is an
+// error page: a download cannot show an error summary.
+func exportQuery(c *fiber.Ctx) (app.LearnerQuery, error) {
+	q, errs := learnerQuery(c)
+	if len(errs) > 0 {
+		return q, app.Errorf(app.EINVALID, "%s. Go back to the list, correct the date and download again.", errs[0].Message)
+	}
+	return q, nil
 }
 
 type learnersPage struct {
@@ -66,7 +120,7 @@ type learnersPage struct {
 }
 
 func (s *Server) handleLearners(c *fiber.Ctx) error {
-	q := learnerQuery(c)
+	q, errs := learnerQuery(c)
 	rows, total, err := s.cfg.Oversight.Learners(c.UserContext(), currentUser(c), q)
 	if err != nil {
 		return err
@@ -76,7 +130,7 @@ func (s *Server) handleLearners(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p := &learnersPage{basePage: basePage{Title: "Learners", NavReports: true}, Rows: rows, Total: total, Query: q, Organisations: orgs,
+	p := &learnersPage{basePage: basePage{Title: "Learners", NavReports: true, Errors: errs}, Rows: rows, Total: total, Query: q, Organisations: orgs,
 		Statuses: app.LearnerStatuses, Now: s.cfg.Learning.Now(), From: c.Query("from"), To: c.Query("to")}
 	p.Pages = (total + q.PageSize - 1) / q.PageSize
 	v := url.Values{}
@@ -109,6 +163,10 @@ func (s *Server) handleLearners(c *fiber.Ctx) error {
 	if q.Page < p.Pages {
 		p.NextURL = page(q.Page + 1)
 	}
+	if len(errs) > 0 {
+		p.CSVURL, p.XLSXURL = "", "" // the downloads would carry the bad date
+		return s.render(c, fiber.StatusUnprocessableEntity, "learners", p)
+	}
 	return s.render(c, fiber.StatusOK, "learners", p)
 }
 
@@ -120,9 +178,13 @@ func exportName(ext string) string {
 // Excel reads it as UTF-8), formula-like cells neutralised, one row at a
 // time from a database cursor.
 func (s *Server) handleExportCSV(c *fiber.Ctx) error {
-	u, q, now := currentUser(c), learnerQuery(c), s.cfg.Learning.Now()
+	u, now := currentUser(c), s.cfg.Learning.Now()
 	if !app.MayCoordinate(u) {
 		return app.Errorf(app.EFORBIDDEN, "You do not have permission to export learners.")
+	}
+	q, err := exportQuery(c)
+	if err != nil {
+		return err
 	}
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+exportName("csv")+`"`)
@@ -165,9 +227,13 @@ func neutralised(rec []string) []string {
 // temporary file first, so a database error is still an error page; the
 // finished file is then streamed, never held whole in memory.
 func (s *Server) handleExportXLSX(c *fiber.Ctx) error {
-	u, q, now := currentUser(c), learnerQuery(c), s.cfg.Learning.Now()
+	u, now := currentUser(c), s.cfg.Learning.Now()
 	if !app.MayCoordinate(u) {
 		return app.Errorf(app.EFORBIDDEN, "You do not have permission to export learners.")
+	}
+	q, err := exportQuery(c)
+	if err != nil {
+		return err
 	}
 	wb, err := newLearnerWorkbook()
 	if err != nil {

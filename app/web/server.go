@@ -20,6 +20,7 @@ type Config struct {
 	Learning     *app.Learning
 	Accounts     *app.Accounts
 	Oversight    *app.Oversight
+	Breakdown    *app.Breakdown // the dashboard's learners by status
 	Store        app.Store // for /readyz
 	Certificates app.CertificateRenderer
 	Logger       *slog.Logger
