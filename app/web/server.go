@@ -21,6 +21,7 @@ type Config struct {
 	Accounts     *app.Accounts
 	Oversight    *app.Oversight
 	Breakdown    *app.Breakdown // the dashboard's learners by status
+	AuditTrail   *app.AuditTrail
 	Store        app.Store // for /readyz
 	Certificates app.CertificateRenderer
 	Logger       *slog.Logger

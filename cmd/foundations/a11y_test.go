@@ -227,6 +227,7 @@ func TestAccessibility(t *testing.T) {
 	coordinator.follow("revoke the certificate", chromedp.Click(chromedp.CSS(`form[action$="/revoke"] button`)))
 	a.page(coordinator, "a learner's record after revoking", "/reports/learners/"+learnerID+"?done=revoked", 200)
 	a.page(coordinator, "audit trail", "/reports/audit", 200)
+	a.page(coordinator, "audit trail, searched", "/reports/audit?q=revoked", 200)
 	a.page(anon, "verification of a revoked certificate", "/verify/"+code, 200)
 	a.page(learner, "certificate, revoked", "/certificate", 200)
 

@@ -178,7 +178,7 @@ func serve(log *slog.Logger, cfg *config) error {
 	oversight := &app.Oversight{Store: st, Learning: learning, Now: now}
 	srv, err := web.New(web.Config{
 		Learning: learning, Accounts: accounts, Oversight: oversight, Store: st, Certificates: renderer, Logger: log,
-		Breakdown: &app.Breakdown{Store: st, Course: course, Now: now},
+		Breakdown: &app.Breakdown{Store: st, Course: course, Now: now}, AuditTrail: &app.AuditTrail{Store: st},
 		BaseURL: cfg.BaseURL, SecretKey: cfg.SecretKey, Partnership: cfg.Placeholders["partnership_name"],
 		HelpContact: cfg.HelpContact, QuickExitURL: cfg.QuickExitURL, TrustedProxies: cfg.TrustedProxies,
 	})
