@@ -215,6 +215,7 @@ func TestAccessibility(t *testing.T) {
 	a.page(coordinator, "learners, a date that is not one", "/reports/learners?from=yesterday&to=2020-01-01", 422)
 	a.page(coordinator, "a learner's record", "/reports/learners/"+learnerID, 200)
 	a.page(coordinator, "question analysis", "/reports/questions", 200)
+	a.page(coordinator, "question analysis, weakest first", "/reports/questions?sort=correct", 200)
 	a.page(coordinator, "organisations", "/reports/organisations", 200)
 	a.state(coordinator, "organisations with errors", func() {
 		coordinator.openWant("/reports/organisations", 200)
