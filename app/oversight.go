@@ -642,9 +642,9 @@ func (o *Oversight) Revoke(ctx context.Context, actor *User, learnerID int64, re
 	if !mayCoordinate(actor) {
 		return forbidden()
 	}
-	reason = strings.TrimSpace(reason)
-	if reason == "" || utf8.RuneCountInString(reason) > 500 {
-		return Invalid([]FieldError{{Field: "reason", Message: "Enter the reason for revoking, in 500 characters or fewer"}})
+	reason, err := RevokeReason(reason)
+	if err != nil {
+		return err
 	}
 	cert, err := o.Learning.Certificate(ctx, learnerID)
 	if err != nil {

@@ -795,7 +795,31 @@ func TestOversightRevokeReissueAndAudit(t *testing.T) {
 
 		coord.get(page).wantStatus(t, fiber.StatusOK)
 		wantFieldError(t, coord.post(page+"/revoke", url.Values{"reason": {"  "}}), "reason")
-		coord.post(page+"/revoke", url.Values{"reason": {"Issued in error"}}).wantRedirect(t, page+"?done=revoked")
+		wantFieldError(t, coord.post(page+"/revoke", url.Values{"reason": {"  "}, "confirm": {"yes"}}), "reason")
+		// First "are you sure": nothing changes until it is confirmed.
+		ask := coord.post(page+"/revoke", url.Values{"reason": {"Issued in error"}})
+		ask.wantStatus(t, fiber.StatusOK)
+		if h := heading(t, ask); h != "Are you sure you want to revoke Lena Learner's certificate?" {
+			t.Errorf("revoking asks %q", h)
+		}
+		form := findFirst(ask.html(t), element("form", "action", page+"/revoke"))
+		if form == nil {
+			t.Fatal("the confirmation has no form")
+		}
+		sent := url.Values{}
+		for _, in := range findAll(form, element("input")) {
+			sent.Set(attr(in, "name"), attr(in, "value"))
+		}
+		if sent.Get("reason") != "Issued in error" || sent.Get("confirm") != "yes" {
+			t.Errorf("the confirmation form sends %v", sent)
+		}
+		if back := findFirst(ask.html(t), element("a", "href", page)); back == nil || !strings.Contains(textOf(back), "without revoking") {
+			t.Error("the confirmation has no way back that says it changes nothing")
+		}
+		if cert, _ := srv.learning.Certificate(ctx, lenaID); cert == nil || cert.RevokedAt != nil || srv.count(t, "audit_log", "action = ?", "revoked certificate") != 0 {
+			t.Fatal("asking for confirmation revoked the certificate")
+		}
+		coord.post(page+"/revoke", url.Values{"reason": {"Issued in error"}, "confirm": {"yes"}}).wantRedirect(t, page+"?done=revoked")
 
 		verify := func(code string) *response {
 			t.Helper()

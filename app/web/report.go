@@ -321,9 +321,9 @@ func (s *Server) routesForLearnerActions() (roles, manager, revoke, reissue fibe
 	manager = s.learnerAction(func(c *fiber.Ctx, a *app.User, id int64) error {
 		return o.AssignManager(c.UserContext(), a, id, c.FormValue("manager_email"))
 	}, "manager")
-	revoke = s.learnerAction(func(c *fiber.Ctx, a *app.User, id int64) error {
+	revoke = s.confirmRevoke(s.learnerAction(func(c *fiber.Ctx, a *app.User, id int64) error {
 		return o.Revoke(c.UserContext(), a, id, c.FormValue("reason"))
-	}, "revoked")
+	}, "revoked"))
 	reissue = s.learnerAction(func(c *fiber.Ctx, a *app.User, id int64) error {
 		_, err := o.Reissue(c.UserContext(), a, id)
 		return err

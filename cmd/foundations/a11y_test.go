@@ -223,9 +223,14 @@ func TestAccessibility(t *testing.T) {
 			t.Errorf("an organisation without a name: status %d, want 422", got)
 		}
 	})
-	coordinator.openWant("/reports/learners/"+learnerID, 200)
-	coordinator.do("give a reason", chromedp.SendKeys(chromedp.CSS("#field-reason"), "Issued to the wrong person"))
-	coordinator.follow("revoke the certificate", chromedp.Click(chromedp.CSS(`form[action$="/revoke"] button`)))
+	a.state(coordinator, "revoking a certificate: are you sure?", func() {
+		coordinator.openWant("/reports/learners/"+learnerID, 200)
+		coordinator.do("give a reason", chromedp.SendKeys(chromedp.CSS("#field-reason"), "Issued to the wrong person"))
+		if got := coordinator.follow("revoke the certificate", chromedp.Click(chromedp.CSS(`form[action$="/revoke"] button`))); got != 200 {
+			t.Errorf("asking to revoke: status %d, want the confirmation page", got)
+		}
+	})
+	coordinator.follow("confirm revoking", chromedp.Click(chromedp.CSS(`form[action$="/revoke"] button.govuk-button--warning`)))
 	a.page(coordinator, "a learner's record after revoking", "/reports/learners/"+learnerID+"?done=revoked", 200)
 	a.page(coordinator, "audit trail", "/reports/audit", 200)
 	a.page(coordinator, "audit trail, searched", "/reports/audit?q=revoked", 200)
