@@ -48,7 +48,8 @@ func records(t *testing.T, s *store.Store) []migrationRecord {
 
 // tables are the tables the application reads and writes.
 var tables = []string{"organisations", "users", "sessions", "enrolments", "module_progress", "answers",
-	"attempts", "attempt_answers", "evaluations", "evaluation_responses", "certificates"}
+	"attempts", "attempt_answers", "evaluations", "evaluation_responses", "certificates",
+	"manager_declines"}
 
 func TestMigrate(t *testing.T) {
 	for _, b := range storetest.Backends(t) {
@@ -67,12 +68,13 @@ func TestMigrate(t *testing.T) {
 				t.Fatalf("SchemaVersion = %d after migrating, want 1 or more", version)
 			}
 			rs := records(t, s)
-			if len(rs) != version {
-				t.Errorf("schema_migrations holds %d rows, want one for each of the %d versions", len(rs), version)
+			versions := store.MigrationVersions() // each helper has its own range, so versions have gaps
+			if len(rs) != len(versions) || version != versions[len(versions)-1] {
+				t.Errorf("schema_migrations holds %d rows up to %d, want one for each of the versions %v", len(rs), version, versions)
 			}
 			for i, r := range rs {
-				if r.Version != i+1 || r.Name == "" || r.AppliedAt.IsZero() {
-					t.Errorf("schema_migrations row %d = %+v, want version %d with a name and a time", i, r, i+1)
+				if i >= len(versions) || r.Version != versions[i] || r.Name == "" || r.AppliedAt.IsZero() {
+					t.Errorf("schema_migrations row %d = %+v, want version %v with a name and a time", i, r, versions[min(i, len(versions)-1)])
 				}
 			}
 			for _, table := range tables {

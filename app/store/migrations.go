@@ -199,6 +199,16 @@ CREATE TABLE evaluation_totals (
 INSERT INTO evaluation_totals (course_id, item_id, responses, total)
 	SELECT course_id, item_id, COUNT(*), SUM(rating) FROM evaluation_responses WHERE rating IS NOT NULL GROUP BY course_id, item_id
 `},
+	{50, "managers decline or remove people who named them", `
+CREATE TABLE manager_declines (
+	id {{id}},
+	learner_id BIGINT NOT NULL REFERENCES users(id),
+	manager_id BIGINT NOT NULL REFERENCES users(id),
+	manager_email TEXT NOT NULL,
+	declined_at {{time}} NOT NULL
+);
+CREATE INDEX manager_declines_learner ON manager_declines (learner_id, declined_at)
+`},
 }
 
 func (s *Store) dialectSQL(sql string) string {

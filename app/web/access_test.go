@@ -84,6 +84,7 @@ var routeAccess = map[string]struct {
 	"GET /staff/:id":                         {nil, expect{see, forbid, forbid, ok, nf, forbid, forbid}},
 	"POST /staff/:id/accept":                 {url.Values{}, expect{unauth, forbid, forbid, see, nf, forbid, forbid}},
 	"POST /staff/:id/confirm":                {url.Values{}, expect{unauth, forbid, forbid, see, nf, forbid, forbid}},
+	"POST /staff/:id/decline":                {url.Values{}, expect{unauth, forbid, forbid, ok, nf, forbid, forbid}}, // unconfirmed: asks first
 	"GET /reports":                           {nil, expect{see, forbid, forbid, forbid, forbid, ok, ok}},
 	"GET /reports/learners":                  {nil, expect{see, forbid, forbid, forbid, forbid, ok, ok}},
 	"GET /reports/learners.csv":              {nil, expect{see, forbid, forbid, forbid, forbid, ok, ok}},

@@ -73,15 +73,24 @@ type signInPage struct {
 }
 
 func (s *Server) handleSignInForm(c *fiber.Ctx) error {
-	next := safeNext(c.Query("next"))
-	if currentUser(c) != nil {
+	next := c.Query("next") // empty: where the person lands depends on who they are
+	if next != "" {
+		next = safeNext(next)
+	}
+	if u := currentUser(c); u != nil {
+		if next == "" {
+			next = homeFor(u)
+		}
 		return c.Redirect(next, fiber.StatusSeeOther)
 	}
 	return s.render(c, fiber.StatusOK, "sign_in", &signInPage{basePage: basePage{Title: "Sign in"}, Next: next, Timeout: c.Query("timeout") == "1"})
 }
 
 func (s *Server) handleSignIn(c *fiber.Ctx) error {
-	email, next := strings.TrimSpace(c.FormValue("email")), safeNext(c.FormValue("next"))
+	email, next := strings.TrimSpace(c.FormValue("email")), c.FormValue("next")
+	if next != "" {
+		next = safeNext(next)
+	}
 	u, token, err := s.cfg.Accounts.SignIn(c.UserContext(), email, c.FormValue("password"))
 	if app.ErrorCode(err) == app.EINVALID {
 		return s.render(c, fiber.StatusUnprocessableEntity, "sign_in", &signInPage{basePage: basePage{Title: "Sign in", Errors: app.ErrorFields(err)}, Email: email, Next: next})
@@ -94,6 +103,9 @@ func (s *Server) handleSignIn(c *fiber.Ctx) error {
 	}
 	s.setCookie(c, sessionCookie, token, 0)
 	s.log.Info("signed in", "user_id", u.ID)
+	if next == "" {
+		next = homeFor(u)
+	}
 	return c.Redirect(next, fiber.StatusSeeOther)
 }
 

@@ -10,6 +10,7 @@ type coursePage struct {
 	Course   *app.Course
 	Progress *app.Progress
 	Modules  []moduleRow
+	Manager  *app.LineManager
 }
 
 type moduleRow struct {
@@ -28,6 +29,9 @@ func (s *Server) handleCourse(c *fiber.Ctx) error {
 	page := &coursePage{basePage: basePage{Title: course.Title, NavCourse: true}, Course: course, Progress: p}
 	for _, m := range course.Modules {
 		page.Modules = append(page.Modules, moduleRow{Module: m, Status: p.Status(m), Percent: p.Modules[m.ID].PassPercent})
+	}
+	if page.Manager, err = s.cfg.StaffDecisions.LineManager(c.UserContext(), u); err != nil {
+		return err
 	}
 	return s.render(c, fiber.StatusOK, "course", page)
 }

@@ -201,7 +201,7 @@ func TestOversightManagerStaffPages(t *testing.T) {
 			mo.get(fmt.Sprintf("/staff/%d", omarID)).wantStatus(t, fiber.StatusNotFound)
 		})
 
-		mo.post(member+"/accept", url.Values{}).wantRedirect(t, "/staff")
+		mo.post(member+"/accept", url.Values{}).wantRedirect(t, fmt.Sprintf("/staff?done=accepted&id=%d", lenaID))
 
 		t.Run("accepted: progress", func(t *testing.T) {
 			mo := mo.in(t)

@@ -60,6 +60,7 @@ func (s *Server) routes(f *fiber.App) {
 	f.Get("/staff/:id", signedIn, manager, s.handleStaffMember)
 	f.Post("/staff/:id/accept", signedIn, manager, s.handleStaffAccept)
 	f.Post("/staff/:id/confirm", signedIn, manager, s.handleStaffConfirm)
+	f.Post("/staff/:id/decline", signedIn, manager, s.handleStaffDecline)
 
 	// Coordinators and administrators.
 	coord := s.requireRole(app.MayCoordinate)

@@ -17,14 +17,17 @@ import (
 
 // Config is everything the web layer needs, built in cmd/foundations.
 type Config struct {
-	Learning     *app.Learning
-	Accounts     *app.Accounts
-	Oversight    *app.Oversight
-	Breakdown    *app.Breakdown // the dashboard's learners by status
-	AuditTrail   *app.AuditTrail
-	Store        app.Store // for /readyz
-	Certificates app.CertificateRenderer
-	Logger       *slog.Logger
+	Learning   *app.Learning
+	Accounts   *app.Accounts
+	Oversight  *app.Oversight
+	Breakdown  *app.Breakdown // the dashboard's learners by status
+	AuditTrail *app.AuditTrail
+	// StaffDecisions: managers declining people who named them, and what a
+	// learner sees of their line manager.
+	StaffDecisions *app.StaffDecisions
+	Store          app.Store // for /readyz
+	Certificates   app.CertificateRenderer
+	Logger         *slog.Logger
 
 	BaseURL        string // public URL, no trailing slash; https:// makes cookies Secure
 	SecretKey      string // keys CSRF tokens

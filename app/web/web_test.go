@@ -141,8 +141,9 @@ func newTestServer(t *testing.T, st *store.Store, tweaks ...func(*web.Config)) *
 	cfg := web.Config{
 		Learning: learning, Accounts: accounts, Oversight: oversight, Store: st, Certificates: renderer,
 		Breakdown: &app.Breakdown{Store: st, Course: course, Now: clk.Now}, AuditTrail: &app.AuditTrail{Store: st},
-		Logger:  slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		BaseURL: "http://localhost:3000", SecretKey: "a-test-secret-key-that-is-long-enough-0123456789",
+		StaffDecisions: &app.StaffDecisions{Oversight: oversight, Store: st},
+		Logger:         slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		BaseURL:        "http://localhost:3000", SecretKey: "a-test-secret-key-that-is-long-enough-0123456789",
 		Partnership: "Test Partnership", HelpContact: "training@example.org", QuickExitURL: "https://www.bbc.co.uk/weather",
 	}
 	for _, tweak := range tweaks {

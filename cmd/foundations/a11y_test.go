@@ -198,6 +198,23 @@ func TestAccessibility(t *testing.T) {
 	manager.do("write a note", chromedp.SendKeys(chromedp.CSS("#field-note"), "Discussed in supervision."))
 	manager.follow("confirm the training", chromedp.Click(chromedp.CSS(`form[action="/staff/`+learnerID+`/confirm"] button`)))
 	a.page(manager, "a member of staff, training confirmed", "/staff/"+learnerID+"?confirmed=1", 200)
+	a.page(manager, "my staff, after accepting someone", "/staff?done=accepted&id="+learnerID, 200)
+	a.page(manager, "my staff, awaiting confirmation", "/staff?show=awaiting", 200)
+	a.page(manager, "my staff, sorted by completion, none matching", "/staff?show=expired&sort=completed&dir=desc", 200)
+	a.page(learner, "course page, accepted and confirmed by the manager", "/course", 200)
+	// Ola named this manager by mistake: "Not my staff", are you sure, yes.
+	declineOla := `form[action$="/decline"]:has(button) button`
+	a.state(manager, "my staff: are you sure they are not your staff?", func() {
+		manager.openWant("/staff", 200)
+		if got := manager.follow("not my staff", chromedp.Click(chromedp.CSS(declineOla))); got != 200 {
+			t.Errorf("asking to decline: status %d, want the confirmation page", got)
+		}
+	})
+	manager.follow("confirm declining", chromedp.Click(chromedp.CSS(`form[action$="/decline"] button.govuk-button--warning`)))
+	a.page(manager, "my staff, after declining someone", "/staff?done=declined", 200)
+	ola := newTab(t, browser, srv.url, course, tabOptions{})
+	signInTab(ola, "ola.other@example.org")
+	a.page(ola, "course page after the named manager declined", "/course", 200)
 
 	// The coordinator's reports.
 	signInTab(coordinator, coordinatorEmail)
