@@ -58,6 +58,7 @@ var routeAccess = map[string]struct {
 	"GET /healthz":                           {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
 	"GET /readyz":                            {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
 	"GET /static/*":                          {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
+	"GET /favicon.ico":                       {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
 	"GET /":                                  {nil, expect{ok, see, see, see, see, see, see}},
 	"GET /register":                          {nil, expect{ok, see, see, see, see, see, see}},
 	"POST /register":                         {url.Values{}, expect{unproc, unproc, unproc, unproc, unproc, unproc, unproc}},

@@ -139,6 +139,11 @@ func (s *Server) handleContrast(c *fiber.Ctx) error {
 	return c.Redirect(safeNext(c.FormValue("return")), fiber.StatusSeeOther)
 }
 
+type accessibilityPage struct {
+	basePage
+	Statement app.AccessibilityStatement
+}
+
 func (s *Server) handleAccessibility(c *fiber.Ctx) error {
-	return s.render(c, fiber.StatusOK, "accessibility", &messagePage{basePage: basePage{Title: "Accessibility statement"}})
+	return s.render(c, fiber.StatusOK, "accessibility", &accessibilityPage{basePage: basePage{Title: "Accessibility statement"}, Statement: s.cfg.Accessibility})
 }

@@ -26,7 +26,7 @@ func (s *Server) handleCourse(c *fiber.Ctx) error {
 		return err
 	}
 	course := s.cfg.Learning.Course
-	page := &coursePage{basePage: basePage{Title: course.Title, NavCourse: true}, Course: course, Progress: p}
+	page := &coursePage{basePage: basePage{Title: "Your course", NavCourse: true}, Course: course, Progress: p}
 	for _, m := range course.Modules {
 		page.Modules = append(page.Modules, moduleRow{Module: m, Status: p.Status(m), Percent: p.Modules[m.ID].PassPercent})
 	}

@@ -57,6 +57,7 @@ func loadPages(a *assets) (*pages, error) {
 		"lines":      func(s string) []string { return strings.Split(s, "\n") },
 		"likert":     func(scale string) []string { return app.LikertScales[scale] },
 		"dict":       dict,
+		"within":     within,
 		"deref64": func(p *int64) int64 {
 			if p == nil {
 				return 0
@@ -172,4 +173,13 @@ func dict(kv ...any) (map[string]any, error) {
 		m[k] = kv[i+1]
 	}
 	return m, nil
+}
+
+// within reports whether the page at path (a URL, query allowed) is the
+// section's page or one below it, for marking the current navigation item.
+func within(path, section string) bool {
+	if i := strings.IndexAny(path, "?#"); i >= 0 {
+		path = path[:i]
+	}
+	return path == section || strings.HasPrefix(path, section+"/")
 }

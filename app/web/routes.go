@@ -14,6 +14,7 @@ func (s *Server) routes(f *fiber.App) {
 	f.Get("/healthz", s.handleHealth)
 	f.Get("/readyz", s.handleReady)
 	f.Get("/static/*", s.assets.handle)
+	f.Get("/favicon.ico", s.assets.handleFavicon)
 
 	f.Use(s.loadUser, s.checkCSRF)
 

@@ -25,6 +25,7 @@ type Config struct {
 	// StaffDecisions: managers declining people who named them, and what a
 	// learner sees of their line manager.
 	StaffDecisions *app.StaffDecisions
+	Accessibility  app.AccessibilityStatement // the statement's facts: configuration and the suite's results
 	Store          app.Store // for /readyz
 	Certificates   app.CertificateRenderer
 	Logger         *slog.Logger
@@ -57,6 +58,9 @@ func New(cfg Config) (*fiber.App, error) {
 	}
 	if cfg.SignInLimit == 0 {
 		cfg.SignInLimit = 10
+	}
+	if a := &cfg.Accessibility; a.Service == "" { // the statement's facts, where not configured
+		a.Service, a.Partnership, a.Contact, a.ResponseDays = "Neglect Foundations", cfg.Partnership, cfg.HelpContact, max(a.ResponseDays, 5)
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, secure: strings.HasPrefix(cfg.BaseURL, "https://")}
 	var err error

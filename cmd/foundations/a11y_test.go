@@ -271,6 +271,7 @@ func TestAccessibility(t *testing.T) {
 	learner.openWant("/modules/"+m1.ID, 200)
 
 	t.Logf("checked %d pages and states with axe-core and at 320px, each also in high contrast, in %s", a.pages, time.Since(start).Round(time.Second))
+	recordAccessibilityResults(t, axe, chromium, a.pages)
 	srv.stop(t)
 }
 

@@ -10,6 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/foundations/foundations/app"
+	"github.com/foundations/foundations/templates"
 )
 
 // config is everything the process reads from its environment, once, in
@@ -30,6 +33,7 @@ type config struct {
 	Placeholders   map[string]string // course text placeholders, incl. partnership_name
 	HelpContact    string
 	LogLevel       slog.Level
+	Accessibility  app.AccessibilityStatement // ACCESSIBILITY_* and the embedded suite results
 }
 
 // placeholderVars maps course placeholders to their environment variables
@@ -91,7 +95,41 @@ func loadConfig(log *slog.Logger) (*config, error) {
 		return nil, fmt.Errorf("LOG_LEVEL must be debug, info, warn or error")
 	}
 	c.SecretKey = env("SECRET_KEY", "")
+	if err := c.loadAccessibility(); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// loadAccessibility fills the accessibility statement's facts: who to
+// contact (ACCESSIBILITY_CONTACT, else HELP_CONTACT; ACCESSIBILITY_PHONE),
+// how soon they reply (ACCESSIBILITY_RESPONSE_DAYS), problems known
+// beyond the service's own (ACCESSIBILITY_KNOWN_ISSUES, separated by ";"),
+// when the statement was prepared (ACCESSIBILITY_STATEMENT_DATE), and the
+// suite's last results, embedded in the binary.
+func (c *config) loadAccessibility() error {
+	results, err := app.ParseAccessibilityResults(templates.AccessibilityResults)
+	if err != nil {
+		return err
+	}
+	a := app.AccessibilityStatement{Service: "Neglect Foundations", Partnership: c.Placeholders["partnership_name"],
+		Contact: env("ACCESSIBILITY_CONTACT", c.HelpContact), Phone: env("ACCESSIBILITY_PHONE", ""), Results: results,
+		PreparedOn: env("ACCESSIBILITY_STATEMENT_DATE", "")}
+	if a.ResponseDays, err = strconv.Atoi(env("ACCESSIBILITY_RESPONSE_DAYS", "5")); err != nil || a.ResponseDays < 1 {
+		return fmt.Errorf("ACCESSIBILITY_RESPONSE_DAYS must be a whole number of working days")
+	}
+	if a.PreparedOn != "" {
+		if _, err := time.Parse("2006-01-02", a.PreparedOn); err != nil {
+			return fmt.Errorf("ACCESSIBILITY_STATEMENT_DATE must be a date like 2026-12-01")
+		}
+	}
+	for _, issue := range strings.Split(env("ACCESSIBILITY_KNOWN_ISSUES", ""), ";") {
+		if issue = strings.TrimSpace(issue); issue != "" {
+			a.KnownIssues = append(a.KnownIssues, issue)
+		}
+	}
+	c.Accessibility = a
+	return nil
 }
 
 // ensureSecret generates SECRET_KEY on first start and keeps it in the data

@@ -179,8 +179,8 @@ func serve(log *slog.Logger, cfg *config) error {
 	srv, err := web.New(web.Config{
 		Learning: learning, Accounts: accounts, Oversight: oversight, Store: st, Certificates: renderer, Logger: log,
 		Breakdown: &app.Breakdown{Store: st, Course: course, Now: now}, AuditTrail: &app.AuditTrail{Store: st},
-		StaffDecisions: &app.StaffDecisions{Oversight: oversight, Store: st},
-		BaseURL:        cfg.BaseURL, SecretKey: cfg.SecretKey, Partnership: cfg.Placeholders["partnership_name"],
+		StaffDecisions: &app.StaffDecisions{Oversight: oversight, Store: st}, Accessibility: cfg.Accessibility,
+		BaseURL: cfg.BaseURL, SecretKey: cfg.SecretKey, Partnership: cfg.Placeholders["partnership_name"],
 		HelpContact: cfg.HelpContact, QuickExitURL: cfg.QuickExitURL, TrustedProxies: cfg.TrustedProxies,
 	})
 	if err != nil {

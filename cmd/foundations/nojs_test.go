@@ -29,9 +29,13 @@ func TestWithoutJavaScript(t *testing.T) {
 	}
 
 	// The contrast toggle is a form: it works without JavaScript and the
-	// choice follows the person from page to page.
+	// choice follows the person from page to page. Its label says what it
+	// will do: "Standard contrast" while high contrast is on.
 	contrast := func() bool {
-		return eval[bool](j, "read the theme", `document.documentElement.classList.contains('app-theme-contrast') && document.querySelector('.app-contrast-toggle').getAttribute('aria-pressed') === 'true'`)
+		return eval[bool](j, "read the theme", `document.documentElement.classList.contains('app-theme-contrast') && document.querySelector('.app-contrast-toggle').textContent === 'Standard contrast'`)
+	}
+	if label := eval[string](j, "read the toggle", `document.querySelector('.app-contrast-toggle').textContent`); label != "High contrast" {
+		t.Errorf("in the standard theme the toggle says %q, want High contrast", label)
 	}
 	if contrast() {
 		t.Fatal("the start page is in high contrast before asking")
