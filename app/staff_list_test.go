@@ -20,10 +20,10 @@ func TestStaffListFiltersSortsAndTotals(t *testing.T) {
 		return r
 	}
 	rows := []app.StaffRow{
-		done("Bea", -100, false, 900),  // completed, awaiting confirmation
-		done("ada", -50, true, 1000),   // confirmed
-		done("Cal", -1000, false, 30),  // refresher due, awaiting confirmation
-		done("Dev", -1200, true, -5),   // expired
+		done("Bea", -100, false, 900), // completed, awaiting confirmation
+		done("ada", -50, true, 1000),  // confirmed
+		done("Cal", -1000, false, 30), // refresher due, awaiting confirmation
+		done("Dev", -1200, true, -5),  // expired
 		{Accepted: true, LearnerRow: app.LearnerRow{Name: "Eve", StartedAt: day(-3), ModulesPassed: 2}},
 		{Accepted: true, LearnerRow: app.LearnerRow{Name: "Fin"}},
 		{Accepted: false, LearnerRow: app.LearnerRow{Name: "Gus"}}, // waiting to be accepted: never listed here

@@ -26,7 +26,7 @@ type Config struct {
 	// learner sees of their line manager.
 	StaffDecisions *app.StaffDecisions
 	Accessibility  app.AccessibilityStatement // the statement's facts: configuration and the suite's results
-	Store          app.Store // for /readyz
+	Store          app.Store                  // for /readyz
 	Certificates   app.CertificateRenderer
 	Logger         *slog.Logger
 
