@@ -59,6 +59,7 @@ var routeAccess = map[string]struct {
 	"GET /readyz":                            {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
 	"GET /static/*":                          {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
 	"GET /favicon.ico":                       {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
+	"GET /metrics":                           {nil, expect{nf, nf, nf, nf, nf, nf, nf}}, // no METRICS_TOKEN here: see TestMetrics
 	"GET /":                                  {nil, expect{ok, see, see, see, see, see, see}},
 	"GET /register":                          {nil, expect{ok, see, see, see, see, see, see}},
 	"POST /register":                         {url.Values{}, expect{unproc, unproc, unproc, unproc, unproc, unproc, unproc}},

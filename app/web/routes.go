@@ -13,6 +13,7 @@ import (
 func (s *Server) routes(f *fiber.App) {
 	f.Get("/healthz", s.handleHealth)
 	f.Get("/readyz", s.handleReady)
+	f.Get("/metrics", s.handleMetrics) // only with METRICS_TOKEN, and only to requests bearing it
 	f.Get("/static/*", s.assets.handle)
 	f.Get("/favicon.ico", s.assets.handleFavicon)
 

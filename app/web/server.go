@@ -26,6 +26,10 @@ type Config struct {
 	// learner sees of their line manager.
 	StaffDecisions *app.StaffDecisions
 	Accessibility  app.AccessibilityStatement // the statement's facts: configuration and the suite's results
+	// Metrics, when set, counts requests and outcomes; MetricsToken, when
+	// set, serves them at /metrics to requests bearing it.
+	Metrics      *Metrics
+	MetricsToken string
 	Store          app.Store                  // for /readyz
 	Certificates   app.CertificateRenderer
 	Logger         *slog.Logger
@@ -105,6 +109,9 @@ func (s *Server) logRequests(c *fiber.Ctx) error {
 		}
 	}
 	status := c.Response().StatusCode()
+	if s.cfg.Metrics != nil {
+		s.cfg.Metrics.observe(c, status, time.Since(start))
+	}
 	// The route pattern, never the raw path or query: they can hold codes and names.
 	s.log.Debug("request", "method", c.Method(), "route", c.Route().Path, "status", status, "ms", time.Since(start).Milliseconds())
 	return nil

@@ -216,3 +216,32 @@ func TestDockerfileGivesDataToRuntimeUser(t *testing.T) {
 		t.Errorf("the Dockerfile must run as nonroot (65532) with DATA_DIR=/data created and owned by that user")
 	}
 }
+
+// TestMetricsPort: with METRICS_PORT, /metrics is served on that port only
+// (not on the public one), with the database pool's figures.
+func TestMetricsPort(t *testing.T) {
+	port := strconv.Itoa(freePort(t))
+	srv := startServer(t, []string{"DATA_DIR=" + t.TempDir(), "METRICS_PORT=" + port})
+	resp, err := http.Get("http://127.0.0.1:" + port + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("metrics port: status %d", resp.StatusCode)
+	}
+	for _, want := range []string{`go_sql_open_connections{db_name="sqlite"}`, "foundations_http_requests_total", "go_goroutines"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("the metrics port lacks %q", want)
+		}
+	}
+	public, err := http.Get(srv.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	public.Body.Close()
+	if public.StatusCode != 404 {
+		t.Errorf("/metrics on the public port: status %d, want 404 without METRICS_TOKEN", public.StatusCode)
+	}
+}

@@ -34,6 +34,8 @@ type config struct {
 	HelpContact    string
 	LogLevel       slog.Level
 	Accessibility  app.AccessibilityStatement // ACCESSIBILITY_* and the embedded suite results
+	MetricsPort    string // METRICS_PORT: serve /metrics on this port (bind it privately)
+	MetricsToken   string // METRICS_TOKEN: serve /metrics on PORT to requests bearing it
 }
 
 // placeholderVars maps course placeholders to their environment variables
@@ -95,6 +97,13 @@ func loadConfig(log *slog.Logger) (*config, error) {
 		return nil, fmt.Errorf("LOG_LEVEL must be debug, info, warn or error")
 	}
 	c.SecretKey = env("SECRET_KEY", "")
+	c.MetricsPort, c.MetricsToken = env("METRICS_PORT", ""), env("METRICS_TOKEN", "")
+	if c.MetricsToken != "" && len(c.MetricsToken) < 24 {
+		return nil, fmt.Errorf("METRICS_TOKEN must be at least 24 characters")
+	}
+	if c.MetricsPort != "" && c.MetricsPort == c.Port {
+		return nil, fmt.Errorf("METRICS_PORT must differ from PORT (use METRICS_TOKEN to serve metrics on PORT)")
+	}
 	if err := c.loadAccessibility(); err != nil {
 		return nil, err
 	}

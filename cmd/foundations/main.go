@@ -31,6 +31,7 @@ import (
 	"github.com/foundations/foundations/app/store"
 	"github.com/foundations/foundations/app/web"
 	"github.com/foundations/foundations/courses"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	_ "time/tzdata" // UK dates on certificates wherever the binary runs
 )
 
@@ -172,6 +173,14 @@ func serve(log *slog.Logger, cfg *config) error {
 	if err != nil {
 		return err
 	}
+	var metrics *web.Metrics
+	if cfg.MetricsPort != "" || cfg.MetricsToken != "" {
+		sqlDB, err := st.DB().DB()
+		if err != nil {
+			return err
+		}
+		metrics = web.NewMetrics(collectors.NewDBStatsCollector(sqlDB, map[bool]string{true: "postgres", false: "sqlite"}[st.Postgres()]))
+	}
 	now := func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 	learning := &app.Learning{Store: st, Course: course, Now: now, Partnership: cfg.Placeholders["partnership_name"], ValidityMonths: cfg.ValidityMonths}
 	accounts := &app.Accounts{Store: st, Now: now, IdleTimeout: cfg.IdleTimeout, MaxAge: cfg.MaxSessionAge}
@@ -180,6 +189,7 @@ func serve(log *slog.Logger, cfg *config) error {
 		Learning: learning, Accounts: accounts, Oversight: oversight, Store: st, Certificates: renderer, Logger: log,
 		Breakdown: &app.Breakdown{Store: st, Course: course, Now: now}, AuditTrail: &app.AuditTrail{Store: st},
 		StaffDecisions: &app.StaffDecisions{Oversight: oversight, Store: st}, Accessibility: cfg.Accessibility,
+		Metrics: metrics, MetricsToken: cfg.MetricsToken,
 		BaseURL: cfg.BaseURL, SecretKey: cfg.SecretKey, Partnership: cfg.Placeholders["partnership_name"],
 		HelpContact: cfg.HelpContact, QuickExitURL: cfg.QuickExitURL, TrustedProxies: cfg.TrustedProxies,
 	})
@@ -188,8 +198,15 @@ func serve(log *slog.Logger, cfg *config) error {
 	}
 	go sweepSessions(ctx, log, accounts)
 
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Listen(":" + cfg.Port) }()
+	if cfg.MetricsPort != "" {
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", metrics.Handler())
+		ms := &http.Server{Addr: ":" + cfg.MetricsPort, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		go func() { errc <- fmt.Errorf("metrics listener: %w", ms.ListenAndServe()) }()
+		defer ms.Close()
+	}
 	db := "sqlite"
 	if st.Postgres() {
 		db = "postgres"
