@@ -25,7 +25,7 @@ func TestMetrics(t *testing.T) {
 
 		learner := srv.signUp(t, "Zoë Private", "zoe.private@example.org")
 		learner.get("/course").wantStatus(t, fiber.StatusOK)
-		learner.get("/modules/" + module1).wantStatus(t, fiber.StatusOK)
+		learner.get("/modules/"+module1).wantStatus(t, fiber.StatusOK)
 		learner.fetch("/modules/"+module1+"/save", url.Values{"question": {"m1-colour"}, "answer": {"b"}}).wantStatus(t, fiber.StatusOK)
 		learner.fetch("/modules/"+module1+"/save", url.Values{"question": {"no-such-question"}, "answer": {"b"}})
 		other := srv.newClient(t)

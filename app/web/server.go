@@ -30,9 +30,9 @@ type Config struct {
 	// set, serves them at /metrics to requests bearing it.
 	Metrics      *Metrics
 	MetricsToken string
-	Store          app.Store                  // for /readyz
-	Certificates   app.CertificateRenderer
-	Logger         *slog.Logger
+	Store        app.Store // for /readyz
+	Certificates app.CertificateRenderer
+	Logger       *slog.Logger
 
 	BaseURL        string // public URL, no trailing slash; https:// makes cookies Secure
 	SecretKey      string // keys CSRF tokens

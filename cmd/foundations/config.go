@@ -34,8 +34,8 @@ type config struct {
 	HelpContact    string
 	LogLevel       slog.Level
 	Accessibility  app.AccessibilityStatement // ACCESSIBILITY_* and the embedded suite results
-	MetricsPort    string // METRICS_PORT: serve /metrics on this port (bind it privately)
-	MetricsToken   string // METRICS_TOKEN: serve /metrics on PORT to requests bearing it
+	MetricsPort    string                     // METRICS_PORT: serve /metrics on this port (bind it privately)
+	MetricsToken   string                     // METRICS_TOKEN: serve /metrics on PORT to requests bearing it
 }
 
 // placeholderVars maps course placeholders to their environment variables
