@@ -72,7 +72,10 @@ func (a *assets) handle(c *fiber.Ctx) error {
 // handleFavicon answers /favicon.ico, which browsers and tools ask for
 // whatever the page links to.
 func (a *assets) handleFavicon(c *fiber.Ctx) error {
-	f := a.byURL[a.byName["img/favicon.ico"]]
+	f, ok := a.byURL[a.byName["img/favicon.ico"]]
+	if !ok {
+		return fiber.ErrNotFound
+	}
 	c.Set(fiber.HeaderCacheControl, "public, max-age=86400")
 	c.Set(fiber.HeaderContentType, f.mime)
 	return c.Send(f.body)

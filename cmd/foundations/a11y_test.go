@@ -102,6 +102,7 @@ func TestAccessibility(t *testing.T) {
 	learner.choose(first, correctOptions(first)...)
 	learner.settleSaves(m1)
 	a.page(learner, "task list, in progress", "/course", 200)
+	a.page(learner, "certificate before completing the course", "/certificate", 404)
 
 	var skip *app.Question
 	for _, q := range m1.Questions() {
