@@ -69,12 +69,7 @@ func Totals(rows []StaffRow, now time.Time) StaffTotals {
 // FilterStaff returns the accepted staff that q.Show selects, in q's order.
 // An unknown Show or Sort means everyone, by name. Ties keep name order.
 func FilterStaff(rows []StaffRow, q StaffQuery, now time.Time) []StaffRow {
-	if q.Show != StaffShowAwaiting && !slices.ContainsFunc(LearnerStatuses, func(x struct {
-		Status LearnerStatus
-		Label  string
-	}) bool {
-		return string(x.Status) == q.Show
-	}) {
+	if q.Show != StaffShowAwaiting && !knownStatus(q.Show) {
 		q.Show = ""
 	}
 	var out []StaffRow
@@ -127,4 +122,14 @@ func FilterStaff(rows []StaffRow, q StaffQuery, now time.Time) []StaffRow {
 		return key(a, b)
 	})
 	return out
+}
+
+// knownStatus reports whether s names one of LearnerStatuses.
+func knownStatus(s string) bool {
+	for _, x := range LearnerStatuses {
+		if string(x.Status) == s {
+			return true
+		}
+	}
+	return false
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/url"
+	"slices"
 	"strconv"
 
 	"github.com/foundations/foundations/app"
@@ -12,7 +13,7 @@ import (
 func staffSortLinks(q app.StaffQuery) map[string]sortLink {
 	links := map[string]sortLink{}
 	sorted := q.Sort
-	if !contains(app.StaffSorts, sorted) {
+	if !slices.Contains(app.StaffSorts, sorted) {
 		sorted = "name"
 	}
 	for _, col := range app.StaffSorts {
@@ -34,15 +35,6 @@ func staffSortLinks(q app.StaffQuery) map[string]sortLink {
 		links[col] = l
 	}
 	return links
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // staffDone fills in the confirmation after accepting someone: their
