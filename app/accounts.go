@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 )
 
@@ -12,6 +13,19 @@ type Accounts struct {
 	Now         func() time.Time
 	IdleTimeout time.Duration // a session ends after this long without a request
 	MaxAge      time.Duration // and in any case this long after sign-in
+	// Limits throttles sign-ins per account (nil: no throttling).
+	Limits *Limits
+	// Hashing bounds concurrent password hashing (nil: unbounded).
+	Hashing *PasswordHashing
+	// Log receives security events at info level, with user IDs only
+	// (nil: not logged).
+	Log *slog.Logger
+}
+
+func (a *Accounts) event(msg string, args ...any) {
+	if a.Log != nil {
+		a.Log.Info(msg, args...)
+	}
 }
 
 // Register creates a learner account. A taken email is EINVALID on the
@@ -25,7 +39,11 @@ func (a *Accounts) Register(ctx context.Context, r Registration) (*User, error) 
 	if err := r.Validate(orgs); err != nil {
 		return nil, err
 	}
-	u := &User{Name: r.Name, Email: r.Email, EmailNorm: NormaliseEmail(r.Email), PasswordHash: HashPassword(r.Password),
+	hash, err := a.Hashing.Hash(ctx, r.Password)
+	if err != nil {
+		return nil, err
+	}
+	u := &User{Name: r.Name, Email: r.Email, EmailNorm: NormaliseEmail(r.Email), PasswordHash: hash,
 		OrganisationID: r.OrganisationID, JobRole: r.JobRole, ManagerEmail: NormaliseEmail(r.ManagerEmail),
 		Roles: []string{RoleLearner}, CreatedAt: a.Now()}
 	if err := a.Store.CreateUser(ctx, u); err != nil {
@@ -39,27 +57,49 @@ func (a *Accounts) Register(ctx context.Context, r Registration) (*User, error) 
 
 // SignIn checks an email and password and starts a session, returning the
 // cookie token. Wrong email and wrong password get the same answer and
-// take the same time.
+// take the same time. Failed sign-ins in a row slow further attempts for
+// that email (BackoffDelay): ETOOMANY while the delay runs, whether or not
+// the account exists. EUNAVAILABLE when hashing is at its bound.
 func (a *Accounts) SignIn(ctx context.Context, email, password string) (*User, string, error) {
 	bad := Invalid([]FieldError{{Field: "email", Message: "Enter a correct email address and password"}})
-	if email == "" || password == "" || len(password) > 1024 {
+	if email == "" || password == "" || len(password) > 1024 || TextProblem(email) != "" {
 		return nil, "", bad
 	}
-	u, err := a.Store.UserByEmail(ctx, NormaliseEmail(email))
+	norm := NormaliseEmail(email)
+	if err := a.Limits.claimAccount(ctx, norm); err != nil {
+		if ErrorCode(err) == ETOOMANY {
+			a.event("sign-in throttled", "limit", "sign-in per account")
+		}
+		return nil, "", err
+	}
+	u, err := a.Store.UserByEmail(ctx, norm)
 	if err != nil && ErrorCode(err) != ENOTFOUND {
 		return nil, "", fmt.Errorf("look up user: %w", err)
 	}
-	if u == nil {
-		CheckPassword(dummyHash, password)
+	hash := dummyHash
+	if u != nil {
+		hash = u.PasswordHash
+	}
+	ok, err := a.Hashing.Check(ctx, hash, password)
+	if err != nil {
+		return nil, "", err
+	}
+	if u == nil || !ok {
+		var id int64
+		if u != nil {
+			id = u.ID
+		}
+		a.event("sign-in failed", "user_id", id)
 		return nil, "", bad
 	}
-	if !CheckPassword(u.PasswordHash, password) {
-		return nil, "", bad
+	if err := a.Limits.accountSucceeded(ctx, norm); err != nil {
+		return nil, "", err
 	}
 	token, err := a.StartSession(ctx, u.ID)
 	if err != nil {
 		return nil, "", err
 	}
+	a.event("signed in", "user_id", u.ID)
 	return u, token, nil
 }
 

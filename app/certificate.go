@@ -27,6 +27,7 @@ type Certificate struct {
 	RevokedAt     *time.Time
 	RevokedReason string
 	ReplacedBy    string // code of the certificate that replaced this one, if reissued
+	Cycle         int    // which time through the course it records: 1, then 2 for the first refresher…
 }
 
 // CertificateStatus is what a verifier is told about a certificate.
@@ -45,7 +46,7 @@ func (c *Certificate) Status(now time.Time) CertificateStatus {
 	switch {
 	case c.RevokedAt != nil:
 		return CertificateRevoked
-	case !now.Before(c.ExpiresAt):
+	case ValidityAt(&c.ExpiresAt, now) == Expired:
 		return CertificateExpired
 	default:
 		return CertificateValid

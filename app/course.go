@@ -1,5 +1,7 @@
 package app
 
+import "time"
+
 // Question types.
 const (
 	QuestionSingle     = "single"     // one answer; scored
@@ -23,6 +25,16 @@ type Course struct {
 	ValidityMonths int // how long a certificate stays valid
 	Modules        []*Module
 	Evaluation     []*EvaluationItem
+	// ReviewDate is when the content must next be reviewed; Owner is who
+	// answers for it. Both are shown to learners.
+	ReviewDate      time.Time
+	Owner           string
+	ContentNoteHTML string // shown before the first module: what the course covers and where to get support
+	References      []*Reference
+	Glossary        []*GlossaryTerm
+	// KnowledgeCheck is the optional, unscored check taken before module 1
+	// and again at the end: single-choice items.
+	KnowledgeCheck []*Question
 }
 
 // Module is one module of a course.
@@ -34,8 +46,8 @@ type Module struct {
 	Outcomes    []string
 	Sections    []*Section
 	Summary     []string
-	Words       int // reading words, for the estimate
-	Minutes     int // estimated minutes: words/200 + one a question, rounded
+	Words       int // reading words (incl. scenarios, stems and options), for the estimate
+	Minutes     int // estimated minutes: reading words/200 + half a minute a question, rounded
 }
 
 // Section is a block of reading followed by the questions that check it.

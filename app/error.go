@@ -8,6 +8,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes. Each maps to exactly one HTTP status in app/web.
@@ -17,7 +18,8 @@ const (
 	EFORBIDDEN    = "forbidden"    // signed in but not allowed (403)
 	EUNAUTHORIZED = "unauthorized" // not signed in (401, or a redirect to sign in)
 	ECONFLICT     = "conflict"     // the request clashes with the current state (409)
-	ETOOMANY      = "too_many"     // rate limited (429)
+	ETOOMANY      = "too_many"     // rate limited (429, with Retry-After)
+	EUNAVAILABLE  = "unavailable"  // busy or the database is unreachable: try again soon (503, with Retry-After)
 	EINTERNAL     = "internal"     // our fault (500)
 )
 
@@ -28,6 +30,10 @@ type Error struct {
 	Code    string
 	Message string
 	Fields  []FieldError
+	// RetryAfter, for ETOOMANY and EUNAVAILABLE, is how long to wait.
+	RetryAfter time.Duration
+	// Limit names the rate limit that answered ETOOMANY, for the log.
+	Limit string
 }
 
 // FieldError is one problem with one form field.

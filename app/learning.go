@@ -2,26 +2,33 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 )
 
 // Learning is the learner's side of a course: opening modules, saving
 // answers, submitting, the evaluation and the certificate. Handlers call it;
-// it applies the rules in Progress and ScoreModule and keeps the results.
+// it applies the rules in Progress and ScoreModule, and the store's
+// operations make each decision durable atomically.
 type Learning struct {
 	Store          Store
 	Course         *Course
 	Now            func() time.Time
 	Partnership    string // printed on certificates
 	ValidityMonths int    // certificate validity; the course's own if zero
-
-	touched sync.Map // "user/module" → time.Time of the last time-spent update
+	// OrderKey keys the order in which each learner sees a question's
+	// options (OptionOrder); empty keeps the course file's order.
+	OrderKey []byte
 }
+
+// VisitInterval is how often, at most, a learner's time on a module is
+// written: interactions closer together than this are counted at the next
+// write, since the gap is measured from the last one, so no time is lost.
+const VisitInterval = time.Minute
 
 // ModuleView is what the module page shows.
 type ModuleView struct {
@@ -30,6 +37,14 @@ type ModuleView struct {
 	Answers   Answers
 	CanAnswer bool
 	Attempts  int
+	UserID    int64
+	OrderKey  []byte // see Learning.OrderKey
+}
+
+// Options are a question's options in the order this learner sees them
+// while working towards their next attempt.
+func (v *ModuleView) Options(q *Question) []*Option {
+	return OptionOrder(v.OrderKey, v.UserID, v.Module.ID, v.Attempts+1, q)
 }
 
 func (l *Learning) module(id string) (*Module, error) {
@@ -39,34 +54,26 @@ func (l *Learning) module(id string) (*Module, error) {
 	return nil, Errorf(ENOTFOUND, "There is no such module.")
 }
 
-// Progress loads everything the task list needs for one learner.
-func (l *Learning) Progress(ctx context.Context, userID int64) (*Progress, error) {
-	p, err := l.moduleProgress(ctx, l.Store, userID)
-	if err != nil {
-		return nil, err
-	}
-	ev, err := l.Store.Evaluation(ctx, userID, l.Course.ID)
-	if err != nil && ErrorCode(err) != ENOTFOUND {
-		return nil, fmt.Errorf("load evaluation for user %d: %w", userID, err)
-	}
-	p.Evaluated = ev != nil
-	cert, err := l.Store.CertificateForUser(ctx, userID, l.Course.ID)
-	if err != nil && ErrorCode(err) != ENOTFOUND {
-		return nil, fmt.Errorf("load certificate for user %d: %w", userID, err)
-	}
-	p.Certificate = cert
-	return p, nil
+func (l *Learning) key(userID int64, m *Module) ModuleKey {
+	return ModuleKey{UserID: userID, CourseID: l.Course.ID, ModuleID: m.ID}
 }
 
-func (l *Learning) moduleProgress(ctx context.Context, s Store, userID int64) (*Progress, error) {
-	rows, err := s.ModuleProgress(ctx, userID, l.Course.ID)
+func (l *Learning) progressOf(modules []ModuleProgress) *Progress {
+	p := &Progress{Course: l.Course, Modules: make(map[string]ModuleProgress, len(modules))}
+	for _, r := range modules {
+		p.Modules[r.ModuleID] = r
+	}
+	return p
+}
+
+// Progress loads everything the task list needs for one learner.
+func (l *Learning) Progress(ctx context.Context, userID int64) (*Progress, error) {
+	rec, err := l.Store.LearnerRecord(ctx, userID, l.Course.ID)
 	if err != nil {
 		return nil, fmt.Errorf("load progress for user %d: %w", userID, err)
 	}
-	p := &Progress{Course: l.Course, Modules: make(map[string]ModuleProgress, len(rows))}
-	for _, r := range rows {
-		p.Modules[r.ModuleID] = r
-	}
+	p := l.progressOf(rec.Modules)
+	p.Evaluated, p.Certificate, p.Cycle, p.Previous = rec.Evaluated, rec.Certificate, max(rec.Cycle, 1), rec.Previous
 	return p, nil
 }
 
@@ -82,75 +89,47 @@ func (l *Learning) OpenModule(ctx context.Context, userID int64, moduleID string
 	if err != nil {
 		return nil, err
 	}
-	p, err := l.moduleProgress(ctx, l.Store, userID)
+	now := l.Now()
+	k := l.key(userID, m)
+	modules, err := l.Store.VisitModule(ctx, k, now)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("visit module %s for user %d: %w", m.ID, userID, err)
 	}
+	p := l.progressOf(modules)
 	if !p.CanOpen(m) {
 		return nil, notYet(m)
 	}
-	now := l.Now()
 	mp, started := p.Modules[m.ID]
 	if !started {
-		mp = ModuleProgress{UserID: userID, CourseID: l.Course.ID, ModuleID: m.ID, StartedAt: now, LastSeenAt: now}
-		err = l.Store.InTx(ctx, func(tx Store) error {
-			if err := tx.StartEnrolment(ctx, userID, l.Course.ID, now); err != nil {
-				return err
-			}
-			return tx.SaveModuleProgress(ctx, &mp)
-		})
-		if err != nil {
+		if err := l.Store.StartModule(ctx, k, now); err != nil {
 			return nil, fmt.Errorf("start module %s for user %d: %w", m.ID, userID, err)
 		}
+		mp = ModuleProgress{UserID: userID, CourseID: l.Course.ID, ModuleID: m.ID, StartedAt: now, LastSeenAt: now}
 		p.Modules[m.ID] = mp
-	} else if !mp.Passed() {
-		// Throttled like autosave: a page view need not wait for a write.
-		if err := l.touch(ctx, &mp, now, false); err != nil {
-			return nil, err
-		}
 	}
-	answers, err := l.Store.Answers(ctx, userID, l.Course.ID, m.ID)
+	answers, err := l.Store.Answers(ctx, k)
 	if err != nil {
 		return nil, fmt.Errorf("load answers for module %s, user %d: %w", m.ID, userID, err)
 	}
-	return &ModuleView{Module: m, Progress: p, Answers: answers, CanAnswer: p.CanAnswer(m), Attempts: mp.Attempts}, nil
+	return &ModuleView{Module: m, Progress: p, Answers: answers, CanAnswer: p.CanAnswer(m), Attempts: mp.Attempts, UserID: userID, OrderKey: l.OrderKey}, nil
 }
 
-// touch adds time spent to a module's tally. Autosaves come often, so
-// unless force is set it writes at most once a minute per learner and module
-// (per process); the gap it adds is measured from the last write, so no
-// time is lost by skipping.
-func (l *Learning) touch(ctx context.Context, mp *ModuleProgress, now time.Time, force bool) error {
-	key := strconv.FormatInt(mp.UserID, 10) + "/" + mp.ModuleID
-	if !force {
-		if last, ok := l.touched.Load(key); ok && now.Sub(last.(time.Time)) < time.Minute {
-			return nil
-		}
-	}
-	mp.TimeSpent(now)
-	if err := l.Store.SaveModuleProgress(ctx, mp); err != nil {
-		return fmt.Errorf("record time on module %s for user %d: %w", mp.ModuleID, mp.UserID, err)
-	}
-	l.touched.Store(key, now)
-	return nil
-}
-
-// answerable loads progress and refuses a module the learner may not change.
-func (l *Learning) answerable(ctx context.Context, s Store, userID int64, m *Module) (*Progress, error) {
-	p, err := l.moduleProgress(ctx, s, userID)
+// whyNotAnswerable says why the store found a module closed for answers.
+func (l *Learning) whyNotAnswerable(ctx context.Context, userID int64, m *Module) error {
+	p, err := l.Progress(ctx, userID)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if !p.CanOpen(m) {
-		return nil, notYet(m)
+	switch mp, started := p.Modules[m.ID]; {
+	case !p.CanOpen(m):
+		return notYet(m)
+	case !started:
+		return Errorf(ECONFLICT, "Open module %d before answering its questions.", m.Number)
+	case mp.Passed():
+		return Errorf(ECONFLICT, "You have already passed module %d, so its answers can no longer be changed.", m.Number)
+	default:
+		return Errorf(ECONFLICT, "Your answers could not be saved just now. Try again.")
 	}
-	if _, started := p.Modules[m.ID]; !started {
-		return nil, Errorf(ECONFLICT, "Open module %d before answering its questions.", m.Number)
-	}
-	if p.Modules[m.ID].Passed() {
-		return nil, Errorf(ECONFLICT, "You have already passed module %d, so its answers can no longer be changed.", m.Number)
-	}
-	return p, nil
 }
 
 // SaveAnswer saves one answer as the learner goes (autosave). The answer is
@@ -164,16 +143,15 @@ func (l *Learning) SaveAnswer(ctx context.Context, userID int64, moduleID, quest
 	if err != nil {
 		return err
 	}
-	p, err := l.answerable(ctx, l.Store, userID, m)
-	if err != nil {
-		return err
-	}
 	a.UserID, a.CourseID, a.UpdatedAt = userID, l.Course.ID, l.Now()
-	if err := l.Store.SaveAnswer(ctx, a); err != nil {
+	err = l.Store.SaveAnswer(ctx, a)
+	if errors.Is(err, ErrNotAnswerable) {
+		return l.whyNotAnswerable(ctx, userID, m)
+	}
+	if err != nil {
 		return fmt.Errorf("save answer %s for user %d: %w", questionID, userID, err)
 	}
-	mp := p.Modules[m.ID]
-	return l.touch(ctx, &mp, a.UpdatedAt, false)
+	return nil
 }
 
 // FormAnswers are a whole module's answers as posted by its form, by
@@ -203,20 +181,14 @@ func (l *Learning) SaveAnswers(ctx context.Context, userID int64, moduleID strin
 		a.UserID, a.CourseID, a.UpdatedAt = userID, l.Course.ID, now
 		answers = append(answers, a)
 	}
-	return l.Store.InTx(ctx, func(tx Store) error {
-		p, err := l.answerable(ctx, tx, userID, m)
-		if err != nil {
-			return err
-		}
-		for _, a := range answers {
-			if err := tx.SaveAnswer(ctx, a); err != nil {
-				return fmt.Errorf("save answer %s for user %d: %w", a.QuestionID, userID, err)
-			}
-		}
-		mp := p.Modules[m.ID]
-		mp.TimeSpent(now)
-		return tx.SaveModuleProgress(ctx, &mp)
-	})
+	err = l.Store.SaveAnswers(ctx, l.key(userID, m), answers, now)
+	if errors.Is(err, ErrNotAnswerable) {
+		return l.whyNotAnswerable(ctx, userID, m)
+	}
+	if err != nil {
+		return fmt.Errorf("save answers to module %s for user %d: %w", m.ID, userID, err)
+	}
+	return nil
 }
 
 // Result is an attempt with its marking, for the result page.
@@ -229,62 +201,38 @@ type Result struct {
 
 // SubmitModule marks the learner's saved answers and records the attempt.
 // It refuses (EINVALID, naming each question) while a required question has
-// no answer, and refuses a module that is not open or already passed.
+// no answer, and refuses a module that is not open or already passed. Two
+// submits at once record one attempt after the other; once one passes, the
+// other is refused as already passed.
 func (l *Learning) SubmitModule(ctx context.Context, userID int64, moduleID string) (*Result, error) {
 	m, err := l.module(moduleID)
 	if err != nil {
 		return nil, err
 	}
-	var res *Result
-	err = l.Store.InTx(ctx, func(tx Store) error {
-		p, err := l.answerable(ctx, tx, userID, m)
-		if err != nil {
-			return err
-		}
-		answers, err := tx.Answers(ctx, userID, l.Course.ID, m.ID)
-		if err != nil {
-			return fmt.Errorf("load answers: %w", err)
+	var score Score
+	att, err := l.Store.SubmitModule(ctx, l.key(userID, m), l.Now(), func(modules []ModuleProgress, answers Answers) (*Attempt, error) {
+		if !l.progressOf(modules).CanAnswer(m) {
+			return nil, ErrNotAnswerable
 		}
 		if missing := Missing(m, answers); len(missing) > 0 {
-			return missingError(m, missing)
+			return nil, missingError(m, missing)
 		}
-		now := l.Now()
-		score := ScoreModule(m, answers, l.Course.PassMark)
-		mp := p.Modules[m.ID]
-		mp.TimeSpent(now)
-		mp.Attempts++
-		mp.LastPercent = score.Percent()
-		if score.Passed {
-			mp.PassedAt, mp.PassPercent = &now, score.Percent()
-		}
-		att := Attempt{UserID: userID, CourseID: l.Course.ID, ModuleID: m.ID, Number: mp.Attempts,
+		score = ScoreModule(m, answers, l.Course.PassMark)
+		att := &Attempt{UserID: userID, CourseID: l.Course.ID, ModuleID: m.ID,
 			Correct: score.Correct, Total: score.Total, Percent: score.Percent(), Passed: score.Passed,
-			Answers: answers, Right: map[string]bool{}, CreatedAt: now}
+			Answers: answers, Right: map[string]bool{}}
 		for _, r := range score.Results {
 			att.Right[r.Question.ID] = r.Correct
 		}
-		if err := tx.AddAttempt(ctx, &att); err != nil {
-			return fmt.Errorf("add attempt: %w", err)
-		}
-		if err := tx.SaveModuleProgress(ctx, &mp); err != nil {
-			return fmt.Errorf("save progress: %w", err)
-		}
-		if score.Passed {
-			p.Modules[m.ID] = mp
-			if err := tx.UpdateEnrolment(ctx, userID, l.Course.ID, p.PassedCount(), nil); err != nil {
-				return fmt.Errorf("update enrolment: %w", err)
-			}
-			if err := tx.RecordPassTime(ctx, l.Course.ID, m.ID, (mp.SecondsSpent+30)/60); err != nil {
-				return fmt.Errorf("record pass time: %w", err)
-			}
-		}
-		res = &Result{Module: m, Attempt: att, Score: score, Revisit: score.Revisit(m)}
-		return nil
+		return att, nil
 	})
+	if errors.Is(err, ErrNotAnswerable) {
+		return nil, l.whyNotAnswerable(ctx, userID, m)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("submit module %s for user %d: %w", m.ID, userID, err)
 	}
-	return res, nil
+	return &Result{Module: m, Attempt: *att, Score: score, Revisit: score.Revisit(m)}, nil
 }
 
 func missingError(m *Module, missing []*Question) error {
@@ -319,7 +267,7 @@ func (l *Learning) LatestResult(ctx context.Context, userID int64, moduleID stri
 	if err != nil {
 		return nil, err
 	}
-	atts, err := l.Store.Attempts(ctx, userID, l.Course.ID, m.ID)
+	atts, err := l.Store.Attempts(ctx, l.key(userID, m))
 	if err != nil {
 		return nil, fmt.Errorf("load attempts for module %s, user %d: %w", m.ID, userID, err)
 	}
@@ -339,43 +287,23 @@ type EvaluationForm map[string]string
 // refused (EFORBIDDEN) until every module is passed and (ECONFLICT) once
 // the evaluation is in, so a certificate is issued exactly once.
 func (l *Learning) SubmitEvaluation(ctx context.Context, u *User, form EvaluationForm) (*Certificate, error) {
-	var cert *Certificate
-	err := l.Store.InTx(ctx, func(tx Store) error {
-		p, err := l.moduleProgress(ctx, tx, u.ID)
-		if err != nil {
-			return err
-		}
-		if p.PassedCount() < len(l.Course.Modules) {
-			return Errorf(EFORBIDDEN, "Pass all %d modules before the course evaluation.", len(l.Course.Modules))
+	cert, err := l.Store.CompleteCourse(ctx, u.ID, l.Course.ID, l.Now(), func(modules []ModuleProgress, evaluated bool) (*Evaluation, *Certificate, error) {
+		if l.progressOf(modules).PassedCount() < len(l.Course.Modules) {
+			return nil, nil, Errorf(EFORBIDDEN, "Pass all %d modules before the course evaluation.", len(l.Course.Modules))
 		}
 		// Who may send it is settled before the form is read: an invalid
 		// form from someone who may not (or already did) is not a form to
 		// correct and send again.
-		if _, err := tx.Evaluation(ctx, u.ID, l.Course.ID); err == nil {
-			return Errorf(ECONFLICT, "You have already sent your course evaluation.")
-		} else if ErrorCode(err) != ENOTFOUND {
-			return fmt.Errorf("load evaluation: %w", err)
+		if evaluated {
+			return nil, nil, Errorf(ECONFLICT, "You have already sent your course evaluation.")
 		}
 		ev, err := l.Course.ParseEvaluation(form)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		now := l.Now()
 		ev.UserID, ev.CourseID, ev.SubmittedAt = u.ID, l.Course.ID, now
-		if err := tx.SaveEvaluation(ctx, ev); err != nil {
-			if ErrorCode(err) == ECONFLICT {
-				return Errorf(ECONFLICT, "You have already sent your course evaluation.")
-			}
-			return fmt.Errorf("save evaluation: %w", err)
-		}
-		if err := tx.UpdateEnrolment(ctx, u.ID, l.Course.ID, p.PassedCount(), &now); err != nil {
-			return fmt.Errorf("complete enrolment: %w", err)
-		}
-		cert = l.newCertificate(u, now)
-		if err := tx.CreateCertificate(ctx, cert); err != nil {
-			return fmt.Errorf("issue certificate: %w", err)
-		}
-		return tx.SetEnrolmentCertificate(ctx, u.ID, l.Course.ID, cert.Code, &cert.ExpiresAt, nil)
+		return ev, l.newCertificate(u, now), nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("submit evaluation for user %d: %w", u.ID, err)

@@ -264,7 +264,7 @@ func TestLearningModulesOpenInOrder(t *testing.T) {
 		wantCode(t, "save the answers of a locked module", err, app.EFORBIDDEN)
 		_, err = f.learning.SubmitModule(ctx, u.ID, second)
 		wantCode(t, "submit a locked module", err, app.EFORBIDDEN)
-		if a, err := s.Answers(ctx, u.ID, f.course.ID, second); err != nil || len(a) != 0 {
+		if a, err := s.Answers(ctx, app.ModuleKey{UserID: u.ID, CourseID: f.course.ID, ModuleID: second}); err != nil || len(a) != 0 {
 			t.Errorf("answers to the locked module = %v, %v; want none", a, err)
 		}
 
@@ -293,7 +293,7 @@ func TestLearningSavingAnswers(t *testing.T) {
 
 		answers := func() app.Answers {
 			t.Helper()
-			a, err := s.Answers(ctx, u.ID, f.course.ID, first)
+			a, err := s.Answers(ctx, app.ModuleKey{UserID: u.ID, CourseID: f.course.ID, ModuleID: first})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -421,7 +421,7 @@ func TestLearningSubmitModule(t *testing.T) {
 			t.Errorf("second attempt = %+v, want a pass at 100%%, number 2", res.Attempt)
 		}
 
-		atts, err := s.Attempts(ctx, u.ID, f.course.ID, first)
+		atts, err := s.Attempts(ctx, app.ModuleKey{UserID: u.ID, CourseID: f.course.ID, ModuleID: first})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -590,10 +590,10 @@ func TestLearningLearnersCannotSeeEachOthersAnswers(t *testing.T) {
 		if len(view.Answers) != 0 {
 			t.Errorf("learner B's module page shows answers %+v; want none", view.Answers)
 		}
-		if got, err := s.Answers(ctx, b.ID, f.course.ID, first); err != nil || len(got) != 0 {
+		if got, err := s.Answers(ctx, app.ModuleKey{UserID: b.ID, CourseID: f.course.ID, ModuleID: first}); err != nil || len(got) != 0 {
 			t.Errorf("Answers for learner B = %+v, %v; want none", got, err)
 		}
-		if got, err := s.Answers(ctx, a.ID, f.course.ID, first); err != nil || len(got) != 2 {
+		if got, err := s.Answers(ctx, app.ModuleKey{UserID: a.ID, CourseID: f.course.ID, ModuleID: first}); err != nil || len(got) != 2 {
 			t.Errorf("Answers for learner A = %+v, %v; want their 2", got, err)
 		}
 

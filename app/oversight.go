@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -13,7 +14,7 @@ import (
 // filters and managers' lists.
 type LearnerStatus string
 
-// Learner statuses. Derived, never stored: see LearnerRow.Status.
+// Learner statuses. Derived, never stored: see StatusOf in status.go.
 const (
 	LearnerNotStarted   LearnerStatus = "not_started"
 	LearnerInProgress   LearnerStatus = "in_progress"
@@ -22,6 +23,8 @@ const (
 	LearnerRefresherDue LearnerStatus = "refresher_due"
 	LearnerExpired      LearnerStatus = "expired"
 	LearnerRevoked      LearnerStatus = "revoked"
+
+	LearnerRefresherInProgress LearnerStatus = "refresher_in_progress"
 )
 
 // LearnerStatuses in the order filters offer them, with their labels.
@@ -36,6 +39,7 @@ var LearnerStatuses = []struct {
 	{LearnerRefresherDue, "Refresher due"},
 	{LearnerExpired, "Expired"},
 	{LearnerRevoked, "Certificate revoked"},
+	{LearnerRefresherInProgress, "Refresher in progress"},
 }
 
 // Label is the status as people read it.
@@ -47,9 +51,6 @@ func (s LearnerStatus) Label() string {
 	}
 	return string(s)
 }
-
-// RefresherWindow is how long before expiry a certificate is "refresher due".
-const RefresherWindow = 60 * 24 * time.Hour
 
 // LearnerRow is one learner's summary in a course, as lists and exports show it.
 type LearnerRow struct {
@@ -69,28 +70,7 @@ type LearnerRow struct {
 	CertificateCode      string
 	CertificateExpiresAt *time.Time
 	CertificateRevokedAt *time.Time
-}
-
-// Status applies the rule, in order of precedence: a revoked certificate;
-// an expired one; one due for refresher within RefresherWindow; completed
-// and confirmed by the manager; completed; started; not started.
-func (r *LearnerRow) Status(now time.Time) LearnerStatus {
-	switch {
-	case r.CompletedAt != nil && r.CertificateCode == "" && r.CertificateRevokedAt != nil:
-		return LearnerRevoked
-	case r.CertificateExpiresAt != nil && !now.Before(*r.CertificateExpiresAt):
-		return LearnerExpired
-	case r.CertificateExpiresAt != nil && r.CertificateExpiresAt.Sub(now) <= RefresherWindow:
-		return LearnerRefresherDue
-	case r.CompletedAt != nil && r.ConfirmedAt != nil:
-		return LearnerConfirmed
-	case r.CompletedAt != nil:
-		return LearnerCompleted
-	case r.StartedAt != nil:
-		return LearnerInProgress
-	default:
-		return LearnerNotStarted
-	}
+	Cycle                int // 1, then 2 for the first refresher…
 }
 
 // LearnerQuery filters, sorts and pages the learner list. Zero values mean
@@ -124,6 +104,7 @@ func (q *LearnerQuery) Normalise() {
 	if q.Page < 1 {
 		q.Page = 1
 	}
+	q.Page = min(q.Page, 1_000_000) // (page-1)*size must not overflow
 	q.Search = strings.ToLower(strings.TrimSpace(q.Search))
 	if utf8.RuneCountInString(q.Search) > 100 {
 		q.Search = string([]rune(q.Search)[:100])
@@ -253,9 +234,14 @@ type ReportStore interface {
 	// EachLearner streams every learner matching q (ignoring paging) in q's order.
 	EachLearner(ctx context.Context, q LearnerQuery, fn func(*LearnerRow) error) error
 	Learner(ctx context.Context, courseID string, userID int64) (*LearnerRow, error)
+	// StaffOf returns the candidates for a manager's staff: learners who
+	// named the manager's email, with whether the manager accepted them and
+	// (for those) their progress. Oversight applies InStaffOf to them.
 	StaffOf(ctx context.Context, courseID string, manager *User) ([]StaffRow, error)
 	AcceptStaff(ctx context.Context, managerID, learnerID int64, at time.Time) error
 	Confirmation(ctx context.Context, learnerID int64, courseID string) (*Confirmation, error)
+	// Confirm records a manager's confirmation and refreshes the learner's
+	// summary; a second confirmation is ECONFLICT.
 	Confirm(ctx context.Context, c *Confirmation) error
 	Dashboard(ctx context.Context, c *Course, now time.Time, month string) (*Dashboard, error)
 	QuestionStats(ctx context.Context, c *Course) ([]QuestionStat, error)
@@ -265,8 +251,13 @@ type ReportStore interface {
 	SetRoles(ctx context.Context, userID int64, roles []string) error
 	SetManager(ctx context.Context, learnerID int64, managerEmail string, link *int64, at time.Time) error
 	UpdateProfile(ctx context.Context, u *User) error
-	RevokeCertificate(ctx context.Context, code, reason string, at time.Time, replacedBy string) error
-	SetEnrolmentConfirmed(ctx context.Context, userID int64, courseID string, at time.Time) error
+	// RevokeCertificate revokes a current certificate and refreshes its
+	// holder's summary; ECONFLICT if it is already revoked.
+	RevokeCertificate(ctx context.Context, code, reason string, at time.Time) error
+	// ReissueCertificate marks the certificate with oldCode revoked and
+	// replaced (if it is not revoked already), issues fresh, and refreshes
+	// the holder's summary.
+	ReissueCertificate(ctx context.Context, oldCode string, fresh *Certificate, at time.Time) error
 	AddAudit(ctx context.Context, e *AuditEntry) error
 	Audit(ctx context.Context, limit int) ([]AuditEntry, error)
 }
@@ -279,6 +270,9 @@ type Oversight struct {
 	Store    ReportStore
 	Learning *Learning
 	Now      func() time.Time
+	// Log receives each audited change at info level, with user IDs only
+	// (nil: not logged).
+	Log *slog.Logger
 }
 
 // Who may do what. Roles are checked here, once.
@@ -299,9 +293,19 @@ func (o *Oversight) Staff(ctx context.Context, manager *User) ([]StaffRow, error
 	if !MayManage(manager) {
 		return nil, forbidden()
 	}
-	rows, err := o.Store.StaffOf(ctx, o.Learning.Course.ID, manager)
+	candidates, err := o.Store.StaffOf(ctx, o.Learning.Course.ID, manager)
 	if err != nil {
 		return nil, fmt.Errorf("list staff of manager %d: %w", manager.ID, err)
+	}
+	rows := candidates[:0]
+	for _, r := range candidates {
+		if !InStaffOf(manager, &r.LearnerRow) {
+			continue
+		}
+		if !MaySeeProgress(manager, &r) {
+			r.Modules = nil
+		}
+		rows = append(rows, r)
 	}
 	return rows, nil
 }
@@ -315,7 +319,7 @@ func (o *Oversight) staffMember(ctx context.Context, manager *User, learnerID in
 		return nil, err
 	}
 	for i := range rows {
-		if rows[i].UserID == learnerID && (rows[i].Accepted || !mustBeAccepted) {
+		if rows[i].UserID == learnerID && (!mustBeAccepted || MaySeeProgress(manager, &rows[i])) {
 			return &rows[i], nil
 		}
 	}
@@ -381,9 +385,6 @@ func (o *Oversight) ConfirmTraining(ctx context.Context, manager *User, learnerI
 	err = o.Store.InTx(ctx, func(tx Store) error {
 		rs := tx.(ReportStore)
 		if err := rs.Confirm(ctx, c); err != nil {
-			return err
-		}
-		if err := rs.SetEnrolmentConfirmed(ctx, learnerID, c.CourseID, now); err != nil {
 			return err
 		}
 		return rs.AddAudit(ctx, &AuditEntry{ActorID: manager.ID, Action: "manager confirmed training", SubjectUserID: &learnerID, Detail: note, CreatedAt: now})
@@ -461,7 +462,7 @@ func (o *Oversight) Learner(ctx context.Context, actor *User, userID int64) (*Le
 	}
 	d.Certificate = d.Progress.Certificate
 	for _, m := range o.Learning.Course.Modules {
-		atts, err := o.Store.Attempts(ctx, userID, o.Learning.Course.ID, m.ID)
+		atts, err := o.Store.Attempts(ctx, o.Learning.key(userID, m))
 		if err != nil {
 			return nil, err
 		}
@@ -482,12 +483,22 @@ func (o *Oversight) QuestionStats(ctx context.Context, actor *User) ([]QuestionS
 }
 
 func (o *Oversight) audit(ctx context.Context, s ReportStore, actor *User, action string, subject *int64, detail string) error {
-	return s.AddAudit(ctx, &AuditEntry{ActorID: actor.ID, Action: action, SubjectUserID: subject, Detail: detail, CreatedAt: o.Now()})
+	if err := s.AddAudit(ctx, &AuditEntry{ActorID: actor.ID, Action: action, SubjectUserID: subject, Detail: detail, CreatedAt: o.Now()}); err != nil {
+		return err
+	}
+	if o.Log != nil {
+		var subjectID int64
+		if subject != nil {
+			subjectID = *subject
+		}
+		o.Log.Info("audited change", "action", action, "actor_id", actor.ID, "subject_user_id", subjectID)
+	}
+	return nil
 }
 
 func orgName(name string) (string, error) {
 	name = strings.TrimSpace(name)
-	if name == "" || utf8.RuneCountInString(name) > 120 {
+	if name == "" || utf8.RuneCountInString(name) > 120 || !ValidName(name) {
 		return "", Invalid([]FieldError{{Field: "name", Message: "Enter an organisation name of 120 characters or fewer"}})
 	}
 	return name, nil
@@ -656,10 +667,7 @@ func (o *Oversight) Revoke(ctx context.Context, actor *User, learnerID int64, re
 	now := o.Now()
 	return o.Store.InTx(ctx, func(tx Store) error {
 		rs := tx.(ReportStore)
-		if err := rs.RevokeCertificate(ctx, cert.Code, reason, now, ""); err != nil {
-			return err
-		}
-		if err := rs.SetEnrolmentCertificate(ctx, learnerID, cert.CourseID, "", nil, &now); err != nil {
+		if err := rs.RevokeCertificate(ctx, cert.Code, reason, now); err != nil {
 			return err
 		}
 		return o.audit(ctx, rs, actor, "revoked certificate", &learnerID, reason)
@@ -683,18 +691,10 @@ func (o *Oversight) Reissue(ctx context.Context, actor *User, learnerID int64) (
 	}
 	now := o.Now()
 	fresh := o.Learning.newCertificate(u, now)
-	fresh.CompletedAt, fresh.ExpiresAt = old.CompletedAt, old.ExpiresAt
+	fresh.CompletedAt, fresh.ExpiresAt, fresh.Cycle = old.CompletedAt, old.ExpiresAt, old.Cycle
 	err = o.Store.InTx(ctx, func(tx Store) error {
 		rs := tx.(ReportStore)
-		if old.RevokedAt == nil {
-			if err := rs.RevokeCertificate(ctx, old.Code, "Reissued", now, fresh.Code); err != nil {
-				return err
-			}
-		}
-		if err := rs.CreateCertificate(ctx, fresh); err != nil {
-			return err
-		}
-		if err := rs.SetEnrolmentCertificate(ctx, learnerID, fresh.CourseID, fresh.Code, &fresh.ExpiresAt, nil); err != nil {
+		if err := rs.ReissueCertificate(ctx, old.Code, fresh, now); err != nil {
 			return err
 		}
 		return o.audit(ctx, rs, actor, "reissued certificate", &learnerID, "")

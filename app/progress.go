@@ -35,9 +35,14 @@ const (
 type Progress struct {
 	Course      *Course
 	Modules     map[string]ModuleProgress // by module ID; absent = never opened
-	Evaluated   bool                      // the course evaluation is in
-	Certificate *Certificate              // issued certificate, if any
+	Evaluated   bool                      // this cycle's evaluation is in
+	Certificate *Certificate              // this cycle's certificate, if any
+	Cycle       int                       // 1, then 2 for the first refresher…
+	Previous    *Certificate              // during a refresher, the latest certificate of an earlier cycle
 }
+
+// InRefresher reports whether the learner is taking the course again.
+func (p *Progress) InRefresher() bool { return p.Cycle > 1 }
 
 // Status of a module for this learner.
 func (p *Progress) Status(m *Module) ModuleStatus {
@@ -106,21 +111,8 @@ func (p *Progress) Started() bool { return len(p.Modules) > 0 }
 // accredits, not the (often shorter or interrupted) time a learner logged.
 func (c *Course) CPDMinutes() int { return c.Minutes() }
 
-// TimeSpent adds the time between two interactions with a module to the
-// learner's tally, counting at most MaxGap for a single gap so that a page
-// left open overnight does not count as study.
-func (p *ModuleProgress) TimeSpent(now time.Time) {
-	gap := now.Sub(p.LastSeenAt)
-	if p.LastSeenAt.IsZero() || gap < 0 {
-		gap = 0
-	}
-	if gap > MaxGap {
-		gap = MaxGap
-	}
-	p.SecondsSpent += int(gap / time.Second)
-	p.LastSeenAt = now
-}
-
 // MaxGap is the longest gap between two interactions with a module that
-// counts as time spent on it.
+// counts as time spent on it, so that a page left open overnight does not
+// count as study. The store adds min(gap since the last recorded visit,
+// MaxGap) at most once per VisitInterval, in place.
 const MaxGap = 10 * time.Minute

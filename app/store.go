@@ -8,6 +8,7 @@ import (
 // Attempt is one submission of a module, kept forever.
 type Attempt struct {
 	ID        int64
+	Cycle     int // the learner's time through the course
 	UserID    int64
 	CourseID  string
 	ModuleID  string
@@ -24,10 +25,102 @@ type Attempt struct {
 // Evaluation is a learner's end-of-course evaluation.
 type Evaluation struct {
 	UserID      int64
+	Cycle       int // the learner's time through the course
 	CourseID    string
 	Ratings     map[string]int    // likert item ID → 1..5
 	Comments    map[string]string // text item ID → text
 	SubmittedAt time.Time
+}
+
+// ModuleKey names one learner's progress in one module of a course.
+type ModuleKey struct {
+	UserID   int64
+	CourseID string
+	ModuleID string
+}
+
+// LearnerRecord is what the store keeps of one learner in one course:
+// enough for Progress to apply every eligibility rule.
+type LearnerRecord struct {
+	Cycle       int              // the learner's time through the course: 1, then 2 for the first refresher…
+	Modules     []ModuleProgress // the modules the learner has opened in this cycle
+	Evaluated   bool             // this cycle's evaluation is in
+	Certificate *Certificate     // this cycle's certificate (unrevoked, or else the latest revoked one)
+	Previous    *Certificate     // the latest certificate of an earlier cycle, during a refresher
+}
+
+// MarkFunc decides a submission inside SubmitModule's lock. It is given the
+// learner's modules and the module's saved answers as they stand under the
+// lock, and returns the attempt to record (the store numbers it) or an
+// error, which changes nothing.
+type MarkFunc func(modules []ModuleProgress, answers Answers) (*Attempt, error)
+
+// CompleteFunc decides completion inside CompleteCourse's lock. It is given
+// the learner's modules and whether the evaluation is already in, and
+// returns the evaluation and the certificate to record, or an error, which
+// changes nothing.
+type CompleteFunc func(modules []ModuleProgress, evaluated bool) (*Evaluation, *Certificate, error)
+
+// ErrNotAnswerable is what the store's answer operations return when the
+// module is not open for answers (never opened, or already passed). The
+// store writes nothing; Learning then says which it is.
+var ErrNotAnswerable = &Error{Code: ECONFLICT, Message: "This module is not open for answers."}
+
+// LearningStore keeps learners' progress. Each operation owns its
+// transaction and its invariants: it changes fields in place and never
+// writes back a row read earlier, so two requests for one learner at the
+// same moment end as one order or the other would. Only Learning calls it.
+//
+// The invariant the answer operations rely on: a module_progress row exists
+// only for a module the learner was allowed to open (StartModule is called
+// only then), and a pass is never undone, so "started and not passed" is
+// exactly "open for answers".
+type LearningStore interface {
+	// LearnerRecord loads a learner's modules, evaluation and certificate.
+	LearnerRecord(ctx context.Context, userID int64, courseID string) (*LearnerRecord, error)
+	// VisitModule records a visit to an open, unpassed module (time spent,
+	// see MaxGap and VisitInterval) and returns the learner's modules as
+	// they stood before it.
+	VisitModule(ctx context.Context, k ModuleKey, now time.Time) ([]ModuleProgress, error)
+	// StartModule records that the learner opened a module for the first
+	// time, creating its progress and the learner's enrolment summary; a
+	// module already started is left as it is.
+	StartModule(ctx context.Context, k ModuleKey, now time.Time) error
+	// SaveAnswer inserts or replaces one answer (an empty answer deletes
+	// it) and records the visit, in one statement, while the module is
+	// open for answers. Returns ErrNotAnswerable otherwise.
+	SaveAnswer(ctx context.Context, a Answer) error
+	// SaveAnswers replaces every answer of a module at once, under a lock
+	// on the learner's module. Returns ErrNotAnswerable if it is not open
+	// for answers.
+	SaveAnswers(ctx context.Context, k ModuleKey, answers []Answer, now time.Time) error
+	// Answers returns the learner's saved answers in a module.
+	Answers(ctx context.Context, k ModuleKey) (Answers, error)
+	// SubmitModule locks the learner's module, calls mark with what it
+	// holds, and records the attempt it returns: attempt number, progress
+	// (in place), the pass-time histogram and the enrolment summary, in one
+	// transaction. Returns ErrNotAnswerable if the module is not open for
+	// answers, or mark's error.
+	SubmitModule(ctx context.Context, k ModuleKey, now time.Time, mark MarkFunc) (*Attempt, error)
+	// Attempts returns the learner's attempts at a module, oldest first.
+	Attempts(ctx context.Context, k ModuleKey) ([]Attempt, error)
+	// CompleteCourse locks the learner's enrolment, calls complete with
+	// what it holds, and records the evaluation and certificate it returns
+	// with the enrolment summary, in one transaction. Returns complete's
+	// error, or ECONFLICT if a current certificate already exists.
+	CompleteCourse(ctx context.Context, userID int64, courseID string, now time.Time, complete CompleteFunc) (*Certificate, error)
+	// StartCycle locks the learner's enrolment, calls decide with their
+	// record as it stands under the lock, and if it returns nil starts the
+	// next cycle: modules reopened, answers cleared, earlier cycles'
+	// attempts, evaluations and certificates kept. Returns decide's error.
+	StartCycle(ctx context.Context, userID int64, courseID string, now time.Time, decide func(*LearnerRecord) error) error
+	// CertificateForUser returns the learner's current certificate, or
+	// else the most recently issued one; ENOTFOUND if none.
+	CertificateForUser(ctx context.Context, userID int64, courseID string) (*Certificate, error)
+	// CertificateByCode returns the certificate with that code; ENOTFOUND if none.
+	CertificateByCode(ctx context.Context, code string) (*Certificate, error)
+	// Evaluation returns a learner's evaluation; ENOTFOUND if none.
+	Evaluation(ctx context.Context, userID int64, courseID string) (*Evaluation, error)
 }
 
 // Store is everything the domain needs to keep. Implementations (app/store)
@@ -53,31 +146,7 @@ type Store interface {
 	DeleteSession(ctx context.Context, tokenHash string) error
 	DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error)
 
-	// Progress loads a learner's modules, evaluation and certificate.
-	ModuleProgress(ctx context.Context, userID int64, courseID string) ([]ModuleProgress, error)
-	SaveModuleProgress(ctx context.Context, p *ModuleProgress) error
-	Answers(ctx context.Context, userID int64, courseID, moduleID string) (Answers, error)
-	// SaveAnswer inserts or replaces one answer; an empty answer deletes it.
-	SaveAnswer(ctx context.Context, a Answer) error
-	AddAttempt(ctx context.Context, a *Attempt) error
-	Attempts(ctx context.Context, userID int64, courseID, moduleID string) ([]Attempt, error)
-	// StartEnrolment records that a learner began a course (idempotent).
-	StartEnrolment(ctx context.Context, userID int64, courseID string, at time.Time) error
-	// UpdateEnrolment keeps the per-learner summary row current.
-	UpdateEnrolment(ctx context.Context, userID int64, courseID string, modulesPassed int, completedAt *time.Time) error
-
-	// SetEnrolmentCertificate keeps the summary row's certificate columns current.
-	SetEnrolmentCertificate(ctx context.Context, userID int64, courseID, code string, expiresAt, revokedAt *time.Time) error
-	// RecordPassTime adds one learner's minutes on a passed module to the
-	// histogram behind the median-time report.
-	RecordPassTime(ctx context.Context, courseID, moduleID string, minutes int) error
-
-	Evaluation(ctx context.Context, userID int64, courseID string) (*Evaluation, error)
-	SaveEvaluation(ctx context.Context, e *Evaluation) error
-
-	CreateCertificate(ctx context.Context, c *Certificate) error
-	CertificateForUser(ctx context.Context, userID int64, courseID string) (*Certificate, error)
-	CertificateByCode(ctx context.Context, code string) (*Certificate, error)
+	LearningStore
 
 	Ping(ctx context.Context) error
 }

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -97,11 +98,13 @@ func (r *Registration) Validate(organisations []Organisation) error {
 		f = append(f, FieldError{"name", "Enter your full name"})
 	case utf8.RuneCountInString(r.Name) > 100:
 		f = append(f, FieldError{"name", "Full name must be 100 characters or fewer"})
+	case !ValidName(r.Name):
+		f = append(f, FieldError{"name", "Full name must not contain line breaks, tabs or special control characters"})
 	}
 	if msg := emailProblem(r.Email); msg != "" {
 		f = append(f, FieldError{"email", msg})
 	}
-	if msg := PasswordProblem(r.Password, r.Email); msg != "" {
+	if msg := PasswordProblem(r.Password, r.Email, r.Name); msg != "" {
 		f = append(f, FieldError{"password", msg})
 	}
 	if !slices.ContainsFunc(organisations, func(o Organisation) bool { return o.ID == r.OrganisationID }) {
@@ -112,6 +115,8 @@ func (r *Registration) Validate(organisations []Organisation) error {
 		f = append(f, FieldError{"job_role", "Enter your job role"})
 	case utf8.RuneCountInString(r.JobRole) > 100:
 		f = append(f, FieldError{"job_role", "Job role must be 100 characters or fewer"})
+	case !ValidName(r.JobRole):
+		f = append(f, FieldError{"job_role", "Job role must not contain line breaks, tabs or special control characters"})
 	}
 	if strings.TrimSpace(r.ManagerEmail) != "" {
 		if msg := emailProblem(r.ManagerEmail); msg != "" {
@@ -127,6 +132,9 @@ func emailProblem(s string) string {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return "Enter your work email address"
+	}
+	if !ValidName(s) {
+		return "Enter an email address in the correct format, like name@example.org"
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || !strings.Contains(s[strings.LastIndexByte(s, '@'):], ".") || len(s) > 254 {
@@ -152,8 +160,13 @@ var commonPasswords = func() map[string]bool {
 	return m
 }()
 
-// PasswordProblem returns why a password is refused, or "".
-func PasswordProblem(password, email string) string {
+// PasswordProblem returns why a password is refused, or "". Beyond the
+// length rules it refuses, case-insensitively: a password in the breached
+// corpus or the short common list, one that repeats a short pattern
+// ("abc123abc123", "zzzzzzzzzzzz") or runs straight along the alphabet or
+// the digits, and one that contains the email's local part (or a part of
+// it) or a word of the person's name, of 4 characters or more.
+func PasswordProblem(password, email string, names ...string) string {
 	n := utf8.RuneCountInString(password)
 	switch {
 	case password == "":
@@ -164,12 +177,69 @@ func PasswordProblem(password, email string) string {
 		return "Password must be 256 characters or fewer"
 	}
 	lower := strings.ToLower(password)
-	first, _ := utf8.DecodeRuneInString(lower)
-	if commonPasswords[lower] || strings.Count(lower, string(first)) == utf8.RuneCountInString(lower) ||
-		(email != "" && strings.Contains(lower, strings.ToLower(strings.SplitN(strings.TrimSpace(email), "@", 2)[0])) && len(strings.SplitN(email, "@", 2)[0]) >= 4) {
-		return "Choose a password that is harder to guess: avoid common passwords, repeated characters and your email address"
+	if commonPasswords[lower] || Breached(lower) || repeatsPattern(lower) || straightRun(lower) || containsPersonal(lower, email, names) {
+		return "Choose a password that is harder to guess: avoid common passwords, repeated patterns, and your name or email address"
 	}
 	return ""
+}
+
+// repeatsPattern reports whether s is one short unit (at most half of s)
+// repeated, the last repeat perhaps cut short.
+func repeatsPattern(s string) bool {
+	r := []rune(s)
+	for p := 1; p <= len(r)/2; p++ {
+		same := true
+		for i := p; i < len(r) && same; i++ {
+			same = r[i] == r[i-p]
+		}
+		if same {
+			return true
+		}
+	}
+	return false
+}
+
+// straightRun reports whether every character of s is the one after (or
+// every one the one before) the character before it, digits wrapping from
+// 9 to 0: "abcdefghijkl", "345678901234".
+func straightRun(s string) bool {
+	r := []rune(s)
+	next := func(a, b rune, step rune) bool {
+		if a >= '0' && a <= '9' && b >= '0' && b <= '9' {
+			return (a-'0'+10+step)%10 == b-'0'
+		}
+		return a+step == b
+	}
+	for _, step := range []rune{1, -1} {
+		all := true
+		for i := 1; i < len(r) && all; i++ {
+			all = next(r[i-1], r[i], step)
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
+
+// containsPersonal reports whether lower holds the email's local part, a
+// part of it split at . _ - or +, or a word of a name, each of 4
+// characters or more.
+func containsPersonal(lower, email string, names []string) bool {
+	var parts []string
+	if local, _, ok := strings.Cut(strings.TrimSpace(email), "@"); ok {
+		parts = append(parts, local)
+		parts = append(parts, strings.FieldsFunc(local, func(r rune) bool { return strings.ContainsRune("._-+", r) })...)
+	}
+	for _, n := range names {
+		parts = append(parts, strings.FieldsFunc(n, func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune("-'.,", r) })...)
+	}
+	for _, p := range parts {
+		if p = strings.ToLower(p); utf8.RuneCountInString(p) >= 4 && strings.Contains(lower, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // argon2id parameters: OWASP's recommended minimum (19 MiB, 2 passes).
@@ -204,10 +274,11 @@ func CheckPassword(hash, password string) bool {
 	b64 := base64.RawStdEncoding
 	salt, err1 := b64.DecodeString(parts[4])
 	want, err2 := b64.DecodeString(parts[5])
-	if err1 != nil || err2 != nil {
+	// Bounds, so a malformed stored hash cannot ask for gigabytes or hours.
+	if err1 != nil || err2 != nil || len(want) < 16 || len(want) > 64 || m > 256*1024 || t > 10 || p < 1 || p > 8 {
 		return false
 	}
-	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
+	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want))) // #nosec G115 -- len(want) is at most 64, checked above
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 

@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/foundations/foundations/app"
 	"github.com/yuin/goldmark"
@@ -35,11 +36,17 @@ type Options struct {
 
 // DefaultOptions are the bounds the real courses are held to.
 func DefaultOptions(placeholders map[string]string) Options {
-	return Options{Placeholders: placeholders, MinMinutes: 15, MaxMinutes: 25}
+	return Options{Placeholders: placeholders, MinMinutes: 17, MaxMinutes: 23}
 }
 
-// WordsPerMinute is the reading speed behind the time estimate.
+// WordsPerMinute is the reading speed behind the time estimate. Reading
+// counts every word a learner reads: outcomes, sections, scenarios,
+// question stems, options and the summary.
 const WordsPerMinute = 200
+
+// MinutesPerQuestion is the time to think and answer, on top of reading
+// the question, its scenario and its options.
+const MinutesPerQuestion = 0.5
 
 // Problems is every fault found in a course, each "file:line: message".
 type Problems []string
@@ -58,6 +65,7 @@ func Load(fsys fs.FS, dir string, opt Options) (*app.Course, error) {
 }
 
 type loader struct {
+	references  map[string]*app.Reference
 	fsys        fs.FS
 	dir         string
 	opt         Options
@@ -80,6 +88,31 @@ type courseFile struct {
 	ValidityMonths lined[int]      `yaml:"validity_months"`
 	Modules        []lined[string] `yaml:"modules"`
 	Evaluation     []evalFile      `yaml:"evaluation"`
+	ReviewDate     lined[string]   `yaml:"review_date"`
+	Owner          string          `yaml:"owner"`
+	ContentNote    lined[string]   `yaml:"content_note"`
+	References     []referenceFile `yaml:"references"`
+	Glossary       []glossaryFile  `yaml:"glossary"`
+	KnowledgeCheck []questionFile  `yaml:"knowledge_check"`
+}
+
+type referenceFile struct {
+	Line      int           `yaml:"-"`
+	ID        string        `yaml:"id"`
+	Title     string        `yaml:"title"`
+	Publisher string        `yaml:"publisher"`
+	Date      string        `yaml:"date"`
+	URL       string        `yaml:"url"`
+	Cite      string        `yaml:"cite"`
+	Note      lined[string] `yaml:"note"`
+	Reading   bool          `yaml:"further_reading"`
+}
+
+type glossaryFile struct {
+	Line       int           `yaml:"-"`
+	ID         string        `yaml:"id"`
+	Term       string        `yaml:"term"`
+	Definition lined[string] `yaml:"definition"`
 }
 
 type evalFile struct {
@@ -175,6 +208,16 @@ func (l *loader) yamlProblems(err error) {
 // Each struct with a Line field records its mapping's line.
 func (x *evalFile) UnmarshalYAML(n *yaml.Node) error {
 	type plain evalFile
+	x.Line = n.Line
+	return n.Decode((*plain)(x))
+}
+func (x *referenceFile) UnmarshalYAML(n *yaml.Node) error {
+	type plain referenceFile
+	x.Line = n.Line
+	return n.Decode((*plain)(x))
+}
+func (x *glossaryFile) UnmarshalYAML(n *yaml.Node) error {
+	type plain glossaryFile
 	x.Line = n.Line
 	return n.Decode((*plain)(x))
 }
@@ -281,7 +324,19 @@ var (
 	placeholderPattern = regexp.MustCompile(`\{\{\s*([^{}]*?)\s*\}\}`)
 	headingPattern     = regexp.MustCompile(`(?m)^ {0,3}(#{1,2})[ \t]`)
 	wordPattern        = regexp.MustCompile(`[\p{L}\p{N}'’{}_-]+`)
-	markdown           = goldmark.New()
+	// refPattern is a citation, [ref:id], naming one of the course's references.
+	refPattern = regexp.MustCompile(`\[ref:([^\]]*)\]`)
+	// refGroupPattern is one or more citations separated only by spaces.
+	refGroupPattern = regexp.MustCompile(`\[ref:[^\]]*\](?:[ \t]*\[ref:[^\]]*\])*`)
+	// figurePattern is a figure that needs its source: a percentage, a
+	// proportion ("1 in 10") or a count with a thousands separator.
+	figurePattern = regexp.MustCompile(`\d+(?:\.\d+)?\s?%|\b\d+ in \d+\b|\b\d{1,3}(?:,\d{3})+\b`)
+	// positionalOption is option text that only makes sense in one order.
+	positionalOption = regexp.MustCompile(`(?i)\b(?:all|none|both|either|neither) of (?:the )?(?:above|these|those|them|the options)\b|\b(?:above|below)\b|\boptions? \(?[a-f]\)?(?:\W|$)`)
+	// optionByLetter is feedback or an explanation naming an option by its
+	// letter, which learners never see once options are shuffled.
+	optionByLetter = regexp.MustCompile(`(?i)\boptions? \(?[a-f]\)?(?:\W|$)|\([a-f]\) (?:and|or) \([a-f]\)`)
+	markdown       = goldmark.New()
 )
 
 func (l *loader) checkID(line int, kind, id string) {
@@ -299,9 +354,50 @@ func (l *loader) required(line int, what, v string) {
 	}
 }
 
-// text replaces placeholders in a one-line string.
+// text replaces placeholders in a one-line string. Citations belong in
+// Markdown text, where they become links.
 func (l *loader) text(line int, s string) string {
+	if refPattern.MatchString(s) {
+		l.errf(line, "a citation [ref:…] can only be used in Markdown text (a body, scenario, explanation or glossary definition)")
+	}
 	return l.placeholders(lined[string]{V: s, Line: line})
+}
+
+// citations replaces each [ref:id] with a link to the references page,
+// reporting unknown ones, and reports a figure on a line without one.
+func (l *loader) citations(x lined[string]) lined[string] {
+	lines := strings.Split(x.V, "\n")
+	off := 0
+	for _, ln := range lines {
+		if figurePattern.MatchString(ln) && !refPattern.MatchString(ln) {
+			l.errf(textLine(x, off), "the figure %q needs its source: add [ref:id] naming one of the course's references in the same paragraph",
+				figurePattern.FindString(ln))
+		}
+		off += len(ln) + 1
+	}
+	// Citations side by side share one pair of brackets: "(A; B)".
+	var b strings.Builder
+	last := 0
+	for _, g := range refGroupPattern.FindAllStringIndex(x.V, -1) {
+		b.WriteString(x.V[last:g[0]])
+		last = g[1]
+		var links []string
+		for _, m := range refPattern.FindAllStringSubmatchIndex(x.V[g[0]:g[1]], -1) {
+			id := x.V[g[0]+m[2] : g[0]+m[3]]
+			r := l.references[id]
+			if r == nil {
+				l.errf(textLine(x, g[0]+m[0]), "citation [ref:%s] names no reference in course.yaml", id)
+				continue
+			}
+			links = append(links, fmt.Sprintf("[%s](/references#ref-%s)", r.Cite, r.ID))
+		}
+		if len(links) > 0 {
+			b.WriteString("(" + strings.Join(links, "; ") + ")")
+		}
+	}
+	b.WriteString(x.V[last:])
+	x.V = b.String()
+	return x
 }
 
 // placeholders replaces {{name}} in x, reporting each undefined one at its own line.
@@ -335,7 +431,7 @@ func (l *loader) html(x lined[string]) string {
 		l.errf(textLine(x, m[0]), "use ### (or deeper) for headings inside a section: the page already uses # and ##")
 	}
 	var b bytes.Buffer
-	if err := markdown.Convert([]byte(l.placeholders(x)), &b); err != nil {
+	if err := markdown.Convert([]byte(l.placeholders(l.citations(x))), &b); err != nil {
 		l.errf(x.Line, "cannot render Markdown: %v", err)
 	}
 	return b.String()
@@ -361,6 +457,21 @@ func (l *loader) course() *app.Course {
 		l.errf(1, "modules lists no module files")
 	}
 	c.Evaluation = l.evaluation(cf.Evaluation)
+	c.Owner = l.text(1, cf.Owner)
+	l.required(1, "owner (who answers for the content)", cf.Owner)
+	if strings.TrimSpace(cf.ReviewDate.V) == "" {
+		l.errf(1, "review_date is missing: give the date the content must next be reviewed, as YYYY-MM-DD")
+	} else if d, err := time.Parse(time.DateOnly, cf.ReviewDate.V); err != nil {
+		l.errf(cf.ReviewDate.Line, "review_date must be a date written YYYY-MM-DD, not %q", cf.ReviewDate.V)
+	} else {
+		c.ReviewDate = d
+	}
+	c.References = l.courseReferences(cf.References)
+	c.Glossary = l.glossary(cf.Glossary)
+	c.KnowledgeCheck = l.knowledgeCheck(cf.KnowledgeCheck)
+	if cf.ContentNote.V != "" {
+		c.ContentNoteHTML = l.html(cf.ContentNote)
+	}
 	courseFileName := l.file
 	moduleIDs := map[string]bool{}
 	for i, mf := range cf.Modules {
@@ -377,6 +488,105 @@ func (l *loader) course() *app.Course {
 		c.Modules = append(c.Modules, m)
 	}
 	return c
+}
+
+func (l *loader) courseReferences(refs []referenceFile) []*app.Reference {
+	l.references = map[string]*app.Reference{}
+	var out []*app.Reference
+	for _, rf := range refs {
+		l.checkID(rf.Line, "reference", rf.ID)
+		if l.references[rf.ID] != nil {
+			l.errf(rf.Line, "reference id %q is used twice", rf.ID)
+		}
+		l.required(rf.Line, fmt.Sprintf("reference %q title", rf.ID), rf.Title)
+		l.required(rf.Line, fmt.Sprintf("reference %q publisher", rf.ID), rf.Publisher)
+		l.required(rf.Line, fmt.Sprintf("reference %q date", rf.ID), rf.Date)
+		l.required(rf.Line, fmt.Sprintf("reference %q cite (the short form shown in the text)", rf.ID), rf.Cite)
+		switch {
+		case rf.URL == "" && strings.TrimSpace(rf.Note.V) == "":
+			l.errf(rf.Line, "reference %q needs a url starting https:// (or http://), or a note saying where to find it", rf.ID)
+		case rf.URL != "" && !strings.HasPrefix(rf.URL, "https://") && !strings.HasPrefix(rf.URL, "http://"):
+			l.errf(rf.Line, "reference %q: url must start https:// or http://, not %q", rf.ID, rf.URL)
+		}
+		r := &app.Reference{ID: rf.ID, Title: l.text(rf.Line, rf.Title), Publisher: l.text(rf.Line, rf.Publisher), Date: rf.Date,
+			URL: rf.URL, Cite: l.text(rf.Line, rf.Cite), Reading: rf.Reading}
+		l.references[rf.ID] = r
+		out = append(out, r)
+	}
+	// Notes may cite other references, so they are rendered once all are known.
+	for i, rf := range refs {
+		if rf.Note.V != "" {
+			out[i].NoteHTML = l.html(rf.Note)
+		}
+	}
+	return out
+}
+
+// knowledgeCheck reads the optional before-and-after check: single-choice
+// items with one right option each. They are never scored for a pass, so
+// options need no feedback; they are shuffled like any question's.
+func (l *loader) knowledgeCheck(items []questionFile) []*app.Question {
+	var out []*app.Question
+	ids := map[string]bool{}
+	for _, qf := range items {
+		l.checkID(qf.Line, "knowledge check item", qf.ID)
+		if ids[qf.ID] {
+			l.errf(qf.Line, "knowledge check item id %q is used twice", qf.ID)
+		}
+		ids[qf.ID] = true
+		l.required(qf.Line, fmt.Sprintf("knowledge check item %q text", qf.ID), qf.Text)
+		if qf.Type != app.QuestionSingle {
+			l.errf(qf.Line, "knowledge check item %q: type must be single, not %q", qf.ID, qf.Type)
+		}
+		if len(qf.Options) < 2 {
+			l.errf(qf.Line, "knowledge check item %q needs at least two options", qf.ID)
+		}
+		q := &app.Question{ID: qf.ID, Type: app.QuestionSingle, Text: l.text(qf.Line, qf.Text), Hint: l.text(qf.Line, qf.Hint)}
+		if qf.Scenario.V != "" {
+			q.ScenarioHTML = l.html(qf.Scenario)
+		}
+		correct := 0
+		optionIDs := map[string]bool{}
+		for _, of := range qf.Options {
+			l.checkID(of.Line, "option", of.ID)
+			if optionIDs[of.ID] {
+				l.errf(of.Line, "option id %q is used twice in knowledge check item %q", of.ID, qf.ID)
+			}
+			optionIDs[of.ID] = true
+			l.required(of.Line, fmt.Sprintf("option %q text", of.ID), of.Text)
+			if m := positionalOption.FindString(of.Text); m != "" {
+				l.errf(of.Line, "option %q of knowledge check item %q says %q, which depends on the order of the options", of.ID, qf.ID, strings.TrimSpace(m))
+			}
+			if of.Correct {
+				correct++
+			}
+			q.Options = append(q.Options, &app.Option{ID: of.ID, Text: l.text(of.Line, of.Text), Correct: of.Correct, Feedback: l.text(of.Line, of.Feedback)})
+		}
+		if correct != 1 {
+			l.errf(qf.Line, "knowledge check item %q needs exactly one option with correct: true (found %d)", qf.ID, correct)
+		}
+		out = append(out, q)
+	}
+	return out
+}
+
+func (l *loader) glossary(terms []glossaryFile) []*app.GlossaryTerm {
+	var out []*app.GlossaryTerm
+	ids := map[string]bool{}
+	for _, g := range terms {
+		l.checkID(g.Line, "glossary term", g.ID)
+		if ids[g.ID] {
+			l.errf(g.Line, "glossary term id %q is used twice", g.ID)
+		}
+		ids[g.ID] = true
+		l.required(g.Line, fmt.Sprintf("glossary term %q term", g.ID), g.Term)
+		if strings.TrimSpace(g.Definition.V) == "" {
+			l.errf(g.Line, "glossary term %q has no definition", g.ID)
+			continue
+		}
+		out = append(out, &app.GlossaryTerm{ID: g.ID, Term: l.text(g.Line, g.Term), HTML: l.html(g.Definition)})
+	}
+	return out
 }
 
 func (l *loader) evaluation(items []evalFile) []*app.EvaluationItem {
@@ -460,7 +670,11 @@ func (l *loader) module(name string, number int) *app.Module {
 		for _, qf := range sf.Questions {
 			if q := l.question(qf, sf.ID); q != nil {
 				s.Questions = append(s.Questions, q)
-				m.Words += words(qf.Scenario.V)
+				// A learner reads the scenario, the stem and every option.
+				m.Words += words(qf.Scenario.V) + words(qf.Text)
+				for _, of := range qf.Options {
+					m.Words += words(of.Text)
+				}
 				questions++
 			}
 		}
@@ -469,11 +683,11 @@ func (l *loader) module(name string, number int) *app.Module {
 	if questions == 0 {
 		l.errf(1, "the module has no questions")
 	}
-	minutes := float64(m.Words)/WordsPerMinute + float64(questions)
+	minutes := float64(m.Words)/WordsPerMinute + MinutesPerQuestion*float64(questions)
 	m.Minutes = int(math.Round(minutes))
 	if l.opt.MaxMinutes > 0 && (minutes < l.opt.MinMinutes || minutes > l.opt.MaxMinutes) {
-		l.errf(1, "the module takes about %.1f minutes (%d words ÷ %d a minute + %d questions); it must take %.0f to %.0f",
-			minutes, m.Words, WordsPerMinute, questions, l.opt.MinMinutes, l.opt.MaxMinutes)
+		l.errf(1, "the module takes about %.1f minutes (%d words, counting scenarios, questions and options, ÷ %d a minute + %g minutes for each of %d questions); it must take %.0f to %.0f",
+			minutes, m.Words, WordsPerMinute, MinutesPerQuestion, questions, l.opt.MinMinutes, l.opt.MaxMinutes)
 	}
 	return m
 }
@@ -492,6 +706,9 @@ func (l *loader) question(qf questionFile, sectionID string) *app.Question {
 	}
 	if qf.Explanation.V != "" {
 		q.Explanation = l.html(qf.Explanation)
+		if m := optionByLetter.FindString(qf.Explanation.V); m != "" {
+			l.errf(qf.Explanation.Line, "the explanation of question %q names an option by its letter (%q): learners see shuffled options without letters, so quote or describe it", qf.ID, strings.TrimSpace(m))
+		}
 	}
 	switch qf.Type {
 	case app.QuestionReflection:
@@ -519,6 +736,14 @@ func (l *loader) question(qf questionFile, sectionID string) *app.Question {
 		}
 		optionIDs[of.ID] = true
 		l.required(of.Line, fmt.Sprintf("option %q text", of.ID), of.Text)
+		// Options are shown in a different order to each learner, so
+		// none may depend on its place.
+		if m := positionalOption.FindString(of.Text); m != "" {
+			l.errf(of.Line, "option %q of question %q says %q, which depends on the order of the options: learners see them shuffled, so say what you mean", of.ID, qf.ID, strings.TrimSpace(m))
+		}
+		if m := optionByLetter.FindString(of.Feedback); m != "" {
+			l.errf(of.Line, "the feedback of option %q of question %q names an option by its letter (%q): learners see shuffled options without letters, so quote or describe it", of.ID, qf.ID, strings.TrimSpace(m))
+		}
 		if strings.TrimSpace(of.Feedback) == "" {
 			l.errf(of.Line, "option %q of question %q has no feedback: every option of a scored question explains why it is right or wrong", of.ID, qf.ID)
 		}
@@ -550,9 +775,15 @@ func Report(c *app.Course) string {
 		}
 		fmt.Fprintf(&b, "  %d. %-50s %5d words  %2d questions (%d scored)  about %d minutes\n", m.Number, m.Title, m.Words, len(qs), scored, m.Minutes)
 	}
-	fmt.Fprintf(&b, "  Total: about %d minutes; %d evaluation items\n", c.Minutes(), len(c.Evaluation))
+	fmt.Fprintf(&b, "  Total: about %d minutes; %d evaluation items; %d references; %d glossary terms; %d knowledge check items\n",
+		c.Minutes(), len(c.Evaluation), len(c.References), len(c.Glossary), len(c.KnowledgeCheck))
+	fmt.Fprintf(&b, "  Content owner: %s; next review by %s\n", c.Owner, c.ReviewDate.Format("2 January 2006"))
 	return b.String()
 }
+
+// Warnings are what `courses check` and the server report about a valid
+// course without refusing it: today, a review date that has passed.
+func Warnings(c *app.Course, now time.Time) []string { return c.ReviewWarnings(now) }
 
 // IsProblems reports whether err lists content faults (as opposed to an I/O error).
 func IsProblems(err error) bool {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/foundations/foundations/app"
 	"github.com/foundations/foundations/app/content"
@@ -18,8 +19,8 @@ import (
 var placeholders = map[string]string{
 	"partnership_name":       "Example Safeguarding Children Partnership",
 	"partnership_short_name": "ESCP",
-	"front_door_name":        "Children's Advice and Support Service",
-	"front_door_phone":       "0100 000 0000",
+	"front_door_name":        "Example Children's Front Door",
+	"front_door_phone":       "01632 960000",
 	"front_door_url":         "https://example.org/worried-about-a-child",
 	"out_of_hours_phone":     "0100 000 0001",
 	"escalation_policy_url":  "https://example.org/escalation",
@@ -48,8 +49,8 @@ func TestRealCoursesLoad(t *testing.T) {
 				if m.Number != i+1 {
 					t.Errorf("module %s is numbered %d, want %d", m.ID, m.Number, i+1)
 				}
-				if m.Minutes < 15 || m.Minutes > 25 {
-					t.Errorf("module %d (%s) takes about %d minutes, want 15 to 25", m.Number, m.ID, m.Minutes)
+				if m.Minutes < 17 || m.Minutes > 23 {
+					t.Errorf("module %d (%s) takes about %d minutes, want 17 to 23", m.Number, m.ID, m.Minutes)
 				}
 				for _, text := range renderedText(m) {
 					if strings.Contains(text, "{{") {
@@ -97,6 +98,29 @@ title: Tiny course
 description: A course for the validator's tests.
 pass_mark: 80
 validity_months: 12
+review_date: 2099-01-01
+owner: The validator's tests
+references:
+  - id: src
+    title: A source
+    publisher: A publisher
+    date: "2020"
+    url: https://example.org/source
+    cite: Publisher, 2020
+glossary:
+  - id: thing
+    term: A thing
+    definition: What a thing is.
+knowledge_check:
+  - id: kc1
+    type: single
+    text: Which is right?
+    options:
+      - id: a
+        text: Kappa
+        correct: true
+      - id: b
+        text: Lambda
 modules:
   - m1.yaml
   - m2.yaml
@@ -206,6 +230,56 @@ func lineOf(t *testing.T, text, marker string) int {
 	return 1 + strings.Count(text[:i], "\n")
 }
 
+func TestCitationsLinkToTheReferencesPage(t *testing.T) {
+	files := tinyFiles()
+	files["m1.yaml"] = strings.Replace(files["m1.yaml"], "More reading.\n    questions", "About 75% of them [ref:src].\n    questions", 1)
+	c, err := content.Load(tinyFS(files), "tiny", content.Options{Placeholders: tinyPlaceholders})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if html := c.Modules[0].Sections[0].HTML; !strings.Contains(html, `About 75% of them (<a href="/references#ref-src">Publisher, 2020</a>).`) {
+		t.Errorf("the citation did not become a link to the reference: %s", html)
+	}
+	files["m2.yaml"] = strings.Replace(files["m2.yaml"], "    body: Reading.\n", "    body: Two sources [ref:src] [ref:src].\n", 1)
+	if c2, err := content.Load(tinyFS(files), "tiny", content.Options{Placeholders: tinyPlaceholders}); err != nil {
+		t.Fatal(err)
+	} else if html := c2.Modules[1].Sections[0].HTML; !strings.Contains(html, `Two sources (<a href="/references#ref-src">Publisher, 2020</a>; <a href="/references#ref-src">Publisher, 2020</a>).`) {
+		t.Errorf("citations side by side are not grouped: %s", html)
+	}
+	if c.Reference("src") == nil || c.Reference("src").URL != "https://example.org/source" || len(c.Glossary) != 1 {
+		t.Errorf("references %+v and glossary %+v did not load", c.References, c.Glossary)
+	}
+}
+
+func TestReviewDateWarnsOnceItHasPassed(t *testing.T) {
+	c, err := content.Load(tinyFS(tinyFiles()), "tiny", content.Options{Placeholders: tinyPlaceholders})
+	if err != nil {
+		t.Fatal(err)
+	}
+	due := time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		now  time.Time
+		warn bool
+	}{
+		{"a year before", due.AddDate(-1, 0, 0), false},
+		{"the day before", due.Add(-time.Second), false},
+		{"on the review date", due, true},
+		{"after it", due.AddDate(0, 2, 0), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := content.Warnings(c, tt.now)
+			if (len(w) > 0) != tt.warn {
+				t.Fatalf("warnings at %s = %q, want a warning: %v", tt.now, w, tt.warn)
+			}
+			if tt.warn && !strings.Contains(w[0], "1 January 2099") || tt.warn && !strings.Contains(w[0], "The validator's tests") {
+				t.Errorf("warning %q should name the review date and the owner", w[0])
+			}
+		})
+	}
+}
+
 func TestTinyCourseIsValid(t *testing.T) {
 	c, err := content.Load(tinyFS(tinyFiles()), "tiny", content.Options{Placeholders: tinyPlaceholders})
 	if err != nil {
@@ -289,7 +363,41 @@ func TestValidatorCatchesEveryFault(t *testing.T) {
 		{name: "a module too short", file: "m2.yaml", opt: &content.Options{Placeholders: tinyPlaceholders, MinMinutes: 15, MaxMinutes: 25},
 			at: "id: two", want: "it must take 15 to 25"},
 		{name: "a module too long", file: "m2.yaml", old: "    body: Reading.\n", new: long, opt: &content.Options{Placeholders: tinyPlaceholders, MinMinutes: 0, MaxMinutes: 25},
-			at: "id: two", want: "(6000 words ÷ 200 a minute + 1 questions); it must take 0 to 25"},
+			at: "id: two", want: "(6004 words, counting scenarios, questions and options, ÷ 200 a minute + 0.5 minutes for each of 1 questions); it must take 0 to 25"},
+		{name: "option words count towards the time", file: "m2.yaml", old: "            text: Zeta\n", new: "            text: " + strings.Repeat("zeta ", 6000) + "\n",
+			opt: &content.Options{Placeholders: tinyPlaceholders, MinMinutes: 0, MaxMinutes: 25}, at: "id: two", want: "(6004 words"},
+		{name: "a module under 17 minutes by default", file: "m2.yaml", opt: &content.Options{Placeholders: tinyPlaceholders, MinMinutes: content.DefaultOptions(nil).MinMinutes, MaxMinutes: content.DefaultOptions(nil).MaxMinutes},
+			at: "id: two", want: "it must take 17 to 23"},
+		{name: "no review date", file: "course.yaml", old: "review_date: 2099-01-01\n", new: "",
+			at: "id: tiny", want: "review_date is missing"},
+		{name: "a review date that is not a date", file: "course.yaml", old: "review_date: 2099-01-01", new: "review_date: next spring",
+			at: "review_date: next spring", want: `review_date must be a date written YYYY-MM-DD, not "next spring"`},
+		{name: "no content owner", file: "course.yaml", old: "owner: The validator's tests\n", new: "",
+			at: "id: tiny", want: "owner (who answers for the content) is empty"},
+		{name: "a citation of an unknown reference", file: "m1.yaml", old: "More reading.\n    questions", new: "More reading [ref:nosuch].\n    questions",
+			at: "More reading [ref:nosuch]", want: "citation [ref:nosuch] names no reference in course.yaml"},
+		{name: "a figure without its source", file: "m1.yaml", old: "More reading.\n    questions", new: "More reading: 75% of reviews.\n    questions",
+			at: "More reading: 75%", want: `the figure "75%" needs its source`},
+		{name: "a proportion without its source, in a scenario", file: "m2.yaml", old: "        text: Which day?\n", new: "        text: Which day?\n        scenario: |\n          About 1 in 10 of them.\n",
+			at: "About 1 in 10", want: `the figure "1 in 10" needs its source`},
+		{name: "a citation in plain option text", file: "m1.yaml", old: "text: Beta\n", new: "text: Beta [ref:src]\n",
+			at: "- id: b\n            text: Beta [ref:src]", want: "a citation [ref:…] can only be used in Markdown text"},
+		{name: "an option that depends on the order", file: "m1.yaml", old: "text: Delta\n", new: "text: All of the above\n",
+			at: "- id: b\n            text: All of the above", want: `option "b" of question "q2" says "All of the above", which depends on the order`},
+		{name: "feedback that names an option by letter", file: "m1.yaml", old: "text: Delta\n            feedback: Not quite.", new: "text: Delta\n            feedback: Not quite, see option a.",
+			at: "- id: b\n            text: Delta", want: `the feedback of option "b" of question "q2" names an option by its letter`},
+		{name: "an explanation that names an option by letter", file: "m1.yaml", old: "explanation: Because of q2.", new: "explanation: Option b is wrong.",
+			at: "explanation: Option b is wrong.", want: `the explanation of question "q2" names an option by its letter`},
+		{name: "a reference without a url", file: "course.yaml", old: "    url: https://example.org/source\n", new: "",
+			at: "- id: src", want: `reference "src" needs a url starting https://`},
+		{name: "a reference url that is not a web address", file: "course.yaml", old: "    url: https://example.org/source\n", new: "    url: example.org/source\n",
+			at: "- id: src", want: `reference "src": url must start https:// or http://, not "example.org/source"`},
+		{name: "a knowledge check item with no right option", file: "course.yaml", old: "        text: Kappa\n        correct: true\n", new: "        text: Kappa\n",
+			at: "- id: kc1", want: `knowledge check item "kc1" needs exactly one option with correct: true (found 0)`},
+		{name: "a knowledge check item that is not single choice", file: "course.yaml", old: "    type: single\n    text: Which is right?", new: "    type: multiple\n    text: Which is right?",
+			at: "- id: kc1", want: `knowledge check item "kc1": type must be single, not "multiple"`},
+		{name: "a glossary term without a definition", file: "course.yaml", old: "    definition: What a thing is.\n", new: "",
+			at: "- id: thing", want: `glossary term "thing" has no definition`},
 		{name: "malformed YAML: a tab in the indentation", file: "m2.yaml", old: "    body: Reading.\n", new: "\tbody: Reading.\n",
 			// yaml.v3 names the line before the tab, where the scalar it was reading began.
 			at: "heading: Section one", want: "found a tab character that violates indentation"},

@@ -37,7 +37,8 @@ func (s *Store) DeclineStaff(ctx context.Context, d app.Decline) error {
 	return wrap(err, "decline staff")
 }
 
-// LineManager implements app.ManagerLinks.
+// LineManager implements app.ManagerLinks; the confirmation is the
+// current cycle's (a refresher needs confirming again).
 func (s *Store) LineManager(ctx context.Context, learnerID int64, courseID string) (*app.LineManager, error) {
 	db := s.db.WithContext(ctx)
 	lm := &app.LineManager{}
@@ -62,7 +63,7 @@ func (s *Store) LineManager(ctx context.Context, learnerID int64, courseID strin
 		ConfirmedAt time.Time
 	}
 	if err := db.Raw(`SELECT m.name, c.confirmed_at FROM confirmations c JOIN users m ON m.id = c.manager_id
-		WHERE c.learner_id = ? AND c.course_id = ?`, learnerID, courseID).Scan(&confirmed).Error; err != nil {
+		WHERE c.learner_id = ? AND c.course_id = ? AND c.cycle = `+cycleSQL, learnerID, courseID, learnerID, courseID).Scan(&confirmed).Error; err != nil {
 		return nil, wrap(err, "line manager confirmation")
 	}
 	if len(confirmed) == 1 {

@@ -16,6 +16,9 @@ type migration struct {
 	version int
 	name    string
 	sql     string
+	// run, if set, runs after sql in the same transaction: for a change
+	// that a rule written in Go must compute (a repair, say).
+	run func(ctx context.Context, tx *Store) error
 }
 
 var migrations = []migration{
@@ -139,7 +142,7 @@ CREATE TABLE certificates (
 );
 CREATE UNIQUE INDEX certificates_current ON certificates (user_id, course_id) WHERE revoked_at IS NULL;
 CREATE INDEX certificates_expires ON certificates (expires_at);
-`},
+`, nil},
 	{2, "managers, coordinators, confirmations and the audit trail", `
 ALTER TABLE enrolments ADD COLUMN modules_started INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE enrolments ADD COLUMN confirmed_at {{time}};
@@ -198,7 +201,102 @@ CREATE TABLE evaluation_totals (
 );
 INSERT INTO evaluation_totals (course_id, item_id, responses, total)
 	SELECT course_id, item_id, COUNT(*), SUM(rating) FROM evaluation_responses WHERE rating IS NOT NULL GROUP BY course_id, item_id
-`},
+`, nil},
+	// 3: the summary gains the learner's stage (app.Stage, written only by
+	// refreshEnrolment); a learner can take the course again (a cycle),
+	// with each cycle's attempts, evaluation, confirmation and certificate
+	// kept; and every learner's progress is recomputed from their attempts:
+	// a double submit under version 2 could leave a pass in attempts that
+	// progress did not show, and the learner stuck.
+	{3, "learner stage, refresher cycles, and progress repaired from attempts", `
+ALTER TABLE enrolments ADD COLUMN stage TEXT NOT NULL DEFAULT 'in_progress';
+ALTER TABLE enrolments ADD COLUMN cycle INTEGER NOT NULL DEFAULT 1;
+CREATE INDEX enrolments_stage ON enrolments (course_id, stage, certificate_expires_at);
+ALTER TABLE attempts ADD COLUMN cycle INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE certificates ADD COLUMN cycle INTEGER NOT NULL DEFAULT 1;
+DROP INDEX certificates_current;
+CREATE UNIQUE INDEX certificates_current ON certificates (user_id, course_id, cycle) WHERE revoked_at IS NULL;
+CREATE TABLE evaluations_by_cycle (
+	user_id BIGINT NOT NULL REFERENCES users(id),
+	course_id TEXT NOT NULL,
+	cycle INTEGER NOT NULL,
+	submitted_at {{time}} NOT NULL,
+	PRIMARY KEY (user_id, course_id, cycle)
+);
+INSERT INTO evaluations_by_cycle (user_id, course_id, cycle, submitted_at) SELECT user_id, course_id, 1, submitted_at FROM evaluations;
+CREATE TABLE evaluation_responses_by_cycle (
+	user_id BIGINT NOT NULL,
+	course_id TEXT NOT NULL,
+	cycle INTEGER NOT NULL,
+	item_id TEXT NOT NULL,
+	rating INTEGER,
+	comment TEXT,
+	PRIMARY KEY (user_id, course_id, cycle, item_id),
+	FOREIGN KEY (user_id, course_id, cycle) REFERENCES evaluations_by_cycle (user_id, course_id, cycle)
+);
+INSERT INTO evaluation_responses_by_cycle (user_id, course_id, cycle, item_id, rating, comment)
+	SELECT user_id, course_id, 1, item_id, rating, comment FROM evaluation_responses;
+DROP TABLE evaluation_responses;
+DROP TABLE evaluations;
+ALTER TABLE evaluations_by_cycle RENAME TO evaluations;
+ALTER TABLE evaluation_responses_by_cycle RENAME TO evaluation_responses;
+CREATE INDEX evaluations_submitted ON evaluations (course_id, submitted_at);
+CREATE TABLE confirmations_by_cycle (
+	learner_id BIGINT NOT NULL REFERENCES users(id),
+	course_id TEXT NOT NULL,
+	cycle INTEGER NOT NULL,
+	manager_id BIGINT NOT NULL REFERENCES users(id),
+	confirmed_at {{time}} NOT NULL,
+	note TEXT NOT NULL DEFAULT '',
+	PRIMARY KEY (learner_id, course_id, cycle)
+);
+INSERT INTO confirmations_by_cycle (learner_id, course_id, cycle, manager_id, confirmed_at, note)
+	SELECT learner_id, course_id, 1, manager_id, confirmed_at, note FROM confirmations;
+DROP TABLE confirmations;
+ALTER TABLE confirmations_by_cycle RENAME TO confirmations
+`, func(ctx context.Context, tx *Store) error { return tx.RepairProgress(ctx) }},
+	{10, "rate-limit counters shared by every instance", `
+CREATE TABLE throttle_counters (
+	throttle_key TEXT PRIMARY KEY,
+	window_start BIGINT NOT NULL,
+	hits INTEGER NOT NULL,
+	expires_at BIGINT NOT NULL
+);
+CREATE INDEX throttle_counters_expires ON throttle_counters (expires_at);
+CREATE TABLE throttle_backoff (
+	throttle_key TEXT PRIMARY KEY,
+	failures INTEGER NOT NULL,
+	next_at BIGINT NOT NULL,
+	updated_at BIGINT NOT NULL
+);
+CREATE INDEX throttle_backoff_updated ON throttle_backoff (updated_at)
+`, nil},
+	{11, "instance settings and periodic job runs", `
+CREATE TABLE instance_settings (
+	name TEXT PRIMARY KEY,
+	value TEXT NOT NULL,
+	updated_at {{time}} NOT NULL
+);
+CREATE TABLE job_runs (
+	name TEXT PRIMARY KEY,
+	ran_at {{time}} NOT NULL
+)
+`, nil},
+	// 30: the optional knowledge check, once per learner, course and phase.
+	{30, "knowledge check before and after", `
+CREATE TABLE knowledge_checks (
+	user_id BIGINT NOT NULL REFERENCES users(id),
+	course_id TEXT NOT NULL,
+	phase TEXT NOT NULL,
+	answers TEXT NOT NULL DEFAULT '{}',
+	correct INTEGER NOT NULL,
+	total INTEGER NOT NULL,
+	percent INTEGER NOT NULL,
+	taken_at {{time}} NOT NULL,
+	PRIMARY KEY (user_id, course_id, phase)
+);
+CREATE INDEX knowledge_checks_course ON knowledge_checks (course_id, phase)
+`, nil},
 	{50, "managers decline or remove people who named them", `
 CREATE TABLE manager_declines (
 	id {{id}},
@@ -208,7 +306,7 @@ CREATE TABLE manager_declines (
 	declined_at {{time}} NOT NULL
 );
 CREATE INDEX manager_declines_learner ON manager_declines (learner_id, declined_at)
-`},
+`, nil},
 }
 
 func (s *Store) dialectSQL(sql string) string {
@@ -253,6 +351,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 						return err
 					}
 				}
+				if m.run != nil {
+					if err := m.run(ctx, &Store{db: tx, postgres: s.postgres}); err != nil {
+						return err
+					}
+				}
 				return tx.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`, m.version, m.name, time.Now().UTC()).Error
 			})
 			if err != nil {
@@ -261,6 +364,15 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 		return nil
 	})
+}
+
+// MigrationVersions lists every migration's version, in the order they run.
+func MigrationVersions() []int {
+	v := make([]int, len(migrations))
+	for i, m := range migrations {
+		v[i] = m.version
+	}
+	return v
 }
 
 // SchemaVersion is the newest migration recorded.

@@ -20,7 +20,7 @@ var _ app.ReportStore = (*Store)(nil)
 const learnerColumns = `SELECT u.id AS user_id, u.name, u.email, u.organisation_id, o.name AS organisation, u.job_role, u.manager_email,
 	u.created_at AS registered_at, e.started_at, COALESCE(e.modules_started, 0) AS modules_started,
 	COALESCE(e.modules_passed, 0) AS modules_passed, e.completed_at, e.confirmed_at,
-	COALESCE(e.certificate_code, '') AS certificate_code, e.certificate_expires_at, e.certificate_revoked_at`
+	COALESCE(e.certificate_code, '') AS certificate_code, e.certificate_expires_at, e.certificate_revoked_at, COALESCE(e.cycle, 1) AS cycle`
 
 const learnerFrom = `
 FROM users u
@@ -46,6 +46,7 @@ type learnerRow struct {
 	CertificateCode      string
 	CertificateExpiresAt *time.Time
 	CertificateRevokedAt *time.Time
+	Cycle                int
 }
 
 func (r *learnerRow) row() app.LearnerRow { return app.LearnerRow(*r) }
@@ -85,26 +86,14 @@ func learnerCount(q app.LearnerQuery) (string, map[string]any) {
 // organisation's column named by orgColumn, and whether only learners
 // with an enrolment can match.
 func learnerConds(q app.LearnerQuery, orgColumn string) (conds []string, args map[string]any, enrolled bool) {
-	args = map[string]any{"course": q.CourseID, "now": q.Now.UTC(), "due": q.Now.Add(app.RefresherWindow).UTC()}
+	expiredBy, dueBy := app.ValidityBounds(q.Now)
+	args = map[string]any{"course": q.CourseID, "now": expiredBy.UTC(), "due": dueBy.UTC()}
 	if q.OrganisationID != 0 {
 		conds = append(conds, orgColumn+" = @org")
 		args["org"] = q.OrganisationID
 	}
-	switch q.Status {
-	case app.LearnerNotStarted: // no enrolment row (in one, started_at is never NULL): PostgreSQL plans an anti-join
-		conds = append(conds, "e.user_id IS NULL")
-	case app.LearnerInProgress:
-		conds = append(conds, "e.started_at IS NOT NULL AND e.completed_at IS NULL")
-	case app.LearnerCompleted:
-		conds = append(conds, "e.completed_at IS NOT NULL AND e.confirmed_at IS NULL AND e.certificate_expires_at > @due")
-	case app.LearnerConfirmed:
-		conds = append(conds, "e.completed_at IS NOT NULL AND e.confirmed_at IS NOT NULL AND e.certificate_expires_at > @due")
-	case app.LearnerRefresherDue:
-		conds = append(conds, "e.certificate_expires_at > @now AND e.certificate_expires_at <= @due")
-	case app.LearnerExpired:
-		conds = append(conds, "e.certificate_expires_at <= @now")
-	case app.LearnerRevoked:
-		conds = append(conds, "e.completed_at IS NOT NULL AND e.certificate_code = '' AND e.certificate_revoked_at IS NOT NULL")
+	if q.Status != "" {
+		conds = append(conds, statusCondition(q.Status))
 	}
 	enrolled = q.Status != "" && q.Status != app.LearnerNotStarted
 	if q.CompletedFrom != nil {
@@ -123,6 +112,43 @@ func learnerConds(q app.LearnerQuery, orgColumn string) (conds []string, args ma
 		args["search"] = "%" + esc + "%"
 	}
 	return conds, args, enrolled
+}
+
+// statusCondition is the filter for a status, derived from the rule:
+// the stage and validity combinations app.StatusCases gives for it. A
+// learner with no enrolment row is at StageNotStarted (a row exists only
+// once a module is started, so no row holds that stage).
+func statusCondition(st app.LearnerStatus) string {
+	var ors []string
+	for _, c := range app.StatusCases(st) {
+		stage := "e.stage = '" + string(c.Stage) + "'"
+		if c.Stage == app.StageNotStarted {
+			stage = "e.user_id IS NULL"
+		}
+		var validity string
+		switch c.Validity {
+		case app.NoCertificate:
+			validity = "e.certificate_expires_at IS NULL"
+		case app.Current:
+			validity = "e.certificate_expires_at > @due"
+		case app.RefresherDue:
+			validity = "e.certificate_expires_at > @now AND e.certificate_expires_at <= @due"
+		case app.Expired:
+			validity = "e.certificate_expires_at <= @now"
+		}
+		if c.Stage == app.StageNotStarted {
+			if c.Validity != app.NoCertificate {
+				continue // no row, so no certificate
+			}
+			ors = append(ors, stage)
+			continue
+		}
+		ors = append(ors, "("+stage+" AND "+validity+")")
+	}
+	if len(ors) == 0 {
+		return "1 = 0"
+	}
+	return "(" + strings.Join(ors, " OR ") + ")"
 }
 
 func whereClause(conds []string) string {
@@ -187,7 +213,7 @@ func (s *Store) EachLearner(ctx context.Context, q app.LearnerQuery, fn func(*ap
 		var r app.LearnerRow
 		err := rows.Scan(&r.UserID, &r.Name, &r.Email, &r.OrganisationID, &r.Organisation, &r.JobRole, &r.ManagerEmail,
 			&r.RegisteredAt, &r.StartedAt, &r.ModulesStarted, &r.ModulesPassed, &r.CompletedAt, &r.ConfirmedAt,
-			&r.CertificateCode, &r.CertificateExpiresAt, &r.CertificateRevokedAt)
+			&r.CertificateCode, &r.CertificateExpiresAt, &r.CertificateRevokedAt, &r.Cycle)
 		if err != nil {
 			return wrap(err, "scan learner")
 		}
@@ -219,7 +245,7 @@ func (s *Store) StaffOf(ctx context.Context, courseID string, manager *app.User)
 		Accepted bool
 	}
 	err := db.Raw(learnerColumns+`, EXISTS (SELECT 1 FROM manager_links ml WHERE ml.learner_id = u.id AND ml.manager_id = @manager) AS accepted`+learnerFrom+`
-		WHERE u.manager_email = @email AND u.id <> @manager ORDER BY u.name_norm, u.id`,
+		WHERE u.manager_email = @email ORDER BY u.name_norm, u.id`,
 		map[string]any{"course": courseID, "manager": manager.ID, "email": manager.EmailNorm}).Scan(&rows).Error
 	if err != nil {
 		return nil, wrap(err, "staff")
@@ -260,7 +286,8 @@ func (s *Store) AcceptStaff(ctx context.Context, managerID, learnerID int64, at 
 func (s *Store) Confirmation(ctx context.Context, learnerID int64, courseID string) (*app.Confirmation, error) {
 	var c app.Confirmation
 	err := s.db.WithContext(ctx).Raw(`SELECT c.learner_id, c.course_id, c.manager_id, u.name AS manager_name, c.confirmed_at, c.note
-		FROM confirmations c JOIN users u ON u.id = c.manager_id WHERE c.learner_id = ? AND c.course_id = ?`, learnerID, courseID).Take(&c).Error
+		FROM confirmations c JOIN users u ON u.id = c.manager_id WHERE c.learner_id = ? AND c.course_id = ? AND c.cycle = `+cycleSQL,
+		learnerID, courseID, learnerID, courseID).Take(&c).Error
 	if err != nil {
 		return nil, wrap(err, "confirmation")
 	}
@@ -269,13 +296,13 @@ func (s *Store) Confirmation(ctx context.Context, learnerID int64, courseID stri
 
 // Confirm implements app.ReportStore; a second confirmation is ECONFLICT.
 func (s *Store) Confirm(ctx context.Context, c *app.Confirmation) error {
-	return wrap(s.db.WithContext(ctx).Exec(`INSERT INTO confirmations (learner_id, course_id, manager_id, confirmed_at, note) VALUES (?, ?, ?, ?, ?)`,
-		c.LearnerID, c.CourseID, c.ManagerID, c.ConfirmedAt.UTC(), c.Note).Error, "confirmation")
-}
-
-// SetEnrolmentConfirmed implements app.ReportStore.
-func (s *Store) SetEnrolmentConfirmed(ctx context.Context, userID int64, courseID string, at time.Time) error {
-	return wrap(s.db.WithContext(ctx).Exec(`UPDATE enrolments SET confirmed_at = ? WHERE user_id = ? AND course_id = ?`, at.UTC(), userID, courseID).Error, "enrolment")
+	return s.transact(ctx, func(tx *Store) error {
+		if err := tx.db.Exec(`INSERT INTO confirmations (learner_id, course_id, cycle, manager_id, confirmed_at, note) VALUES (?, ?, `+cycleSQL+`, ?, ?, ?)`,
+			c.LearnerID, c.CourseID, c.LearnerID, c.CourseID, c.ManagerID, c.ConfirmedAt.UTC(), c.Note).Error; err != nil {
+			return wrap(err, "confirmation")
+		}
+		return tx.refreshEnrolment(ctx, c.LearnerID, c.CourseID, c.ConfirmedAt)
+	})
 }
 
 // monthCounts is the SQL for completions per calendar month (UTC) since a
@@ -284,10 +311,10 @@ func (s *Store) SetEnrolmentConfirmed(ctx context.Context, userID int64, courseI
 // scan.
 func (s *Store) monthCounts() string {
 	if s.postgres {
-		return `SELECT to_char(m, 'YYYY-MM') AS month, n AS count FROM (SELECT date_trunc('month', completed_at AT TIME ZONE 'UTC') AS m, COUNT(*) AS n
-			FROM enrolments WHERE course_id = ? AND completed_at >= ? GROUP BY 1) x`
+		return `SELECT to_char(m, 'YYYY-MM') AS month, n AS count FROM (SELECT date_trunc('month', submitted_at AT TIME ZONE 'UTC') AS m, COUNT(*) AS n
+			FROM evaluations WHERE course_id = ? AND submitted_at >= ? GROUP BY 1) x`
 	}
-	return `SELECT strftime('%Y-%m', completed_at) AS month, COUNT(*) AS count FROM enrolments WHERE course_id = ? AND completed_at >= ? GROUP BY 1`
+	return `SELECT strftime('%Y-%m', submitted_at) AS month, COUNT(*) AS count FROM evaluations WHERE course_id = ? AND submitted_at >= ? GROUP BY 1`
 }
 
 // Dashboard implements app.ReportStore. Every figure comes from the
@@ -302,6 +329,7 @@ func (s *Store) Dashboard(ctx context.Context, c *app.Course, now time.Time, mon
 	course := c.ID
 	mStart, _ := time.Parse("2006-01", month)
 	mEnd := mStart.AddDate(0, 1, 0)
+	expiredBy, dueBy := app.ValidityBounds(now)
 
 	var registered []struct {
 		OrganisationID int64
@@ -315,14 +343,25 @@ func (s *Store) Dashboard(ctx context.Context, c *app.Course, now time.Time, mon
 		ModulesStarted, ModulesPassed                         int
 		Learners, Started, Completed, Confirmed, Due, InMonth int
 	}
-	err := db.Raw(`SELECT organisation_id, modules_started, modules_passed, COUNT(*) AS learners, COUNT(started_at) AS started,
-			COUNT(completed_at) AS completed, COUNT(confirmed_at) AS confirmed,
-			SUM(CASE WHEN certificate_expires_at > ? AND certificate_expires_at <= ? THEN 1 ELSE 0 END) AS due,
-			SUM(CASE WHEN completed_at >= ? AND completed_at < ? THEN 1 ELSE 0 END) AS in_month
-		FROM enrolments WHERE course_id = ? GROUP BY organisation_id, modules_started, modules_passed`,
-		now.UTC(), now.Add(app.RefresherWindow).UTC(), mStart, mEnd, course).Scan(&groups).Error
+	// Completed counts everyone who has completed the course, a refresher
+	// under way or not; due is exactly the learner list's "refresher due".
+	err := db.Raw(`SELECT e.organisation_id, e.modules_started, e.modules_passed, COUNT(*) AS learners, COUNT(e.started_at) AS started,
+			SUM(CASE WHEN e.completed_at IS NOT NULL OR e.cycle > 1 THEN 1 ELSE 0 END) AS completed, COUNT(e.confirmed_at) AS confirmed,
+			SUM(CASE WHEN `+statusCondition(app.LearnerRefresherDue)+` THEN 1 ELSE 0 END) AS due
+		FROM enrolments e WHERE e.course_id = @course GROUP BY e.organisation_id, e.modules_started, e.modules_passed`,
+		map[string]any{"now": expiredBy.UTC(), "due": dueBy.UTC(), "course": course}).Scan(&groups).Error
 	if err != nil {
 		return nil, wrap(err, "count enrolments")
+	}
+	// Completions in the month, each cycle's in its own month, by the
+	// learner's organisation.
+	var inMonth []struct {
+		OrganisationID int64
+		N              int
+	}
+	if err := db.Raw(`SELECT u.organisation_id, COUNT(*) AS n FROM evaluations e JOIN users u ON u.id = e.user_id
+		WHERE e.course_id = ? AND e.submitted_at >= ? AND e.submitted_at < ? GROUP BY u.organisation_id`, course, mStart, mEnd).Scan(&inMonth).Error; err != nil {
+		return nil, wrap(err, "completions in the month")
 	}
 	var orgs []organisationRow
 	if err := db.Raw(`SELECT id, name FROM organisations ORDER BY name`).Scan(&orgs).Error; err != nil {
@@ -351,7 +390,7 @@ func (s *Store) Dashboard(ctx context.Context, c *app.Course, now time.Time, mon
 	for _, g := range groups {
 		d.Started, d.Completed, d.Confirmed, d.RefresherDue = d.Started+g.Started, d.Completed+g.Completed, d.Confirmed+g.Confirmed, d.RefresherDue+g.Due
 		if o := byOrg[g.OrganisationID]; o != nil {
-			o.Started, o.Completed, o.InMonth = o.Started+g.Started, o.Completed+g.Completed, o.InMonth+g.InMonth
+			o.Started, o.Completed = o.Started+g.Started, o.Completed+g.Completed
 		}
 		for i := range d.Funnel {
 			if g.ModulesStarted > i {
@@ -360,6 +399,12 @@ func (s *Store) Dashboard(ctx context.Context, c *app.Course, now time.Time, mon
 			if g.ModulesPassed > i {
 				d.Funnel[i].Passed += g.Learners
 			}
+		}
+	}
+
+	for _, m := range inMonth {
+		if o := byOrg[m.OrganisationID]; o != nil {
+			o.InMonth += m.N
 		}
 	}
 
@@ -447,7 +492,7 @@ func (s *Store) evaluationSummary(ctx context.Context, c *app.Course) (*app.Eval
 		SubmittedAt time.Time
 	}
 	err := db.Raw(`SELECT r.item_id, r.comment, e.submitted_at FROM evaluations e
-		JOIN evaluation_responses r ON r.user_id = e.user_id AND r.course_id = e.course_id
+		JOIN evaluation_responses r ON r.user_id = e.user_id AND r.course_id = e.course_id AND r.cycle = e.cycle
 		WHERE e.course_id = ? AND r.comment IS NOT NULL AND r.comment <> ''
 		ORDER BY e.submitted_at DESC LIMIT 20`, c.ID).Scan(&comments).Error
 	if err != nil {
@@ -553,15 +598,19 @@ func (s *Store) MergeOrganisation(ctx context.Context, fromID, intoID int64) err
 	if n != 2 {
 		return app.Errorf(app.ENOTFOUND, "There is no such organisation.")
 	}
-	for _, q := range []string{
-		`UPDATE users SET organisation_id = ? WHERE organisation_id = ?`,
-		`UPDATE enrolments SET organisation_id = ? WHERE organisation_id = ?`,
-	} {
-		if err := db.Exec(q, intoID, fromID).Error; err != nil {
+	return s.transact(ctx, func(tx *Store) error {
+		var moved []int64
+		if err := tx.db.Raw(`UPDATE users SET organisation_id = ? WHERE organisation_id = ? RETURNING id`, intoID, fromID).Scan(&moved).Error; err != nil {
 			return wrap(err, "merge organisations")
 		}
-	}
-	return wrap(db.Exec(`DELETE FROM organisations WHERE id = ?`, fromID).Error, "merge organisations")
+		now := Now()
+		for _, id := range moved {
+			if err := tx.refreshLearner(ctx, id, now); err != nil {
+				return err
+			}
+		}
+		return wrap(tx.db.Exec(`DELETE FROM organisations WHERE id = ?`, fromID).Error, "merge organisations")
+	})
 }
 
 // SetRoles implements app.ReportStore.
@@ -588,9 +637,13 @@ func (s *Store) SetManager(ctx context.Context, learnerID int64, managerEmail st
 // UpdateProfile implements app.ReportStore: name, job role, organisation
 // and manager email. Changing the manager email drops the old acceptance.
 func (s *Store) UpdateProfile(ctx context.Context, u *app.User) error {
+	return s.transact(ctx, func(tx *Store) error { return tx.updateProfile(ctx, u) })
+}
+
+func (s *Store) updateProfile(ctx context.Context, u *app.User) error {
 	db := s.db.WithContext(ctx)
 	var old string
-	if err := db.Raw(`SELECT manager_email FROM users WHERE id = ?`, u.ID).Scan(&old).Error; err != nil {
+	if err := db.Raw(`SELECT manager_email FROM users WHERE id = ?`+s.forUpdate(), u.ID).Scan(&old).Error; err != nil {
 		return wrap(err, "user")
 	}
 	err := db.Exec(`UPDATE users SET name = ?, name_norm = ?, job_role = ?, organisation_id = ?, manager_email = ?, updated_at = ? WHERE id = ?`,
@@ -598,8 +651,8 @@ func (s *Store) UpdateProfile(ctx context.Context, u *app.User) error {
 	if err != nil {
 		return wrap(err, "user")
 	}
-	if err := db.Exec(`UPDATE enrolments SET organisation_id = ? WHERE user_id = ?`, u.OrganisationID, u.ID).Error; err != nil {
-		return wrap(err, "enrolment")
+	if err := s.refreshLearner(ctx, u.ID, Now()); err != nil {
+		return err
 	}
 	if old != u.ManagerEmail {
 		return wrap(db.Exec(`DELETE FROM manager_links WHERE learner_id = ?`, u.ID).Error, "manager links")
@@ -608,16 +661,41 @@ func (s *Store) UpdateProfile(ctx context.Context, u *app.User) error {
 }
 
 // RevokeCertificate implements app.ReportStore.
-func (s *Store) RevokeCertificate(ctx context.Context, code, reason string, at time.Time, replacedBy string) error {
-	res := s.db.WithContext(ctx).Exec(`UPDATE certificates SET revoked_at = ?, revoked_reason = ?, replaced_by = ? WHERE code = ? AND revoked_at IS NULL`,
-		at.UTC(), reason, replacedBy, code)
-	if res.Error != nil {
-		return wrap(res.Error, "certificate")
+func (s *Store) RevokeCertificate(ctx context.Context, code, reason string, at time.Time) error {
+	return s.transact(ctx, func(tx *Store) error {
+		_, err := tx.revoke(ctx, code, reason, at, "")
+		return err
+	})
+}
+
+// revoke marks a current certificate revoked and refreshes its holder's
+// summary; ECONFLICT if it is not current.
+func (s *Store) revoke(ctx context.Context, code, reason string, at time.Time, replacedBy string) (bool, error) {
+	var holder []struct {
+		UserID   int64
+		CourseID string
 	}
-	if res.RowsAffected == 0 {
-		return app.Errorf(app.ECONFLICT, "This certificate is already revoked.")
+	if err := s.db.WithContext(ctx).Raw(`UPDATE certificates SET revoked_at = ?, revoked_reason = ?, replaced_by = ? WHERE code = ? AND revoked_at IS NULL RETURNING user_id, course_id`,
+		at.UTC(), reason, replacedBy, code).Scan(&holder).Error; err != nil {
+		return false, wrap(err, "certificate")
 	}
-	return nil
+	if len(holder) == 0 {
+		return false, app.Errorf(app.ECONFLICT, "This certificate is already revoked.")
+	}
+	return true, s.refreshEnrolment(ctx, holder[0].UserID, holder[0].CourseID, at)
+}
+
+// ReissueCertificate implements app.ReportStore.
+func (s *Store) ReissueCertificate(ctx context.Context, oldCode string, fresh *app.Certificate, at time.Time) error {
+	return s.transact(ctx, func(tx *Store) error {
+		if _, err := tx.revoke(ctx, oldCode, "Reissued", at, fresh.Code); err != nil && app.ErrorCode(err) != app.ECONFLICT {
+			return err
+		}
+		if err := tx.createCertificate(ctx, fresh); err != nil {
+			return err
+		}
+		return tx.refreshEnrolment(ctx, fresh.UserID, fresh.CourseID, at)
+	})
 }
 
 type auditRow struct {

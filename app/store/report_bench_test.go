@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/foundations/foundations/app"
+	"github.com/foundations/foundations/app/demo"
 	"github.com/foundations/foundations/app/store"
 )
 
@@ -102,7 +103,7 @@ func openBenchData(b *testing.B, base string) error {
 			b.Logf("reusing %d demo learners in schema %s", have, benchSchema)
 		case have == 0:
 			start := time.Now()
-			sum, err := s.Demo(ctx, bench.c, store.DemoOptions{Learners: learners, Now: time.Now(), Seed: 1, Password: "benchmark password"})
+			sum, err := demo.Run(ctx, s, bench.c, demo.Options{Workers: 2, Learners: learners, Now: time.Now(), Seed: 1, Password: "benchmark password"})
 			if err != nil {
 				s.Close()
 				return fmt.Errorf("create benchmark data: %w", err)

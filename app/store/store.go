@@ -23,6 +23,20 @@ import (
 type Store struct {
 	db       *gorm.DB
 	postgres bool
+	pause    func(op string) // tests only: see PauseAfterDecision
+}
+
+// PauseAfterDecision makes the store call fn inside its locking operations
+// ("submit", "save answers", "complete") after they have read what they
+// decide on and before they write, so a test can hold one there while
+// another request runs, then release it. For tests only; nil turns it off.
+// Set it before the store is shared.
+func (s *Store) PauseAfterDecision(fn func(op string)) { s.pause = fn }
+
+func (s *Store) paused(op string) {
+	if s.pause != nil {
+		s.pause(op)
+	}
 }
 
 var _ app.Store = (*Store)(nil)
@@ -31,10 +45,25 @@ var _ app.Store = (*Store)(nil)
 // microsecond, which both databases keep exactly.
 func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
+// Options tune the PostgreSQL connection pool.
+type Options struct {
+	// MaxConns is the most connections this instance opens (0: 20, so four
+	// instances fit in PostgreSQL's default max_connections of 100).
+	MaxConns int
+	// NoPreparedStatements sends every query with the simple protocol and
+	// caches no prepared statement, as PgBouncer in transaction mode needs.
+	NoPreparedStatements bool
+}
+
 // Open connects to databaseURL (postgres://… or postgresql://…), or when it
-// is empty to the SQLite file sqlitePath, creating its folder. It does not
-// migrate: call Migrate.
+// is empty to the SQLite file sqlitePath, creating its folder, with the
+// default Options. It does not migrate: call Migrate.
 func Open(databaseURL, sqlitePath string) (*Store, error) {
+	return OpenWith(databaseURL, sqlitePath, Options{})
+}
+
+// OpenWith is Open with Options.
+func OpenWith(databaseURL, sqlitePath string, opt Options) (*Store, error) {
 	cfg := &gorm.Config{
 		TranslateError:         true,
 		SkipDefaultTransaction: true, // single writes need no BEGIN/COMMIT; rules that need one use InTx
@@ -46,7 +75,15 @@ func Open(databaseURL, sqlitePath string) (*Store, error) {
 		if !strings.HasPrefix(databaseURL, "postgres://") && !strings.HasPrefix(databaseURL, "postgresql://") {
 			return nil, fmt.Errorf("DATABASE_URL must start with postgres:// (leave it empty for the embedded database)")
 		}
-		db, err := gorm.Open(postgres.Open(databaseURL), cfg)
+		if opt.MaxConns <= 0 {
+			opt.MaxConns = 20
+		}
+		pgCfg := postgres.Config{DSN: databaseURL}
+		if opt.NoPreparedStatements {
+			cfg.PrepareStmt = false
+			pgCfg.PreferSimpleProtocol = true
+		}
+		db, err := gorm.Open(postgres.New(pgCfg), cfg)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
@@ -54,8 +91,8 @@ func Open(databaseURL, sqlitePath string) (*Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		sqlDB.SetMaxOpenConns(32)
-		sqlDB.SetMaxIdleConns(32)
+		sqlDB.SetMaxOpenConns(opt.MaxConns)
+		sqlDB.SetMaxIdleConns(opt.MaxConns)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 		return &Store{db: db, postgres: true}, nil
 	}
@@ -96,7 +133,7 @@ func (s *Store) DB() *gorm.DB { return s.db }
 // InTx implements app.Store.
 func (s *Store) InTx(ctx context.Context, fn func(app.Store) error) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(&Store{db: tx, postgres: s.postgres})
+		return fn(&Store{db: tx, postgres: s.postgres, pause: s.pause})
 	})
 }
 

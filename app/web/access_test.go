@@ -70,12 +70,19 @@ var routeAccess = map[string]struct {
 	"GET /verify":                            {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
 	"GET /verify/:code":                      {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
 	"GET /accessibility":                     {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
+	"GET /references":                        {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
+	"GET /glossary":                          {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
+	"GET /contacts":                          {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
 	"POST /session/keepalive":                {url.Values{}, expect{unauth, ok, ok, ok, ok, ok, ok}},
 	"GET /course":                            {nil, expect{see, ok, ok, ok, ok, ok, ok}},
+	"POST /course/refresher":                 {url.Values{}, expect{unauth, confl, confl, confl, confl, confl, confl}},
 	"GET /modules/:module":                   {nil, expect{see, ok, ok, ok, ok, ok, ok}},
 	"POST /modules/:module":                  {url.Values{}, expect{unauth, unproc, unproc, unproc, unproc, unproc, unproc}},
 	"POST /modules/:module/save":             {url.Values{}, expect{unauth, unproc, unproc, unproc, unproc, unproc, unproc}},
 	"GET /modules/:module/result":            {nil, expect{see, ok, nf, nf, nf, nf, nf}},
+	"GET /modules/:module/summary":           {nil, expect{see, ok, ok, ok, ok, ok, ok}},
+	"GET /knowledge-check/:phase":            {nil, expect{see, nf, nf, nf, nf, nf, nf}},
+	"POST /knowledge-check/:phase":           {url.Values{}, expect{unauth, nf, nf, nf, nf, nf, nf}},
 	"GET /evaluation":                        {nil, expect{see, see, forbid, forbid, forbid, forbid, forbid}},
 	"POST /evaluation":                       {url.Values{}, expect{unauth, confl, forbid, forbid, forbid, forbid, forbid}},
 	"GET /certificate":                       {nil, expect{see, ok, nf, nf, nf, nf, nf}},
@@ -106,7 +113,9 @@ var routeAccess = map[string]struct {
 
 func TestEveryRouteAsEveryUser(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		srv := newTestServer(t, st, func(c *web.Config) { c.SignInLimit, c.VerifyLimit = 10000, 10000 })
+		srv := newTestServer(t, st, func(c *web.Config) {
+			c.Limits.SignInPerAddressAndEmail, c.Limits.SignInPerAddress, c.Limits.VerifyPerAddress = 10000, 10000, 10000
+		})
 		ctx := context.Background()
 
 		// Learner A completes the course through the pages; everyone else is

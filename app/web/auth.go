@@ -60,7 +60,7 @@ func (s *Server) handleRegister(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.setCookie(c, sessionCookie, token, 0)
+	s.signedIn(c, token)
 	s.log.Info("account registered", "user_id", u.ID)
 	return c.Redirect("/course", fiber.StatusSeeOther)
 }
@@ -87,22 +87,21 @@ func (s *Server) handleSignInForm(c *fiber.Ctx) error {
 }
 
 func (s *Server) handleSignIn(c *fiber.Ctx) error {
-	email, next := strings.TrimSpace(c.FormValue("email")), c.FormValue("next")
+	email, next := strings.TrimSpace(formValue(c, "email")), formValue(c, "next")
 	if next != "" {
 		next = safeNext(next)
 	}
-	u, token, err := s.cfg.Accounts.SignIn(c.UserContext(), email, c.FormValue("password"))
+	u, token, err := s.cfg.Accounts.SignIn(c.UserContext(), email, formValue(c, "password"))
 	if app.ErrorCode(err) == app.EINVALID {
 		return s.render(c, fiber.StatusUnprocessableEntity, "sign_in", &signInPage{basePage: basePage{Title: "Sign in", Errors: app.ErrorFields(err)}, Email: email, Next: next})
 	}
 	if err != nil {
 		return err
 	}
-	if old := c.Cookies(sessionCookie); old != "" {
+	if old := s.cookie(c, sessionCookie); old != "" {
 		_ = s.cfg.Accounts.SignOut(c.UserContext(), old)
 	}
-	s.setCookie(c, sessionCookie, token, 0)
-	s.log.Info("signed in", "user_id", u.ID)
+	s.signedIn(c, token)
 	if next == "" {
 		next = homeFor(u)
 	}
@@ -116,11 +115,15 @@ type messagePage struct {
 }
 
 func (s *Server) handleSignOut(c *fiber.Ctx) error {
-	if err := s.cfg.Accounts.SignOut(c.UserContext(), c.Cookies(sessionCookie)); err != nil {
+	if err := s.cfg.Accounts.SignOut(c.UserContext(), s.cookie(c, sessionCookie)); err != nil {
 		return err
+	}
+	if u := currentUser(c); u != nil {
+		s.log.Info("signed out", "user_id", u.ID)
 	}
 	s.clearCookie(c, sessionCookie)
 	c.Locals("user", nil)
+	s.rotateCSRF(c)
 	return s.render(c, fiber.StatusOK, "message", &messagePage{basePage: basePage{Title: "You have signed out"},
 		Heading: "You have signed out", Body: "Your answers are saved. Sign in again to carry on where you left off."})
 }
@@ -131,7 +134,7 @@ func (s *Server) handleKeepalive(c *fiber.Ctx) error {
 }
 
 func (s *Server) handleContrast(c *fiber.Ctx) error {
-	if c.Cookies(contrastCookie) == "high" {
+	if s.cookie(c, contrastCookie) == "high" {
 		s.clearCookie(c, contrastCookie)
 	} else {
 		s.setCookie(c, contrastCookie, "high", 365*24*time.Hour)

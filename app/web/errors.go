@@ -1,8 +1,11 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/url"
+	"strconv"
+	"time"
 
 	"github.com/foundations/foundations/app"
 	"github.com/gofiber/fiber/v2"
@@ -23,6 +26,8 @@ func statusOf(code string) int {
 		return fiber.StatusConflict
 	case app.ETOOMANY:
 		return fiber.StatusTooManyRequests
+	case app.EUNAVAILABLE:
+		return fiber.StatusServiceUnavailable
 	default:
 		return fiber.StatusInternalServerError
 	}
@@ -36,6 +41,8 @@ func codeOfStatus(status int) string {
 		return app.ENOTFOUND
 	case status == fiber.StatusTooManyRequests:
 		return app.ETOOMANY
+	case status == fiber.StatusServiceUnavailable:
+		return app.EUNAVAILABLE
 	case status >= 500:
 		return app.EINTERNAL
 	default:
@@ -54,9 +61,24 @@ type errorPage struct {
 // scripts). Only internal errors are logged, with the route for context
 // and never with form values.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	// Errors fasthttp answers itself (413, 431) come here without passing
+	// the middleware: every response carries the security headers.
+	s.setSecurityHeaders(c)
 	status, heading, msg := fiber.StatusInternalServerError, "Sorry, there is a problem with the service", app.ErrorMessage(err)
 	code := app.ErrorCode(err)
+	var retryAfter time.Duration
+	var ae *app.Error
+	if errors.As(err, &ae) {
+		retryAfter = ae.RetryAfter
+	}
 	var fe *fiber.Error
+	if code == app.EINTERNAL && !errors.As(err, &fe) && s.databaseDown(c) {
+		// An outage is not a bug: 503 with Retry-After so load balancers
+		// and clients try again.
+		s.log.Error("database unreachable", "method", c.Method(), "route", c.Route().Path, "err", err)
+		err = &app.Error{Code: app.EUNAVAILABLE, Message: "Sorry, the service is unavailable at the moment. Your saved work is safe. Try again in a few minutes."}
+		code, msg, retryAfter = app.EUNAVAILABLE, app.ErrorMessage(err), 30*time.Second
+	}
 	switch {
 	case errors.As(err, &fe):
 		status = fe.Code
@@ -91,9 +113,17 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 			heading = "You are signed out"
 		case app.ECONFLICT:
 			heading = "That has already been done"
+		case app.ETOOMANY:
+			heading = "Too many attempts"
+			s.log.Info("throttled", "limit", ae.Limit, "route", c.Route().Path)
+		case app.EUNAVAILABLE:
+			heading = "Sorry, the service is unavailable"
 		default:
 			heading = "There is a problem"
 		}
+	}
+	if retryAfter > 0 {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int((retryAfter+time.Second-1)/time.Second)))
 	}
 	if wantsJSON(c) {
 		return c.Status(status).JSON(fiber.Map{"error": code, "message": msg})
@@ -107,3 +137,14 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 }
 
 func queryEscape(s string) string { return url.QueryEscape(s) }
+
+// databaseDown reports, after an unexpected error, whether the database
+// has stopped answering (a quick ping), so the error is an outage.
+func (s *Server) databaseDown(c *fiber.Ctx) bool {
+	if s.cfg.Store == nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	return s.cfg.Store.Ping(ctx) != nil
+}

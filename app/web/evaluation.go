@@ -9,6 +9,8 @@ type evaluationPage struct {
 	basePage
 	Items []*app.EvaluationItem
 	Form  app.EvaluationForm
+	// CheckAfter offers the optional knowledge check first, when open.
+	CheckAfter bool
 }
 
 func (s *Server) handleEvaluationForm(c *fiber.Ctx) error {
@@ -22,8 +24,16 @@ func (s *Server) handleEvaluationForm(c *fiber.Ctx) error {
 	if !p.CanEvaluate() {
 		return app.Errorf(app.EFORBIDDEN, "The course evaluation opens when you have passed all %d modules.", len(p.Course.Modules))
 	}
-	return s.render(c, fiber.StatusOK, "evaluation", &evaluationPage{basePage: basePage{Title: "Course evaluation", BackLink: "/course", NavCourse: true},
-		Items: s.cfg.Learning.Course.Evaluation, Form: app.EvaluationForm{}})
+	page := &evaluationPage{basePage: basePage{Title: "Course evaluation", BackLink: "/course", NavCourse: true},
+		Items: s.cfg.Learning.Course.Evaluation, Form: app.EvaluationForm{}}
+	if s.cfg.KnowledgeChecks != nil {
+		open, err := s.knowledgeCheckOpen(c, app.CheckAfter)
+		if err != nil {
+			return err
+		}
+		page.CheckAfter = open
+	}
+	return s.render(c, fiber.StatusOK, "evaluation", page)
 }
 
 func (s *Server) handleEvaluation(c *fiber.Ctx) error {

@@ -1,6 +1,9 @@
 package web
 
 import (
+	"bytes"
+	"fmt"
+	"html/template"
 	"strings"
 	"time"
 
@@ -16,6 +19,11 @@ type modulePage struct {
 	Saved    bool
 	Total    int
 	PassMark int
+	// Body is the module's body when it was written from the pre-rendered
+	// pieces; empty, the template renders it in full.
+	Body template.HTML
+	// Prerender is set only while the body is rendered once at start-up.
+	Prerender bool
 }
 
 func (s *Server) handleModule(c *fiber.Ctx) error {
@@ -31,7 +39,52 @@ func (s *Server) renderModule(c *fiber.Ctx, status int, v *app.ModuleView, errs 
 	m := v.Module
 	p := &modulePage{basePage: basePage{Title: m.Title, Errors: errs, BackLink: "/course", NavCourse: true},
 		View: v, Module: m, Answers: v.Answers, Saved: saved, Total: len(s.cfg.Learning.Course.Modules), PassMark: s.cfg.Learning.Course.PassMark}
+	if pr := s.modules[m.ID]; pr != nil && len(errs) == 0 && v.CanAnswer {
+		return s.renderPrerendered(c, status, p, pr)
+	}
 	return s.render(c, status, "module", p)
+}
+
+// bodyMarker stands for the module's body while the layout is rendered.
+const bodyMarker = "⟦body⟧"
+
+// renderPrerendered writes a module page from its pre-rendered body: the
+// layout is rendered around a marker, and the body's pieces are written in
+// its place, gzipped from their pre-deflated runs when the browser accepts
+// gzip.
+func (s *Server) renderPrerendered(c *fiber.Ctx, status int, p *modulePage, pr *prerendered) error {
+	s.fillBase(c, &p.basePage)
+	t := s.pages.set["module"]
+	var top, layout bytes.Buffer
+	if err := t.ExecuteTemplate(&top, "module-top", p); err != nil {
+		return fmt.Errorf("render the top of module %s: %w", p.Module.ID, err)
+	}
+	p.Body = template.HTML(bodyMarker) // #nosec G203 -- a fixed marker
+	if err := t.ExecuteTemplate(&layout, "layout.html", p); err != nil {
+		return fmt.Errorf("render module %s: %w", p.Module.ID, err)
+	}
+	head, tail, ok := bytes.Cut(layout.Bytes(), []byte(bodyMarker))
+	if !ok {
+		return fmt.Errorf("render module %s: the layout lost the body", p.Module.ID)
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Vary(fiber.HeaderAcceptEncoding)
+	out := bytes.NewBuffer(make([]byte, 0, pr.size/4+len(head)+len(tail)))
+	if c.Context().Request.Header.HasAcceptEncoding("gzip") {
+		g := newGzipStitch(out)
+		_, _ = g.Write(head)
+		writePieces(g, pr.pieces, p.View, p.CSRF, top.Bytes())
+		_, _ = g.Write(tail)
+		g.close()
+		c.Set(fiber.HeaderContentEncoding, "gzip")
+	} else {
+		out.Grow(pr.size + len(head) + len(tail) + 2048)
+		out.Write(head)
+		writePieces(plainSink{out}, pr.pieces, p.View, p.CSRF, top.Bytes())
+		out.Write(tail)
+	}
+	return c.Status(status).Send(out.Bytes())
 }
 
 // formAnswers collects the module form's q.<question> fields.

@@ -36,6 +36,12 @@ type basePage struct {
 
 func (b *basePage) base() *basePage { return b }
 
+// MayManage reports whether the signed-in user may use the manager's pages.
+func (b *basePage) MayManage() bool { return b.User != nil && app.MayManage(b.User) }
+
+// MayCoordinate reports whether the signed-in user may see coordinators' reports.
+func (b *basePage) MayCoordinate() bool { return b.User != nil && app.MayCoordinate(b.User) }
+
 type page interface{ base() *basePage }
 
 // pages holds one template set per page, each the layout plus that page.
@@ -50,7 +56,7 @@ func loadPages(a *assets) (*pages, error) {
 		"datetime":   func(t time.Time) string { return t.In(london).Format("2 January 2006 at 3:04pm") },
 		"isodate":    func(t time.Time) string { return t.Format("2006-01-02") },
 		"code":       app.FormatCode,
-		"html":       func(s string) template.HTML { return template.HTML(s) }, // course content only: rendered from trusted Markdown
+		"html":       func(s string) template.HTML { return template.HTML(s) }, // #nosec G203 -- course content only: rendered at start-up from the course's own Markdown, never from user input
 		"minutes":    minutesText,
 		"add":        func(a, b int) int { return a + b },
 		"fieldError": fieldError,
@@ -146,7 +152,7 @@ func (s *Server) render(c *fiber.Ctx, status int, name string, p page) error {
 func (s *Server) fillBase(c *fiber.Ctx, b *basePage) {
 	b.User = currentUser(c)
 	b.CSRF = s.csrfToken(c)
-	b.Contrast = c.Cookies(contrastCookie) == "high"
+	b.Contrast = s.cookie(c, contrastCookie) == "high"
 	b.Partnership = s.cfg.Partnership
 	b.HelpContact = s.cfg.HelpContact
 	b.QuickExitURL = s.cfg.QuickExitURL

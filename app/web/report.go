@@ -25,6 +25,7 @@ type dashboardPage struct {
 	MonthInput    string // what the month field shows: the coordinator's text after an error
 	Statuses      []app.StatusCount
 	Charts        dashboardCharts
+	Gain          *app.KnowledgeGain // nil when the course has no knowledge check
 }
 
 func (s *Server) handleDashboard(c *fiber.Ctx) error {
@@ -53,6 +54,14 @@ func (s *Server) handleDashboard(c *fiber.Ctx) error {
 		p.Organisations = d.PerOrganisation
 	}
 	p.Charts = buildDashboardCharts(d, d.OrganisationsWithLearners(), statuses)
+	if s.cfg.KnowledgeChecks != nil && len(p.Course.KnowledgeCheck) > 0 {
+		before, after, err := s.cfg.KnowledgeChecks.KnowledgeCheckPercents(c.UserContext(), p.Course.ID)
+		if err != nil {
+			return err
+		}
+		g := app.MeanKnowledgeGain(before, after)
+		p.Gain = &g
+	}
 	status := fiber.StatusOK
 	if errs != nil {
 		status = fiber.StatusUnprocessableEntity
@@ -192,23 +201,27 @@ func (s *Server) handleExportCSV(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	s.log.Info("learner export", "user_id", u.ID, "format", "csv")
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		w.WriteString("\ufeff")
 		cw := csv.NewWriter(w)
-		cw.Write(neutralised(app.ExportHeader))
+		_, err := w.WriteString("\ufeff")
+		if err == nil {
+			err = cw.Write(neutralised(app.ExportHeader))
+		}
 		n := 0
-		err := s.cfg.Oversight.ExportLearners(context.Background(), u, q, func(r *app.LearnerRow) error {
-			n++
-			if err := cw.Write(neutralised(app.ExportRecord(r, now))); err != nil {
-				return err
-			}
-			if n%500 == 0 {
-				cw.Flush()
-				return w.Flush() // an error here means the client went away
-			}
-			return nil
-		})
+		if err == nil {
+			err = s.cfg.Oversight.ExportLearners(context.Background(), u, q, func(r *app.LearnerRow) error {
+				n++
+				if err := cw.Write(neutralised(app.ExportRecord(r, now))); err != nil {
+					return err
+				}
+				if n%500 == 0 {
+					cw.Flush()
+					return w.Flush() // an error here means the client went away
+				}
+				return nil
+			})
+		}
 		cw.Flush()
-		w.Flush()
+		_ = w.Flush() // fails only when the client has gone: nothing to tell it, and not our error
 		if err != nil {
 			s.log.Error("learner export stopped", "format", "csv", "rows", n, "err", err)
 		}

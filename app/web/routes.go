@@ -2,10 +2,7 @@ package web
 
 import (
 	"github.com/foundations/foundations/app"
-	"time"
-
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/limiter"
 )
 
 // routes registers every URL the service answers. Each route's access rule
@@ -17,16 +14,13 @@ func (s *Server) routes(f *fiber.App) {
 	f.Get("/static/*", s.assets.handle)
 	f.Get("/favicon.ico", s.assets.handleFavicon)
 
-	f.Use(s.loadUser, s.checkCSRF)
+	f.Use(s.checkInput, s.loadUser, s.checkCSRF)
 
-	// Rate limits. Whole hospitals and schools share one address, so sign-in
-	// is limited per address and email (guessing one account's password),
-	// registration per address with more room.
-	verifyLimit := s.limiter(s.cfg.VerifyLimit, nil)
-	signInLimit := s.limiter(s.cfg.SignInLimit, func(c *fiber.Ctx) string {
-		return c.IP() + "|" + app.NormaliseEmail(c.FormValue("email"))
-	})
-	registerLimit := s.limiter(3*s.cfg.SignInLimit, nil)
+	// Rate limits (app.Limits, counted in the database): sign-in per
+	// address and email, per address whatever the email, and per account
+	// with a growing delay (in app.Accounts); registration and certificate
+	// look-ups per address.
+	signInLimit, registerLimit, verifyLimit := s.limitSignIn, s.limitRegister, s.limitVerify
 
 	// Public pages.
 	f.Get("/", s.handleStart)
@@ -39,16 +33,23 @@ func (s *Server) routes(f *fiber.App) {
 	f.Get("/verify", verifyLimit, s.handleVerifyForm)
 	f.Get("/verify/:code", verifyLimit, s.handleVerify)
 	f.Get("/accessibility", s.handleAccessibility)
+	f.Get("/references", s.handleReferences)
+	f.Get("/glossary", s.handleGlossary)
+	f.Get("/contacts", s.handleContacts)
 
 	// The learner's journey: signed in. (Not a Group: a Group with an
 	// empty prefix would also guard URLs that match no route.)
 	signedIn := s.requireUser
 	f.Post("/session/keepalive", signedIn, s.handleKeepalive)
 	f.Get("/course", signedIn, s.handleCourse)
+	f.Post("/course/refresher", signedIn, s.handleRefresherStart)
 	f.Get("/modules/:module", signedIn, s.handleModule)
 	f.Post("/modules/:module", signedIn, s.handleModulePost)
 	f.Post("/modules/:module/save", signedIn, s.handleAutosave)
 	f.Get("/modules/:module/result", signedIn, s.handleResult)
+	f.Get("/modules/:module/summary", signedIn, s.handleModuleSummary)
+	f.Get("/knowledge-check/:phase", signedIn, s.handleKnowledgeCheckForm)
+	f.Post("/knowledge-check/:phase", signedIn, s.handleKnowledgeCheck)
 	f.Get("/evaluation", signedIn, s.handleEvaluationForm)
 	f.Post("/evaluation", signedIn, s.handleEvaluation)
 	f.Get("/certificate", signedIn, s.handleCertificate)
@@ -82,20 +83,4 @@ func (s *Server) routes(f *fiber.App) {
 	f.Post("/reports/organisations/:id/rename", signedIn, coord, s.handleOrganisationRename)
 	f.Post("/reports/organisations/:id/merge", signedIn, coord, s.handleOrganisationMerge)
 	f.Get("/reports/audit", signedIn, coord, s.handleAudit)
-}
-
-// limiter allows perMinute requests a minute per key (the client address
-// unless key is given). Counts are per instance.
-func (s *Server) limiter(perMinute int, key func(*fiber.Ctx) string) fiber.Handler {
-	if key == nil {
-		key = func(c *fiber.Ctx) string { return c.IP() }
-	}
-	return limiter.New(limiter.Config{
-		Max:          perMinute,
-		Expiration:   time.Minute,
-		KeyGenerator: key,
-		LimitReached: func(c *fiber.Ctx) error {
-			return fiber.NewError(fiber.StatusTooManyRequests)
-		},
-	})
 }

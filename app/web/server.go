@@ -5,6 +5,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -34,34 +35,35 @@ type Config struct {
 	Certificates app.CertificateRenderer
 	Logger       *slog.Logger
 
-	BaseURL        string // public URL, no trailing slash; https:// makes cookies Secure
-	SecretKey      string // keys CSRF tokens
-	Partnership    string
-	HelpContact    string
-	QuickExitURL   string
-	TrustedProxies []string
-	// VerifyLimit is how many certificate look-ups one address may make a
-	// minute; SignInLimit the same for sign-in and registration attempts.
-	VerifyLimit, SignInLimit int
+	BaseURL     string // public URL, no trailing slash; https:// makes cookies Secure
+	SecretKey   string // keys CSRF tokens
+	Partnership string
+	Contacts    app.LocalContacts // local services, for the contacts page and the administrator's warning
+	// KnowledgeChecks stores the optional knowledge check; nil turns it off.
+	KnowledgeChecks app.KnowledgeChecks
+	HelpContact     string
+	QuickExitURL    string
+	TrustedProxies  []string
+	// Limits are the rate limits of the public forms (required); the same
+	// *app.Limits as Accounts.Limits.
+	Limits *app.Limits
 }
 
 // Server holds the parsed templates, assets and configuration.
 type Server struct {
-	cfg    Config
-	log    *slog.Logger
-	pages  *pages
-	assets *assets
-	secure bool
+	cfg     Config
+	log     *slog.Logger
+	pages   *pages
+	assets  *assets
+	secure  bool
+	modules map[string]*prerendered // each module's body, rendered once
 }
 
 // New builds the Fiber app with every route. Tests use it through
 // app.Test; cmd/foundations listens with it.
 func New(cfg Config) (*fiber.App, error) {
-	if cfg.VerifyLimit == 0 {
-		cfg.VerifyLimit = 30
-	}
-	if cfg.SignInLimit == 0 {
-		cfg.SignInLimit = 10
+	if cfg.Limits == nil {
+		return nil, fmt.Errorf("web.New: Limits is required")
 	}
 	if a := &cfg.Accessibility; a.Service == "" { // the statement's facts, where not configured
 		a.Service, a.Partnership, a.Contact, a.ResponseDays = "Neglect Foundations", cfg.Partnership, cfg.HelpContact, max(a.ResponseDays, 5)
@@ -73,6 +75,11 @@ func New(cfg Config) (*fiber.App, error) {
 	}
 	if s.pages, err = loadPages(s.assets); err != nil {
 		return nil, err
+	}
+	if cfg.Learning != nil {
+		if s.modules, err = s.prerenderModules(); err != nil {
+			return nil, err
+		}
 	}
 	fc := fiber.Config{
 		Immutable:             true,
@@ -118,6 +125,11 @@ func (s *Server) logRequests(c *fiber.Ctx) error {
 }
 
 func (s *Server) securityHeaders(c *fiber.Ctx) error {
+	s.setSecurityHeaders(c)
+	return c.Next()
+}
+
+func (s *Server) setSecurityHeaders(c *fiber.Ctx) {
 	h := &c.Response().Header
 	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 	h.Set("X-Content-Type-Options", "nosniff")
@@ -128,7 +140,6 @@ func (s *Server) securityHeaders(c *fiber.Ctx) error {
 	if s.secure {
 		h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 	}
-	return c.Next()
 }
 
 func (s *Server) handleHealth(c *fiber.Ctx) error {

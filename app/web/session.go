@@ -5,8 +5,11 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"net/url"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/foundations/foundations/app"
 	"github.com/gofiber/fiber/v2"
@@ -22,7 +25,7 @@ const (
 // loadUser resolves the session cookie, if any, to the signed-in user. A
 // stale cookie is cleared; the request goes on as anonymous.
 func (s *Server) loadUser(c *fiber.Ctx) error {
-	token := c.Cookies(sessionCookie)
+	token := s.cookie(c, sessionCookie)
 	if token == "" {
 		return c.Next()
 	}
@@ -61,8 +64,20 @@ func (s *Server) requireUser(c *fiber.Ctx) error {
 	return app.Errorf(app.EUNAUTHORIZED, "You have been signed out. Sign in again to continue.")
 }
 
+// cookieName is a cookie's name on the wire: over HTTPS with the __Host-
+// prefix, which browsers accept only from a secure origin, for path / and
+// with no Domain, so no subdomain or plain-HTTP page can set or shadow it.
+func (s *Server) cookieName(name string) string {
+	if s.secure {
+		return "__Host-" + name
+	}
+	return name
+}
+
+func (s *Server) cookie(c *fiber.Ctx, name string) string { return c.Cookies(s.cookieName(name)) }
+
 func (s *Server) setCookie(c *fiber.Ctx, name, value string, maxAge time.Duration) {
-	ck := &fiber.Cookie{Name: name, Value: value, Path: "/", HTTPOnly: true, Secure: s.secure, SameSite: fiber.CookieSameSiteLaxMode}
+	ck := &fiber.Cookie{Name: s.cookieName(name), Value: value, Path: "/", HTTPOnly: true, Secure: s.secure, SameSite: fiber.CookieSameSiteLaxMode}
 	if maxAge > 0 {
 		ck.MaxAge = int(maxAge / time.Second)
 	}
@@ -70,26 +85,59 @@ func (s *Server) setCookie(c *fiber.Ctx, name, value string, maxAge time.Duratio
 }
 
 func (s *Server) clearCookie(c *fiber.Ctx, name string) {
-	c.Cookie(&fiber.Cookie{Name: name, Value: "", Path: "/", HTTPOnly: true, Secure: s.secure, SameSite: fiber.CookieSameSiteLaxMode, MaxAge: -1, Expires: time.Unix(1, 0)})
+	c.Cookie(&fiber.Cookie{Name: s.cookieName(name), Value: "", Path: "/", HTTPOnly: true, Secure: s.secure, SameSite: fiber.CookieSameSiteLaxMode, MaxAge: -1, Expires: time.Unix(1, 0)})
 }
 
-// CSRF: every browser gets a random, HttpOnly cookie; a form's token is the
-// HMAC of that cookie under the secret key. A cross-site page can neither
-// read the cookie nor compute the token. Checking costs no database query.
+// CSRF: a form's token is an HMAC under the secret key of what identifies
+// the browser's state: the session token when signed in, otherwise a
+// random, HttpOnly "signed-out" cookie that is replaced at every sign-in
+// and sign-out. So a token belongs to one session: it dies when the
+// session ends and never serves the next person in the same browser. A
+// cross-site page can neither read the cookies nor compute the token, and
+// checking costs no database query. The token is accepted from the form
+// body or the X-CSRF-Token header, never from the query string.
 
+// csrfSeed is what the current request's token is bound to.
+func (s *Server) csrfSeed(c *fiber.Ctx) string {
+	if seed, _ := c.Locals("csrfSeed").(string); seed != "" {
+		return seed
+	}
+	if currentUser(c) != nil {
+		return "session:" + s.cookie(c, sessionCookie)
+	}
+	if anon := s.cookie(c, csrfCookie); len(anon) >= 20 {
+		return "anon:" + anon
+	}
+	return ""
+}
+
+// csrfToken is the token for the forms of the page being rendered.
 func (s *Server) csrfToken(c *fiber.Ctx) string {
-	seed, _ := c.Locals("csrfSeed").(string)
+	seed := s.csrfSeed(c)
 	if seed == "" {
-		seed = c.Cookies(csrfCookie)
-		if len(seed) < 20 {
-			b := make([]byte, 24)
-			rand.Read(b)
-			seed = base64.RawURLEncoding.EncodeToString(b)
-			s.setCookie(c, csrfCookie, seed, 0)
-		}
-		c.Locals("csrfSeed", seed)
+		seed = s.rotateCSRF(c)
 	}
 	return s.csrfFor(seed)
+}
+
+// rotateCSRF gives the browser a new signed-out seed, ending any token made
+// from the old one; the page rendered next uses it.
+func (s *Server) rotateCSRF(c *fiber.Ctx) string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	anon := base64.RawURLEncoding.EncodeToString(b)
+	s.setCookie(c, csrfCookie, anon, 0)
+	c.Locals("csrfSeed", "anon:"+anon)
+	return "anon:" + anon
+}
+
+// signedIn switches the request to a new session: the session cookie, a
+// fresh signed-out seed for after it ends, and tokens bound to the session
+// from the next page on.
+func (s *Server) signedIn(c *fiber.Ctx, token string) {
+	s.setCookie(c, sessionCookie, token, 0)
+	s.rotateCSRF(c)
+	c.Locals("csrfSeed", "session:"+token)
 }
 
 func (s *Server) csrfFor(seed string) string {
@@ -99,18 +147,27 @@ func (s *Server) csrfFor(seed string) string {
 }
 
 // checkCSRF refuses unsafe requests without a valid token (403), before
-// anything is read or written.
+// anything is read or written. A request from a page whose session has
+// since ended is told it is signed out (401), as it would be without CSRF.
 func (s *Server) checkCSRF(c *fiber.Ctx) error {
 	switch c.Method() {
 	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
 		return c.Next()
 	}
-	seed := c.Cookies(csrfCookie)
+	seed := s.csrfSeed(c)
 	got := c.Get("X-CSRF-Token")
 	if got == "" {
-		got = c.FormValue(csrfField)
+		got = formValue(c, csrfField)
 	}
 	if seed == "" || got == "" || !hmac.Equal([]byte(got), []byte(s.csrfFor(seed))) {
+		var userID int64
+		if u := currentUser(c); u != nil {
+			userID = u.ID
+		}
+		s.log.Info("csrf refused", "method", c.Method(), "route", c.Path(), "user_id", userID)
+		if c.Locals("sessionEnded") != nil {
+			return app.Errorf(app.EUNAUTHORIZED, "You have been signed out. Sign in again to continue.")
+		}
 		return app.Errorf(app.EFORBIDDEN, "This form has expired or was not sent from this site. Go back, reload the page and try again.")
 	}
 	return c.Next()
@@ -120,10 +177,29 @@ func wantsJSON(c *fiber.Ctx) bool {
 	return c.Get("X-Requested-With") == "fetch" || strings.Contains(c.Get(fiber.HeaderAccept), "application/json")
 }
 
-// safeNext keeps a post-sign-in redirect on this site.
+// safeNext keeps a post-sign-in redirect on this site: a path on this
+// site, or /course. It refuses, before and after parsing, anything with a
+// scheme or host, a backslash (browsers read it as a slash), a
+// protocol-relative start (//), whitespace or any control character
+// (browsers drop tabs and newlines, so "/\t/evil.example" becomes
+// "//evil.example"), and percent-encoded slashes or backslashes at the
+// start.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
-		return "/course"
+	const home = "/course"
+	if next == "" || len(next) > 2000 || next[0] != '/' || strings.HasPrefix(next, "//") {
+		return home
 	}
-	return next
+	for _, r := range next {
+		if r == '\\' || unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError {
+			return home
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
+		return home
+	}
+	if lower := strings.ToLower(next); strings.HasPrefix(lower, "/%2f") || strings.HasPrefix(lower, "/%5c") {
+		return home
+	}
+	return u.RequestURI()
 }

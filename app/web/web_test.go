@@ -130,7 +130,8 @@ func newTestServer(t *testing.T, st *store.Store, tweaks ...func(*web.Config)) *
 	clk := &testClock{t: time.Date(2025, 3, 14, 9, 30, 0, 0, time.UTC)}
 	course := loadSmallCourse(t)
 	learning := &app.Learning{Store: st, Course: course, Now: clk.Now, Partnership: "Test Partnership"}
-	accounts := &app.Accounts{Store: st, Now: clk.Now, IdleTimeout: 30 * time.Minute, MaxAge: 12 * time.Hour}
+	limits := app.DefaultLimits(st, clk.Now)
+	accounts := &app.Accounts{Store: st, Now: clk.Now, IdleTimeout: 30 * time.Minute, MaxAge: 12 * time.Hour, Limits: limits}
 	oversight := &app.Oversight{Store: st, Learning: learning, Now: clk.Now}
 	logs := &logWriter{}
 	t.Cleanup(func() {
@@ -145,6 +146,8 @@ func newTestServer(t *testing.T, st *store.Store, tweaks ...func(*web.Config)) *
 		Logger:         slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		BaseURL:        "http://localhost:3000", SecretKey: "a-test-secret-key-that-is-long-enough-0123456789",
 		Partnership: "Test Partnership", HelpContact: "training@example.org", QuickExitURL: "https://www.bbc.co.uk/weather",
+		Limits:          limits,
+		KnowledgeChecks: st,
 	}
 	for _, tweak := range tweaks {
 		tweak(&cfg)

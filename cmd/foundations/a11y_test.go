@@ -43,6 +43,8 @@ func TestAccessibility(t *testing.T) {
 	managerEmail, coordinatorEmail := "mo.manager@example.org", "cora.coordinator@example.org"
 	runCommand(t, env, demoPassword+"\n", "users", "add", "--role", "manager", "--email", managerEmail, "--name", "Mo Manager")
 	runCommand(t, env, demoPassword+"\n", "users", "add", "--role", "coordinator", "--email", coordinatorEmail, "--name", "Cora Coordinator")
+	adminEmail := "ada.admin@example.org"
+	runCommand(t, env, demoPassword+"\n", "users", "add", "--role", "admin", "--email", adminEmail, "--name", "Ada Admin")
 	srv := startServer(t, env)
 
 	browser := startBrowser(t, chromium)
@@ -51,6 +53,7 @@ func TestAccessibility(t *testing.T) {
 	learner := newTab(t, browser, srv.url, course, tabOptions{})
 	manager := newTab(t, browser, srv.url, course, tabOptions{})
 	coordinator := newTab(t, browser, srv.url, course, tabOptions{})
+	admin := newTab(t, browser, srv.url, course, tabOptions{})
 	start := time.Now()
 
 	// Signed out.
@@ -75,6 +78,9 @@ func TestAccessibility(t *testing.T) {
 		}
 	})
 	a.page(anon, "accessibility statement", "/accessibility", 200)
+	a.page(anon, "references and further reading", "/references", 200)
+	a.page(anon, "glossary", "/glossary", 200)
+	a.page(anon, "local contacts", "/contacts", 200)
 	a.page(anon, "check a certificate", "/verify", 200)
 	a.page(anon, "check a certificate with a malformed code", "/verify?code=nonsense", 404)
 	a.page(anon, "verification of an unknown code", "/verify/ABCD-EFGH-JKLM-NPQR-STUV-WXYZ", 404)
@@ -95,9 +101,17 @@ func TestAccessibility(t *testing.T) {
 	learner.follow("create the account", chromedp.Click(chromedp.CSS(`form[action="/register"] button`)))
 	learner.expectPath("after registering", "/course")
 	a.page(learner, "task list, nothing started", "/course", 200)
+	a.page(learner, "knowledge check before the course", "/knowledge-check/before", 200)
+	learner.follow("send the knowledge check", chromedp.Click(chromedp.CSS(`form[action="/knowledge-check/before"] button`)))
+	learner.expectPath("after the knowledge check", "/course?checked=before")
+	a.page(learner, "task list after the knowledge check", "/course?checked=before", 200)
 
 	m1 := course.Modules[0]
 	a.page(learner, "module 1 without answers", "/modules/"+m1.ID, 200)
+	for _, m := range course.Modules {
+		a.page(learner, fmt.Sprintf("module %d one-page summary", m.Number), "/modules/"+m.ID+"/summary", 200)
+	}
+	learner.openWant("/modules/"+m1.ID, 200)
 	first := m1.Questions()[0]
 	learner.choose(first, correctOptions(first)...)
 	learner.settleSaves(m1)
@@ -145,6 +159,9 @@ func TestAccessibility(t *testing.T) {
 	}
 	a.page(learner, "result of the last module", "/modules/"+course.Modules[len(course.Modules)-1].ID+"/result", 200)
 	a.page(learner, "task list, all passed, evaluation open", "/course", 200)
+	a.page(learner, "knowledge check after the course", "/knowledge-check/after", 200)
+	learner.follow("send the knowledge check again", chromedp.Click(chromedp.CSS(`form[action="/knowledge-check/after"] button`)))
+	learner.expectPath("after the second knowledge check", "/course?checked=after")
 	a.page(learner, "evaluation", "/evaluation", 200)
 	a.state(learner, "evaluation with errors", func() {
 		learner.openWant("/evaluation", 200)
@@ -216,6 +233,14 @@ func TestAccessibility(t *testing.T) {
 	ola := newTab(t, browser, srv.url, course, tabOptions{})
 	signInTab(ola, "ola.other@example.org")
 	a.page(ola, "course page after the named manager declined", "/course", 200)
+
+	// An administrator, while the local contacts are the example defaults
+	// (this server sets none of them).
+	signInTab(admin, adminEmail)
+	a.page(admin, "task list with the administrator's local contacts warning", "/course", 200)
+	if !strings.Contains(eval[string](admin, "read the warning", `document.body.innerText`), "Local contacts are not set up yet") {
+		t.Error("the administrator is not warned that the local contacts are unset")
+	}
 
 	// The coordinator's reports.
 	signInTab(coordinator, coordinatorEmail)

@@ -253,7 +253,7 @@ func runCommand(t *testing.T, env []string, stdin string, args ...string) string
 
 // startServerOn starts the program on a given port (to come back where a
 // stopped server was); otherwise it is startServer.
-func startServerOn(t *testing.T, port string, env []string) *server {
+func startServerOn(t testing.TB, port string, env []string) *server {
 	t.Helper()
 	s := &server{url: "http://127.0.0.1:" + port, logs: &lockedBuffer{}, done: make(chan struct{})}
 	s.cmd = exec.Command(foundationsBinary(t))

@@ -31,22 +31,35 @@ type config struct {
 	QuickExitURL   string
 	TrustedProxies []string
 	Placeholders   map[string]string // course text placeholders, incl. partnership_name
+	Unset          []string          // placeholder environment variables left at their example defaults
 	HelpContact    string
 	LogLevel       slog.Level
-	Accessibility  app.AccessibilityStatement // ACCESSIBILITY_* and the embedded suite results
-	MetricsPort    string                     // METRICS_PORT: serve /metrics on this port (bind it privately)
-	MetricsToken   string                     // METRICS_TOKEN: serve /metrics on PORT to requests bearing it
+
+	// Security and running several instances (see security.go).
+	SignInLimit        int // sign-in attempts a minute per address and email
+	SignInAddressLimit int // sign-in attempts a minute per address, any email
+	VerifyLimit        int // certificate look-ups a minute per address
+	HashConcurrency    int // password hashes at once
+	DBMaxConns         int // PostgreSQL connections per instance
+	DBPrepare          bool
+
+	Accessibility app.AccessibilityStatement // ACCESSIBILITY_* and the embedded suite results
+	MetricsPort   string                     // METRICS_PORT: serve /metrics on this port (bind it privately)
+	MetricsToken  string                     // METRICS_TOKEN: serve /metrics on PORT to requests bearing it
 }
 
 // placeholderVars maps course placeholders to their environment variables
-// and defaults. A partnership changes these, not the course.
+// and defaults. A partnership changes these, not the course. The defaults
+// are obviously placeholders (example names, Ofcom's drama-only 01632 960
+// numbers, example.org) so no learner mistakes them for a real service,
+// and the course page warns administrators while any is still in use.
 var placeholderVars = []struct{ name, env, def string }{
 	{"partnership_name", "PARTNERSHIP_NAME", "Example Safeguarding Children Partnership"},
 	{"partnership_short_name", "PARTNERSHIP_SHORT_NAME", "ESCP"},
-	{"front_door_name", "FRONT_DOOR_NAME", "Children's Advice and Support Service"},
-	{"front_door_phone", "FRONT_DOOR_PHONE", "0100 000 0000"},
+	{"front_door_name", "FRONT_DOOR_NAME", "Example Children's Front Door"},
+	{"front_door_phone", "FRONT_DOOR_PHONE", "01632 960000"},
 	{"front_door_url", "FRONT_DOOR_URL", "https://example.org/worried-about-a-child"},
-	{"out_of_hours_phone", "OUT_OF_HOURS_PHONE", "0100 000 0001"},
+	{"out_of_hours_phone", "OUT_OF_HOURS_PHONE", "01632 960001"},
 	{"escalation_policy_url", "ESCALATION_POLICY_URL", "https://example.org/escalation-policy"},
 	{"neglect_toolkit_url", "NEGLECT_TOOLKIT_URL", "https://example.org/neglect-toolkit"},
 	{"training_contact", "TRAINING_CONTACT", "training@example.org"},
@@ -72,6 +85,9 @@ func loadConfig(log *slog.Logger) (*config, error) {
 	c.BaseURL = strings.TrimRight(env("BASE_URL", "http://localhost:"+c.Port), "/")
 	for _, p := range placeholderVars {
 		c.Placeholders[p.name] = env(p.env, p.def)
+		if c.Placeholders[p.name] == p.def {
+			c.Unset = append(c.Unset, p.env)
+		}
 	}
 	var err error
 	if c.ValidityMonths, err = strconv.Atoi(env("CERTIFICATE_VALIDITY_MONTHS", "0")); err != nil || c.ValidityMonths < 0 {
@@ -97,6 +113,9 @@ func loadConfig(log *slog.Logger) (*config, error) {
 		return nil, fmt.Errorf("LOG_LEVEL must be debug, info, warn or error")
 	}
 	c.SecretKey = env("SECRET_KEY", "")
+	if err := c.loadSecurity(); err != nil {
+		return nil, err
+	}
 	c.MetricsPort, c.MetricsToken = env("METRICS_PORT", ""), env("METRICS_TOKEN", "")
 	if c.MetricsToken != "" && len(c.MetricsToken) < 24 {
 		return nil, fmt.Errorf("METRICS_TOKEN must be at least 24 characters")
@@ -146,12 +165,10 @@ func (c *config) loadAccessibility() error {
 // SECRET_KEY (shared by every instance).
 func (c *config) ensureSecret(log *slog.Logger) error {
 	if c.SecretKey != "" {
-		if len(c.SecretKey) < 32 {
-			return fmt.Errorf("SECRET_KEY must be at least 32 characters")
-		}
 		return nil
 	}
 	path := filepath.Join(c.DataDir, "secret.key")
+	// #nosec G304 -- a fixed file name in the operator's own DATA_DIR
 	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
 		c.SecretKey = strings.TrimSpace(string(b))
 		log.Warn("SECRET_KEY is not set; using the key kept in the data folder. Set SECRET_KEY when running more than one instance.", "file", path)

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/foundations/foundations/app"
-	"github.com/foundations/foundations/app/store"
+	"github.com/foundations/foundations/app/demo"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 )
@@ -23,7 +23,7 @@ import (
 // Every demo account shares one password, generated and printed once
 // unless --password gives it. A database that already has users is
 // refused unless --append is given.
-func demo(ctx context.Context, cfg *config, args []string, out io.Writer) error {
+func runDemo(ctx context.Context, cfg *config, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(out)
 	learners := fs.Int("learners", 500, "how many learners to create (about 2% of them managers)")
@@ -66,16 +66,16 @@ func demo(ctx context.Context, cfg *config, args []string, out io.Writer) error 
 	if st.Postgres() {
 		db = "PostgreSQL"
 	}
-	p.Fprintf(out, "Creating %d demo learners in %s…\n", *learners, db)
+	_, _ = p.Fprintf(out, "Creating %d demo learners in %s…\n", *learners, db)
 	start := time.Now()
 	lastTenth := 0
-	sum, err := st.Demo(ctx, course, store.DemoOptions{
+	sum, err := demo.Run(ctx, st, course, demo.Options{
 		Learners: *learners, Now: time.Now(), Seed: *seed, Password: *password, Append: *appendData,
-		Partnership: cfg.Placeholders["partnership_name"], ValidityMonths: cfg.ValidityMonths,
+		Partnership: cfg.Placeholders["partnership_name"], ValidityMonths: cfg.ValidityMonths, Workers: 2,
 		Progress: func(done, total int) {
 			if tenth := done * 10 / total; tenth > lastTenth && done < total {
 				lastTenth = tenth
-				p.Fprintf(out, "  %d of %d learners (%s)\n", done, total, time.Since(start).Round(time.Second))
+				_, _ = p.Fprintf(out, "  %d of %d learners (%s)\n", done, total, time.Since(start).Round(time.Second))
 			}
 		},
 	})
@@ -86,14 +86,17 @@ func demo(ctx context.Context, cfg *config, args []string, out io.Writer) error 
 		return err
 	}
 
+	if err := st.Analyze(ctx); err != nil {
+		return fmt.Errorf("analyse after the demo data: %w", err)
+	}
 	coordinators := "coordinator"
 	if sum.Coordinators != 1 {
 		coordinators += "s"
 	}
-	p.Fprintf(out, "Done in %s: %d learners (%d of them managers), %d %s, %d organisations, %d module attempts.\n",
+	_, _ = p.Fprintf(out, "Done in %s: %d learners (%d of them managers), %d %s, %d organisations, %d module attempts.\n",
 		time.Since(start).Round(100*time.Millisecond), sum.Learners, sum.Managers, sum.Coordinators, coordinators, sum.Organisations, sum.Attempts)
 	for _, s := range app.LearnerStatuses {
-		p.Fprintf(out, "  %-22s %8d\n", s.Label, sum.Statuses[s.Status])
+		_, _ = p.Fprintf(out, "  %-22s %8d\n", s.Label, sum.Statuses[s.Status])
 	}
 	fmt.Fprintf(out, "\nSign in at %s/sign-in as\n", cfg.BaseURL)
 	fmt.Fprintf(out, "  the coordinator (reports):  %s\n", sum.CoordinatorEmail)

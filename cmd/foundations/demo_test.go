@@ -31,7 +31,7 @@ func TestDemoCommand(t *testing.T) {
 			}
 			ctx := context.Background()
 			var out bytes.Buffer
-			if err := demo(ctx, cfg, []string{"--learners", "40", "--seed", "3"}, &out); err != nil {
+			if err := runDemo(ctx, cfg, []string{"--learners", "40", "--seed", "3"}, &out); err != nil {
 				t.Fatalf("demo: %v\n%s", err, out.String())
 			}
 			t.Log(out.String())
@@ -58,13 +58,13 @@ func TestDemoCommand(t *testing.T) {
 			}
 
 			out.Reset()
-			if err := demo(ctx, cfg, []string{"--learners", "20"}, &out); err == nil || !strings.Contains(err.Error(), "--append") {
+			if err := runDemo(ctx, cfg, []string{"--learners", "20"}, &out); err == nil || !strings.Contains(err.Error(), "--append") {
 				t.Errorf("a second demo without --append: %v, want a refusal that mentions --append", err)
 			}
-			if err := demo(ctx, cfg, []string{"--learners", "20", "--append", "--password", "another demo password"}, &out); err != nil {
+			if err := runDemo(ctx, cfg, []string{"--learners", "20", "--append", "--password", "another demo password"}, &out); err != nil {
 				t.Errorf("demo --append: %v", err)
 			}
-			if err := demo(ctx, cfg, []string{"--learners", "20", "--password", "short"}, &out); err == nil {
+			if err := runDemo(ctx, cfg, []string{"--learners", "20", "--password", "short"}, &out); err == nil {
 				t.Error("demo accepted a password that sign-up would refuse")
 			}
 		})

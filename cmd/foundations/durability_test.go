@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -213,7 +214,8 @@ func checkNoAcknowledgedSaveLost(t *testing.T, m *app.Module, saves []*autoSave,
 	for _, s := range saves {
 		byQuestion[s.question] = append(byQuestion[s.question], s)
 	}
-	key := func(v []string) string { return strings.Join(v, "\x1f") }
+	// The options chosen, as a set: the page lists them in the order it shows them.
+	key := func(v []string) string { c := slices.Clone(v); slices.Sort(c); return strings.Join(c, "\x1f") }
 	for _, q := range m.Questions() {
 		list := byQuestion[q.ID]
 		shown := key(got[q.ID])
@@ -276,7 +278,7 @@ func TestMain(m *testing.M) {
 }
 
 // foundationsBinary builds this package's program once per test run.
-func foundationsBinary(t *testing.T) string {
+func foundationsBinary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		binPath = filepath.Join(buildDir, "foundations")
@@ -314,7 +316,7 @@ func testBackends(t *testing.T) []backend {
 
 // loadTestCourse loads the course the program serves, with the
 // placeholder defaults the program uses.
-func loadTestCourse(t *testing.T) *app.Course {
+func loadTestCourse(t testing.TB) *app.Course {
 	t.Helper()
 	placeholders := map[string]string{}
 	for _, p := range placeholderVars {
@@ -353,7 +355,7 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -366,7 +368,7 @@ func freePort(t *testing.T) int {
 // startServer starts the program with env added to a minimal environment
 // and waits until /readyz answers. The process is killed when the test ends
 // if the test has not stopped it; its log is printed if the test failed.
-func startServer(t *testing.T, env []string) *server {
+func startServer(t testing.TB, env []string) *server {
 	t.Helper()
 	return startServerOn(t, strconv.Itoa(freePort(t)), env)
 }

@@ -179,6 +179,25 @@ func optionSelector(q *app.Question, i int) string {
 	return "#field-" + q.ID + "-" + q.Options[i].ID
 }
 
+// shownOrder is the order in which the page shows a question's options, as
+// indexes into q.Options (each learner sees their own order).
+func (j *journey) shownOrder(q *app.Question) []int {
+	j.t.Helper()
+	values := eval[[]string](j, "read the order of "+q.ID, fmt.Sprintf(`[...document.getElementsByName(%q)].map(e => e.value)`, "q."+q.ID))
+	out := make([]int, 0, len(values))
+	for _, v := range values {
+		i := slices.IndexFunc(q.Options, func(o *app.Option) bool { return o.ID == v })
+		if i < 0 {
+			j.t.Fatalf("question %s shows an option %q it does not have", q.ID, v)
+		}
+		out = append(out, i)
+	}
+	if len(out) != len(q.Options) {
+		j.t.Fatalf("question %s shows %d of its %d options", q.ID, len(out), len(q.Options))
+	}
+	return out
+}
+
 func (j *journey) checked(sel string) bool {
 	j.t.Helper()
 	return eval[bool](j, "read "+sel, fmt.Sprintf(`document.querySelector(%q).checked`, sel))

@@ -208,13 +208,16 @@ func (k *keyboard) answer(q *app.Question) {
 	if !eval[bool](j, "read the focus", fmt.Sprintf(`(el => !!el && %s)(document.activeElement)`, inQuestion)) {
 		k.tabTo("question "+q.ID, inQuestion, 80)
 	}
+	// Options are shown in the learner's own order; keys move through them so.
+	shown := j.shownOrder(q)
 	switch q.Type {
 	case app.QuestionReflection:
 		k.typeText("I will look at the whole picture over time.")
 	case app.QuestionSingle:
-		want := slices.IndexFunc(q.Options, func(o *app.Option) bool { return o.Correct })
+		correct := slices.IndexFunc(q.Options, func(o *app.Option) bool { return o.Correct })
+		want := slices.Index(shown, correct)
 		at := eval[int](j, "read the focused option", `[...document.getElementsByName(document.activeElement.name)].indexOf(document.activeElement)`)
-		if !j.checked(optionSelector(q, at)) {
+		if !j.checked(optionSelector(q, shown[at])) {
 			j.press(" ")
 		}
 		for ; at < want; at++ {
@@ -226,11 +229,11 @@ func (k *keyboard) answer(q *app.Question) {
 			k.focus("question "+q.ID, inQuestion)
 		}
 	case app.QuestionMultiple:
-		for i, o := range q.Options {
-			if i > 0 {
-				k.tab(fmt.Sprintf("question %s option %d", q.ID, i+1), fmt.Sprintf(`el.matches(%q)`, optionSelector(q, i)))
+		for n, i := range shown {
+			if n > 0 {
+				k.tab(fmt.Sprintf("question %s option %d shown", q.ID, n+1), fmt.Sprintf(`el.matches(%q)`, optionSelector(q, i)))
 			}
-			if o.Correct != j.checked(optionSelector(q, i)) {
+			if q.Options[i].Correct != j.checked(optionSelector(q, i)) {
 				j.press(" ")
 			}
 		}

@@ -5,6 +5,7 @@
 //	foundations courses check    validate the course files and print each module's size
 //	foundations users add --role admin --email …   create a user with roles, or grant roles
 //	foundations demo --learners N                  fill the database with realistic demo data
+//	foundations secret-key forget  let the next instance record a new SECRET_KEY (all stopped)
 //	foundations healthcheck [--url URL]  exit 0 if the server answers /healthz (for containers)
 //	foundations backup FILE      copy the embedded SQLite database while it runs
 //	foundations help             print usage
@@ -12,6 +13,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"flag"
 	"fmt"
@@ -45,6 +47,7 @@ Commands:
                              create a user with roles (admin, coordinator, manager), or grant roles
   demo [--learners N] [--append]
                              fill the database with realistic demo data
+  secret-key forget          let the next instance record a new SECRET_KEY (all instances stopped)
   healthcheck [--url URL]    exit 0 if the server answers /healthz (default http://127.0.0.1:PORT)
   backup FILE                write a consistent copy of the embedded SQLite database to FILE
   help                       show this message
@@ -100,7 +103,9 @@ func run(log *slog.Logger, args []string) error {
 	case len(args) >= 2 && args[0] == "users" && args[1] == "add":
 		return usersAdd(context.Background(), cfg, args[2:], os.Stdin, os.Stdout)
 	case len(args) >= 1 && args[0] == "demo":
-		return demo(context.Background(), cfg, args[1:], os.Stdout)
+		return runDemo(context.Background(), cfg, args[1:], os.Stdout)
+	case len(args) == 2 && args[0] == "secret-key" && args[1] == "forget":
+		return forgetSecretKey(context.Background(), cfg, os.Stdout)
 	case len(args) >= 1 && args[0] == "healthcheck":
 		return healthcheck(cfg, args[1:], os.Stderr)
 	case len(args) >= 1 && args[0] == "backup":
@@ -111,6 +116,9 @@ func run(log *slog.Logger, args []string) error {
 			return err
 		}
 		fmt.Print(content.Report(c))
+		for _, w := range content.Warnings(c, time.Now()) {
+			fmt.Println("Warning:", w)
+		}
 		fmt.Println("The course is valid.")
 		return nil
 	default:
@@ -123,12 +131,13 @@ func loadCourse(cfg *config) (*app.Course, error) {
 }
 
 func openStore(ctx context.Context, cfg *config) (*store.Store, error) {
-	s, err := store.Open(cfg.DatabaseURL, filepath.Join(cfg.DataDir, "foundations.db"))
+	s, err := store.OpenWith(cfg.DatabaseURL, filepath.Join(cfg.DataDir, "foundations.db"),
+		store.Options{MaxConns: cfg.DBMaxConns, NoPreparedStatements: !cfg.DBPrepare})
 	if err != nil {
 		return nil, err
 	}
 	if err := s.Migrate(ctx); err != nil {
-		s.Close()
+		_ = s.Close() // the migration's error is the one to report
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	return s, nil
@@ -158,14 +167,20 @@ func serve(log *slog.Logger, cfg *config) error {
 	if err != nil {
 		return err
 	}
-	if err := cfg.ensureSecret(log); err != nil {
-		return err
+	for _, w := range content.Warnings(course, time.Now()) {
+		log.Warn(w, "course", course.ID)
+	}
+	if len(cfg.Unset) > 0 {
+		log.Warn("local contacts are still the example defaults; set them before learners use the course", "unset", strings.Join(cfg.Unset, ","))
 	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	if err := cfg.settleSecret(ctx, log, st); err != nil {
+		return err
+	}
 	if err := ensureOrganisations(ctx, cfg, st); err != nil {
 		return err
 	}
@@ -182,21 +197,25 @@ func serve(log *slog.Logger, cfg *config) error {
 		metrics = web.NewMetrics(collectors.NewDBStatsCollector(sqlDB, map[bool]string{true: "postgres", false: "sqlite"}[st.Postgres()]))
 	}
 	now := func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
-	learning := &app.Learning{Store: st, Course: course, Now: now, Partnership: cfg.Placeholders["partnership_name"], ValidityMonths: cfg.ValidityMonths}
-	accounts := &app.Accounts{Store: st, Now: now, IdleTimeout: cfg.IdleTimeout, MaxAge: cfg.MaxSessionAge}
-	oversight := &app.Oversight{Store: st, Learning: learning, Now: now}
+	orderKey := sha256.Sum256([]byte("option order:" + cfg.SecretKey)) // its own key, derived from the shared secret
+	learning := &app.Learning{Store: st, Course: course, Now: now, Partnership: cfg.Placeholders["partnership_name"], ValidityMonths: cfg.ValidityMonths,
+		OrderKey: orderKey[:]}
+	limits := cfg.limits(st, now)
+	accounts := &app.Accounts{Store: st, Now: now, IdleTimeout: cfg.IdleTimeout, MaxAge: cfg.MaxSessionAge, Limits: limits,
+		Hashing: app.NewPasswordHashing(cfg.HashConcurrency, 2*time.Second), Log: log}
+	oversight := &app.Oversight{Store: st, Learning: learning, Now: now, Log: log}
 	srv, err := web.New(web.Config{
 		Learning: learning, Accounts: accounts, Oversight: oversight, Store: st, Certificates: renderer, Logger: log,
 		Breakdown: &app.Breakdown{Store: st, Course: course, Now: now}, AuditTrail: &app.AuditTrail{Store: st},
 		StaffDecisions: &app.StaffDecisions{Oversight: oversight, Store: st}, Accessibility: cfg.Accessibility,
 		Metrics: metrics, MetricsToken: cfg.MetricsToken,
-		BaseURL: cfg.BaseURL, SecretKey: cfg.SecretKey, Partnership: cfg.Placeholders["partnership_name"],
-		HelpContact: cfg.HelpContact, QuickExitURL: cfg.QuickExitURL, TrustedProxies: cfg.TrustedProxies,
+		BaseURL: cfg.BaseURL, SecretKey: cfg.SecretKey, Partnership: cfg.Placeholders["partnership_name"], Contacts: cfg.localContacts(), KnowledgeChecks: st,
+		HelpContact: cfg.HelpContact, QuickExitURL: cfg.QuickExitURL, TrustedProxies: cfg.TrustedProxies, Limits: limits,
 	})
 	if err != nil {
 		return err
 	}
-	go sweepSessions(ctx, log, accounts)
+	go sweep(ctx, log, st, accounts, limits)
 
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Listen(":" + cfg.Port) }()
@@ -223,24 +242,6 @@ func serve(log *slog.Logger, cfg *config) error {
 	}
 	log.Info("stopped")
 	return nil
-}
-
-// sweepSessions deletes expired sessions every ten minutes.
-func sweepSessions(ctx context.Context, log *slog.Logger, a *app.Accounts) {
-	t := time.NewTicker(10 * time.Minute)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if n, err := a.Store.DeleteExpiredSessions(ctx, a.Now()); err != nil {
-				log.Error("sweep sessions", "err", err)
-			} else if n > 0 {
-				log.Debug("swept expired sessions", "count", n)
-			}
-		}
-	}
 }
 
 // healthcheck asks the server whether it is up, for container health

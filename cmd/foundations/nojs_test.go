@@ -77,6 +77,17 @@ func TestWithoutJavaScript(t *testing.T) {
 	if got := j.text("#save-status"); got != "" {
 		t.Errorf("without JavaScript the save status says %q", got)
 	}
+	// The module's links to the local contacts, glossary and its one-page
+	// summary are plain links to pages that need no script.
+	for _, l := range []struct{ href, h1 string }{
+		{"/contacts", "If you are worried about a child"}, {"/glossary", "Glossary"}, {"/modules/" + m1.ID + "/summary", m1.Title},
+	} {
+		j.follow("open "+l.href+" from module 1", chromedp.Click(chromedp.CSS(`main a[href="`+l.href+`"]`)))
+		if got := j.text("main h1"); got != l.h1 {
+			t.Errorf("%s without JavaScript: heading %q, want %q", l.href, got, l.h1)
+		}
+		j.openWant("/modules/"+m1.ID, 200)
+	}
 	qs := m1.Questions()
 	j.choose(qs[0], correctOptions(qs[0])...)
 	j.choose(qs[1], wrongOptions(qs[1])...)

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -53,17 +52,16 @@ func usersAdd(ctx context.Context, cfg *config, args []string, stdin *os.File, o
 	}
 	defer st.Close()
 
-	if u, err := st.UserByEmail(ctx, app.NormaliseEmail(*email)); err == nil {
-		roles := u.Roles
-		for _, r := range want {
-			if !slices.Contains(roles, r) {
-				roles = append(roles, r)
-			}
-		}
-		if err := st.SetRoles(ctx, u.ID, roles); err != nil {
+	now := func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+	accounts := &app.Accounts{Store: st, Now: now}
+	oversight := &app.Oversight{Store: st, Now: now}
+	reg := app.Registration{Name: *name, Email: strings.TrimSpace(*email), JobRole: *job}
+	if _, err := st.UserByEmail(ctx, app.NormaliseEmail(*email)); err == nil {
+		u, _, err := oversight.GrantFromCommandLine(ctx, accounts, reg, want)
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "%s now has the roles: %s\n", u.Email, strings.Join(roles, ", "))
+		fmt.Fprintf(out, "%s now has the roles: %s\n", u.Email, strings.Join(u.Roles, ", "))
 		return nil
 	} else if app.ErrorCode(err) != app.ENOTFOUND {
 		return err
@@ -76,29 +74,27 @@ func usersAdd(ctx context.Context, cfg *config, args []string, stdin *os.File, o
 	if err != nil {
 		return err
 	}
-	var orgID int64
 	for _, o := range orgs {
 		if strings.EqualFold(o.Name, strings.TrimSpace(*org)) {
-			orgID = o.ID
+			reg.OrganisationID = o.ID
 		}
 	}
 	password, printed, err := readPassword(stdin, out)
 	if err != nil {
 		return err
 	}
-	reg := app.Registration{Name: *name, Email: strings.TrimSpace(*email), Password: password, OrganisationID: orgID, JobRole: *job}
-	if err := reg.Validate(orgs); err != nil {
+	reg.Password = password
+	u, _, err := oversight.GrantFromCommandLine(ctx, accounts, reg, want)
+	if app.ErrorCode(err) == app.EINVALID {
 		for _, f := range app.ErrorFields(err) {
 			fmt.Fprintf(out, "  %s: %s\n", f.Field, f.Message)
 		}
 		return fmt.Errorf("the user was not created")
 	}
-	u := &app.User{Name: reg.Name, Email: reg.Email, EmailNorm: app.NormaliseEmail(reg.Email), PasswordHash: app.HashPassword(password),
-		OrganisationID: orgID, JobRole: reg.JobRole, Roles: want, CreatedAt: time.Now().UTC()}
-	if err := st.CreateUser(ctx, u); err != nil {
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "Created %s with the roles: %s\n", u.Email, strings.Join(want, ", "))
+	fmt.Fprintf(out, "Created %s with the roles: %s\n", u.Email, strings.Join(u.Roles, ", "))
 	if printed {
 		fmt.Fprintf(out, "Password (shown once; give it to the user securely): %s\n", password)
 	}

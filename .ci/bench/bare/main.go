@@ -1,21 +1,27 @@
 // Command bare is the baseline for the module-page benchmark in
-// .ci/bench/http.sh: the least a module page must do, read one learner's
-// saved answers through the app's store (GORM, same settings and pool as
-// the app), served as JSON by Fiber with no session, CSRF, progress or
-// template. It is built only when named: go build ./.ci/bench/bare
+// .ci/bench/http.sh: the least a module page must do. It checks the
+// learner's session cookie as the app does (app.Accounts.SessionUser on
+// the app's store: the session with its user, and the idle expiry
+// extended at most every 30 seconds), reads that learner's saved answers
+// to one module through the same store (GORM, same settings and pool), and
+// answers them as JSON through Fiber with the app's gzip middleware. No
+// CSRF, progress, course or template. It is built only when named:
+// go build ./.ci/bench/bare
 //
-//	DATABASE_URL=postgres://… PORT=18081 ./bare
-//	GET /answers/<user-id>  → {"m1-pre-birth": {...}, ...}
+//	DATABASE_URL=postgres://… PORT=18081 COURSE_ID=… MODULE_ID=… ./bare
+//	GET /answers  (Cookie: foundations_session=…)  → {"m1-pre-birth": {...}, ...}
 package main
 
 import (
 	"fmt"
 	"log"
 	"os"
-	"strconv"
+	"time"
 
+	"github.com/foundations/foundations/app"
 	"github.com/foundations/foundations/app/store"
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/compress"
 )
 
 func main() {
@@ -29,16 +35,21 @@ func main() {
 		log.Fatal(err)
 	}
 	defer st.Close()
+	accounts := &app.Accounts{Store: st, Now: time.Now, IdleTimeout: 30 * time.Minute, MaxAge: 12 * time.Hour}
 
-	f := fiber.New(fiber.Config{DisableStartupMessage: true})
-	f.Get("/answers/:user", func(c *fiber.Ctx) error {
-		uid, err := strconv.ParseInt(c.Params("user"), 10, 64)
-		if err != nil {
-			return fiber.ErrBadRequest
+	f := fiber.New(fiber.Config{DisableStartupMessage: true, Immutable: true})
+	f.Use(compress.New(compress.Config{Level: compress.LevelDefault}))
+	f.Get("/answers", func(c *fiber.Ctx) error {
+		_, u, err := accounts.SessionUser(c.UserContext(), c.Cookies("foundations_session"))
+		if app.ErrorCode(err) == app.EUNAUTHORIZED {
+			return fiber.ErrUnauthorized
 		}
-		answers, err := st.Answers(c.UserContext(), uid, course, module)
 		if err != nil {
-			return fmt.Errorf("answers for user %d: %w", uid, err)
+			return fmt.Errorf("session: %w", err)
+		}
+		answers, err := st.Answers(c.UserContext(), app.ModuleKey{UserID: u.ID, CourseID: course, ModuleID: module})
+		if err != nil {
+			return fmt.Errorf("answers for user %d: %w", u.ID, err)
 		}
 		return c.JSON(answers)
 	})

@@ -56,7 +56,7 @@ func SQLite(t testing.TB) *store.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
+	t.Cleanup(func() { _ = s.Close() })
 	if err := s.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func Postgres(t testing.TB) *store.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
+	t.Cleanup(func() { _ = s.Close() })
 	if err := s.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func FreshSchema(t testing.TB) (dsn, schema string) {
 	t.Cleanup(func() {
 		admin.Exec("DROP SCHEMA " + schema + " CASCADE")
 		if db, err := admin.DB(); err == nil {
-			db.Close()
+			_ = db.Close()
 		}
 	})
 	u, err := url.Parse(base)

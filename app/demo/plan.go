@@ -1,124 +1,19 @@
-package store
+package demo
 
 import (
-	"context"
-	"database/sql"
-	"encoding/json"
-	"fmt"
 	"math"
 	"math/rand/v2"
-	"slices"
-	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/foundations/foundations/app"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 )
 
-// DemoOptions configures Demo.
-type DemoOptions struct {
-	Learners int       // learner accounts to create, managers included
-	Now      time.Time // the moment the data leads up to; every date is before it
-	Seed     int64     // the same seed gives the same people, answers and dates
-	// Password is every demo account's password. It is hashed once and the
-	// hash shared: argon2 for each of 100,000 accounts would take an hour.
-	Password string
-	// Append allows adding demo data to a database that already has users.
-	Append         bool
-	Partnership    string // printed on certificates
-	ValidityMonths int    // certificate validity; the course's own if zero
-	// Progress, if set, is called after each batch with learners written so far.
-	Progress func(done, total int)
-}
-
-// DemoSummary is what Demo created.
-type DemoSummary struct {
-	Organisations    int
-	Learners         int // accounts with the learner role, managers included
-	Managers         int
-	Coordinators     int
-	Attempts         int // module attempts
-	Statuses         map[app.LearnerStatus]int
-	CoordinatorEmail string // a coordinator to sign in as
-	ManagerEmail     string // the manager with the most accepted staff
-	ManagerStaff     int    // how many accepted staff that manager has
-}
-
-// demoBatch is how many learners one transaction writes: large enough to
-// amortise each statement, small enough to keep a batch's rows in memory.
-const demoBatch = 2000
-
-// Demo fills the database with realistic demo data for course c:
-// organisations, about 2% managers, one or two coordinators, and learners
-// registered over the last three and a half years in every state, from
-// not started to expired and revoked. It writes every table the real code
-// paths write (summary rows, progress, answers, attempts with their
-// answers, the pass-time histogram, evaluations with their totals,
-// certificates, manager links, confirmations and the audit trail) in bulk
-// (COPY on PostgreSQL, multi-row INSERTs on SQLite), one transaction per
-// batch of learners, each batch consistent on its own. Answers are marked
-// with app.ScoreModule, so every recorded pass really passes. On
-// PostgreSQL it ends with VACUUM (ANALYZE), as autovacuum would.
-//
-// With at least 20 learners every app.LearnerStatus occurs. The data is
-// the same for a seed, apart from certificate codes (always from the
-// CSPRNG) and, when appending, the IDs. A database that already has users
-// is refused (ECONFLICT) unless opt.Append is set. Demo is for demo and
-// benchmark databases: do not run it against one that is serving people.
-func (s *Store) Demo(ctx context.Context, c *app.Course, opt DemoOptions) (*DemoSummary, error) {
-	if opt.Learners < 1 {
-		return nil, app.Errorf(app.EINVALID, "Ask for at least one demo learner.")
-	}
-	if opt.Now.IsZero() {
-		opt.Now = time.Now()
-	}
-	opt.Now = opt.Now.UTC().Truncate(time.Microsecond)
-	if opt.ValidityMonths == 0 {
-		opt.ValidityMonths = c.ValidityMonths
-	}
-	db := s.db.WithContext(ctx)
-	var users int64
-	if err := db.Raw(`SELECT COUNT(*) FROM users`).Scan(&users).Error; err != nil {
-		return nil, wrap(err, "count users")
-	}
-	if users > 0 && !opt.Append {
-		return nil, app.Errorf(app.ECONFLICT, "The database already has %d users, and demo data goes into an empty database.", users)
-	}
-	d := newDemo(c, opt)
-	if err := d.setup(ctx, s); err != nil {
-		return nil, err
-	}
-	for start := 0; start < opt.Learners; start += demoBatch {
-		end := min(start+demoBatch, opt.Learners)
-		batch := make([]*demoLearner, 0, end-start)
-		for i := start; i < end; i++ {
-			batch = append(batch, d.plan(i))
-		}
-		err := s.inBulkTx(ctx, func(w bulkWriter) error { return d.writeBatch(ctx, w, batch) })
-		if err != nil {
-			return nil, fmt.Errorf("demo learners %d to %d: %w", start+1, end, err)
-		}
-		if opt.Progress != nil {
-			opt.Progress(end, opt.Learners)
-		}
-	}
-	if s.postgres {
-		// As autovacuum would soon after a bulk load: statistics for the
-		// planner, and the visibility map that lets index-only scans skip
-		// the tables. VACUUM cannot run in a transaction, nor prepared.
-		err := s.withPgx(ctx, func(conn *pgx.Conn) error {
-			_, err := conn.PgConn().Exec(ctx, `VACUUM (ANALYZE) users, enrolments, module_progress, answers, attempts, attempt_answers,
-				evaluations, evaluation_responses, certificates, manager_links, confirmations, audit_log, module_minutes, evaluation_totals`).ReadAll()
-			return err
-		})
-		if err != nil {
-			return nil, fmt.Errorf("vacuum after the demo data: %w", err)
-		}
-	}
-	return d.summary(), nil
-}
+// The plan: who the demo people are and what each of them does when. It
+// decides everything with one seeded random source, in order, so a seed
+// always gives the same people, answers and dates; replay.go then carries
+// each plan out through the app's own operations.
 
 // demoOrg is one organisation of the demo partnership.
 type demoOrg struct {
@@ -285,7 +180,7 @@ var demoRevokeReasons = []string{
 // demoForced are the states of the first learners after the managers, so
 // that every status exists even in a small demo.
 var demoForced = []app.LearnerStatus{app.LearnerNotStarted, app.LearnerInProgress, app.LearnerCompleted, app.LearnerConfirmed,
-	app.LearnerRefresherDue, app.LearnerExpired, app.LearnerRevoked}
+	app.LearnerRefresherDue, app.LearnerExpired, app.LearnerRevoked, app.LearnerRefresherInProgress}
 
 // questionProfile is how a question behaves in the demo: how often it is
 // right at the first try, and the wrong option people find attractive.
@@ -297,7 +192,7 @@ type questionProfile struct {
 type demo struct {
 	rng          *rand.Rand
 	c            *app.Course
-	opt          DemoOptions
+	opt          Options
 	hash         string
 	orgs         []*demoOrg
 	orgWeights   []float64
@@ -305,14 +200,14 @@ type demo struct {
 	numManagers  int
 	managerOrg   []int // for each manager, its organisation
 	questions    map[string]questionProfile
-	modulesJSON  string
 	coordinators []demoCoordinator
-	statuses     map[app.LearnerStatus]int
 	attempts     int
+	firstNumber  int          // the number in the first new learner's email
+	firstID      atomic.Int64 // the first new learner's ID
 }
 
 type demoCoordinator struct {
-	id    int64
+	user  *app.User
 	email string
 }
 
@@ -334,10 +229,15 @@ type demoLearner struct {
 	note          string
 	revokedAt     *time.Time
 	revokedReason string
-	staff         int // for a manager: accepted staff
+	// A refresher: when it began, its modules, and when it was completed.
+	refresherAt          *time.Time
+	refresher            []*demoModule
+	refresherCompletedAt *time.Time
+	staff                int // for a manager: accepted staff
 
-	id    int64 // set when the batch is written
-	email string
+	number int       // the learner's place in the plan, for a unique email
+	user   *app.User // set when the account is created
+	email  string
 }
 
 type demoModule struct {
@@ -353,15 +253,15 @@ type demoModule struct {
 
 type demoAttempt struct {
 	at      time.Time
+	study   int // seconds of study before it
 	answers app.Answers
 	score   app.Score
 }
 
-func newDemo(c *app.Course, opt DemoOptions) *demo {
+func newDemo(c *app.Course, opt Options) *demo {
+	// #nosec G115 G404 -- demo data: a seeded, reproducible generator is the point, and the seed's bits are only reinterpreted
 	d := &demo{rng: rand.New(rand.NewPCG(uint64(opt.Seed), 0x5afe6a4d)), c: c, opt: opt,
-		questions: map[string]questionProfile{}, statuses: map[app.LearnerStatus]int{}}
-	mods, _ := json.Marshal(c.ModuleTitles())
-	d.modulesJSON = string(mods)
+		questions: map[string]questionProfile{}}
 	for _, m := range c.Modules {
 		for _, q := range m.Questions() {
 			if !q.Scored() {
@@ -382,85 +282,6 @@ func newDemo(c *app.Course, opt DemoOptions) *demo {
 		}
 	}
 	return d
-}
-
-// setup hashes the password, creates the organisations and the coordinators,
-// and decides how many managers each organisation has.
-func (d *demo) setup(ctx context.Context, s *Store) error {
-	d.hash = app.HashPassword(d.opt.Password)
-	n := d.opt.Learners
-	numOrgs := min(max(6+n/1500, 6), len(demoOrganisations)+len(demoPlaces)*len(demoPlaceKinds)/3)
-	for i := 0; len(d.orgs) < numOrgs; i++ {
-		var o demoOrg
-		if i < len(demoOrganisations) {
-			o = demoOrganisations[i]
-		} else {
-			j := i - len(demoOrganisations)
-			pk := demoPlaceKinds[j%len(demoPlaceKinds)]
-			place := demoPlaces[(j/len(demoPlaceKinds)+j)%len(demoPlaces)]
-			o = demoOrg{name: place + " " + pk.suffix, kind: pk.kind, weight: pk.weight}
-			o.domain = demoSlug(o.name) + ".example"
-		}
-		if slices.ContainsFunc(d.orgs, func(x *demoOrg) bool { return x.name == o.name }) {
-			continue
-		}
-		d.orgs = append(d.orgs, &o)
-	}
-	d.orgs = append(d.orgs, &demoOrg{name: "Other", domain: "mail.example", kind: kindOther, weight: 1.5})
-	names := []string{demoPartnership}
-	for _, o := range d.orgs {
-		names = append(names, o.name)
-		d.orgWeights = append(d.orgWeights, o.weight)
-	}
-	if err := s.EnsureOrganisations(ctx, names); err != nil {
-		return err
-	}
-	existing, err := s.Organisations(ctx)
-	if err != nil {
-		return err
-	}
-	ids := map[string]int64{}
-	for _, o := range existing {
-		ids[strings.ToLower(o.Name)] = o.ID
-	}
-	for _, o := range d.orgs {
-		o.id = ids[strings.ToLower(o.name)]
-	}
-
-	// About 2% managers, at least one in each organisation while there are
-	// enough people; each organisation's share follows its size.
-	d.numManagers = min(max((n+49)/50, len(d.orgs)), n/5)
-	for i := range d.orgs {
-		if i < d.numManagers {
-			d.managerOrg = append(d.managerOrg, i)
-		}
-	}
-	for len(d.managerOrg) < d.numManagers {
-		d.managerOrg = append(d.managerOrg, d.pickOrg())
-	}
-
-	coordinators := 1
-	if n >= 1000 {
-		coordinators = 2
-	}
-	coordNames := [][2]string{{"Grace", "Adeyemi"}, {"Tom", "Whitfield"}}
-	for k := 1; k <= coordinators; k++ {
-		email := fmt.Sprintf("coordinator%d@demo.example", k)
-		if u, err := s.UserByEmail(ctx, email); err == nil {
-			d.coordinators = append(d.coordinators, demoCoordinator{id: u.ID, email: email})
-			continue
-		} else if app.ErrorCode(err) != app.ENOTFOUND {
-			return err
-		}
-		u := &app.User{Name: coordNames[k-1][0] + " " + coordNames[k-1][1], Email: email, EmailNorm: email, PasswordHash: d.hash,
-			OrganisationID: ids[strings.ToLower(demoPartnership)], JobRole: "Safeguarding training coordinator",
-			Roles: []string{app.RoleLearner, app.RoleCoordinator}, CreatedAt: d.opt.Now.AddDate(0, -43, 0)}
-		if err := s.CreateUser(ctx, u); err != nil {
-			return err
-		}
-		d.coordinators = append(d.coordinators, demoCoordinator{id: u.ID, email: email})
-	}
-	return nil
 }
 
 func (d *demo) pickOrg() int {
@@ -531,7 +352,7 @@ func (d *demo) plan(i int) *demoLearner {
 		age = 200 * 24 * time.Hour
 	case app.LearnerRevoked:
 		age = 300 * 24 * time.Hour
-	case app.LearnerRefresherDue: // completes within hours, so expires in about 20 days
+	case app.LearnerRefresherDue, app.LearnerRefresherInProgress: // completes within hours, so expires in about 20 days
 		age = now.Sub(now.AddDate(0, -d.opt.ValidityMonths, 20))
 	case app.LearnerExpired:
 		age = now.Sub(now.AddDate(0, -d.opt.ValidityMonths, -90))
@@ -632,7 +453,58 @@ func (d *demo) plan(i int) *demoLearner {
 			l.revokedReason = pick(d.rng, demoRevokeReasons)
 		}
 	}
+	if l.revokedAt == nil && force != app.LearnerRefresherDue && force != app.LearnerExpired {
+		d.planRefresher(l, ability, force == app.LearnerRefresherInProgress)
+	}
 	return l
+}
+
+// planRefresher decides whether and when a learner whose certificate is
+// due for renewal takes the course again, and how far they get. A forced
+// one has just begun.
+func (d *demo) planRefresher(l *demoLearner, ability float64, forced bool) {
+	now := d.opt.Now
+	expires := l.completedAt.AddDate(0, d.opt.ValidityMonths, 0)
+	opens := app.RefresherOpensAt(expires)
+	if !forced && (now.Before(opens) || !d.chance(0.55)) {
+		return
+	}
+	start := opens.Add(time.Hour + d.exp(20*24*time.Hour))
+	if forced {
+		start = now.Add(-2 * 24 * time.Hour)
+	}
+	if start.After(now) || l.confirmedAt != nil && !l.confirmedAt.Before(start) || start.Before(*l.completedAt) {
+		return
+	}
+	l.refresherAt = &start
+	t := start.Add(time.Minute + d.exp(10*time.Minute))
+	for k, m := range d.c.Modules {
+		if k > 0 {
+			if forced || d.chance(0.05) {
+				return
+			}
+			t = t.Add(d.moduleGap(false))
+		}
+		if t.After(now) {
+			return
+		}
+		dm := &demoModule{m: m, startedAt: t, lastSeenAt: t, answersAt: t}
+		l.refresher = append(l.refresher, dm)
+		if forced { // part-way through the first module
+			dm.lastSeenAt = t.Add(10 * time.Minute)
+			dm.answers, dm.answersAt = d.partialAnswers(m, ability), dm.lastSeenAt
+			return
+		}
+		if !d.work(dm, ability+0.05, false) {
+			return
+		}
+		t = *dm.passedAt
+	}
+	at := t.Add(time.Minute + d.exp(5*time.Minute))
+	if at.After(now) {
+		return
+	}
+	l.refresherCompletedAt = &at
 }
 
 // moduleGap is the time between passing one module and opening the next.
@@ -684,7 +556,7 @@ func (d *demo) work(dm *demoModule, ability float64, fast bool) bool {
 		score := app.ScoreModule(m, answers, d.c.PassMark)
 		dm.seconds += pending
 		dm.lastSeenAt = at
-		dm.attempts = append(dm.attempts, demoAttempt{at: at, answers: answers, score: score})
+		dm.attempts = append(dm.attempts, demoAttempt{at: at, study: pending, answers: answers, score: score})
 		prev = &dm.attempts[len(dm.attempts)-1]
 		dm.answers, dm.answersAt = copyAnswers(answers), at
 		d.attempts++
@@ -844,32 +716,6 @@ func (d *demo) evaluate(l *demoLearner) {
 	}
 }
 
-// row is the learner's summary as the reports read it.
-func (l *demoLearner) row(certCode string, expires *time.Time) app.LearnerRow {
-	r := app.LearnerRow{CompletedAt: l.completedAt, ConfirmedAt: l.confirmedAt, CertificateCode: certCode, CertificateExpiresAt: expires}
-	if len(l.modules) > 0 {
-		r.StartedAt = &l.modules[0].startedAt
-	}
-	if l.revokedAt != nil {
-		r.CertificateCode, r.CertificateExpiresAt, r.CertificateRevokedAt = "", nil, l.revokedAt
-	}
-	return r
-}
-
-func (d *demo) summary() *DemoSummary {
-	sum := &DemoSummary{Organisations: len(d.orgs), Learners: d.opt.Learners, Managers: len(d.managers),
-		Coordinators: len(d.coordinators), Attempts: d.attempts, Statuses: d.statuses}
-	if len(d.coordinators) > 0 {
-		sum.CoordinatorEmail = d.coordinators[0].email
-	}
-	for _, m := range d.managers {
-		if sum.ManagerEmail == "" || m.staff > sum.ManagerStaff {
-			sum.ManagerEmail, sum.ManagerStaff = m.email, m.staff
-		}
-	}
-	return sum
-}
-
 // demoSlug makes a domain label of a name: "Larkhill Day Nursery" is
 // larkhill-day-nursery.
 func demoSlug(s string) string {
@@ -888,349 +734,4 @@ func demoEmailLocal(s string) string {
 		}
 	}
 	return b.String()
-}
-
-// bulkTable collects one table's rows for a bulk write.
-type bulkTable struct {
-	name     string
-	cols     []string
-	conflict string // an upsert's ON CONFLICT clause; such tables are INSERTed, never COPYed
-	args     []any  // the rows, one after another
-}
-
-func (t *bulkTable) add(vals ...any) { t.args = append(t.args, vals...) }
-
-func (t *bulkTable) rows() [][]any {
-	w := len(t.cols)
-	out := make([][]any, 0, len(t.args)/w)
-	for i := 0; i < len(t.args); i += w {
-		out = append(out, t.args[i:i+w])
-	}
-	return out
-}
-
-// bulkWriter writes rows in bulk inside one transaction.
-type bulkWriter interface {
-	// reserveIDs returns n new values for table's id column, ascending.
-	reserveIDs(ctx context.Context, table string, n int) ([]int64, error)
-	write(ctx context.Context, t *bulkTable) error
-}
-
-// inBulkTx runs fn in a transaction on database/sql (SQLite) or pgx
-// (PostgreSQL, for COPY), not through GORM: GORM would prepare and cache
-// every distinct statement for the life of the process, and bulk
-// statements are long and many.
-func (s *Store) inBulkTx(ctx context.Context, fn func(bulkWriter) error) error {
-	if s.postgres {
-		return s.withPgx(ctx, func(conn *pgx.Conn) error {
-			return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error { return fn(pgWriter{tx}) })
-		})
-	}
-	sqlDB, err := s.db.DB()
-	if err != nil {
-		return err
-	}
-	tx, err := sqlDB.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(sqliteWriter{tx}); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
-}
-
-// withPgx runs fn on one of the pool's PostgreSQL connections, as pgx.
-func (s *Store) withPgx(ctx context.Context, fn func(*pgx.Conn) error) error {
-	sqlDB, err := s.db.DB()
-	if err != nil {
-		return err
-	}
-	conn, err := sqlDB.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	return conn.Raw(func(dc any) error {
-		sc, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("the PostgreSQL driver is %T, not pgx", dc)
-		}
-		return fn(sc.Conn())
-	})
-}
-
-const (
-	bulkRows      = 1000  // rows per INSERT statement
-	bulkMaxParams = 30000 // below SQLite's 32,766 and PostgreSQL's 65,535 parameters a statement
-)
-
-// insertSQL is a multi-row INSERT of n rows, with $1-style placeholders
-// for PostgreSQL or ? for SQLite.
-func insertSQL(t *bulkTable, n int, dollar bool) string {
-	var q strings.Builder
-	fmt.Fprintf(&q, "INSERT INTO %s (%s) VALUES ", t.name, strings.Join(t.cols, ", "))
-	for r := range n {
-		if r > 0 {
-			q.WriteByte(',')
-		}
-		q.WriteByte('(')
-		for c := range len(t.cols) {
-			if c > 0 {
-				q.WriteByte(',')
-			}
-			if dollar {
-				q.WriteByte('$')
-				q.WriteString(strconv.Itoa(r*len(t.cols) + c + 1))
-			} else {
-				q.WriteByte('?')
-			}
-		}
-		q.WriteByte(')')
-	}
-	q.WriteString(t.conflict)
-	return q.String()
-}
-
-// eachStatement calls exec with each multi-row INSERT of t's rows.
-func eachStatement(t *bulkTable, dollar bool, exec func(q string, args []any) error) error {
-	width := len(t.cols)
-	per := min(bulkRows, bulkMaxParams/width)
-	for start := 0; start < len(t.args); start += per * width {
-		end := min(len(t.args), start+per*width)
-		if err := exec(insertSQL(t, (end-start)/width, dollar), t.args[start:end]); err != nil {
-			return fmt.Errorf("insert into %s: %w", t.name, err)
-		}
-	}
-	return nil
-}
-
-type sqliteWriter struct{ tx *sql.Tx }
-
-func (w sqliteWriter) write(ctx context.Context, t *bulkTable) error {
-	return eachStatement(t, false, func(q string, args []any) error {
-		_, err := w.tx.ExecContext(ctx, q, args...)
-		return err
-	})
-}
-
-// reserveIDs continues after the largest ID ever used; the transaction
-// holds SQLite's write lock, so no one else takes them meanwhile.
-func (w sqliteWriter) reserveIDs(ctx context.Context, table string, n int) ([]int64, error) {
-	var last int64
-	err := w.tx.QueryRowContext(ctx, `SELECT MAX(n) FROM (SELECT COALESCE(MAX(id), 0) AS n FROM `+table+`
-		UNION ALL SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = ?)`, table).Scan(&last)
-	if err != nil {
-		return nil, fmt.Errorf("reserve %s ids: %w", table, err)
-	}
-	ids := make([]int64, n)
-	for i := range ids {
-		ids[i] = last + int64(i) + 1
-	}
-	return ids, nil
-}
-
-type pgWriter struct{ tx pgx.Tx }
-
-// write COPYs a plain table, several times faster than INSERT.
-func (w pgWriter) write(ctx context.Context, t *bulkTable) error {
-	if len(t.args) == 0 {
-		return nil
-	}
-	if t.conflict != "" {
-		return eachStatement(t, true, func(q string, args []any) error {
-			_, err := w.tx.Exec(ctx, q, args...)
-			return err
-		})
-	}
-	if _, err := w.tx.CopyFrom(ctx, pgx.Identifier{t.name}, t.cols, pgx.CopyFromRows(t.rows())); err != nil {
-		return fmt.Errorf("copy into %s: %w", t.name, err)
-	}
-	return nil
-}
-
-// reserveIDs takes the IDs from the table's sequence, as inserts would.
-func (w pgWriter) reserveIDs(ctx context.Context, table string, n int) ([]int64, error) {
-	rows, err := w.tx.Query(ctx, `SELECT nextval(pg_get_serial_sequence($1, 'id')) FROM generate_series(1, $2)`, table, n)
-	if err != nil {
-		return nil, fmt.Errorf("reserve %s ids: %w", table, err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return nil, fmt.Errorf("reserve %s ids: %w", table, err)
-	}
-	slices.Sort(ids)
-	return ids, nil
-}
-
-// nullTime is a nullable time as a statement argument, in UTC to the
-// microsecond like every time the store writes.
-func nullTime(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return t.UTC().Truncate(time.Microsecond)
-}
-
-func utc(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
-
-// writeBatch writes a batch of planned learners in one transaction,
-// with the rows each real code path would have written.
-func (d *demo) writeBatch(ctx context.Context, w bulkWriter, batch []*demoLearner) error {
-	var attempts, certs int
-	for _, l := range batch {
-		for _, dm := range l.modules {
-			attempts += len(dm.attempts)
-		}
-		if l.completedAt != nil {
-			certs++
-		}
-	}
-	userIDs, err := w.reserveIDs(ctx, "users", len(batch))
-	if err != nil {
-		return err
-	}
-	attemptIDs, err := w.reserveIDs(ctx, "attempts", attempts)
-	if err != nil {
-		return err
-	}
-	certIDs, err := w.reserveIDs(ctx, "certificates", certs)
-	if err != nil {
-		return err
-	}
-	for i, l := range batch { // managers come first, so a learner's manager has an email by now
-		l.id = userIDs[i]
-		l.email = demoEmailLocal(l.first) + "." + demoEmailLocal(l.last) + strconv.FormatInt(l.id, 10) + "@" + l.org.domain
-	}
-
-	course := d.c.ID
-	users := &bulkTable{name: "users", cols: []string{"id", "name", "name_norm", "email", "email_norm", "password_hash", "organisation_id",
-		"job_role", "manager_email", "roles", "created_at", "updated_at"}}
-	links := &bulkTable{name: "manager_links", cols: []string{"learner_id", "manager_id", "accepted_at"}}
-	enrolments := &bulkTable{name: "enrolments", cols: []string{"user_id", "course_id", "organisation_id", "started_at", "modules_passed",
-		"completed_at", "modules_started", "confirmed_at", "certificate_code", "certificate_expires_at", "certificate_revoked_at"}}
-	progress := &bulkTable{name: "module_progress", cols: []string{"user_id", "course_id", "module_id", "started_at", "last_seen_at",
-		"seconds_spent", "attempts", "last_percent", "passed_at", "pass_percent"}}
-	answers := &bulkTable{name: "answers", cols: []string{"user_id", "course_id", "module_id", "question_id", "options", "text", "updated_at"}}
-	attemptRows := &bulkTable{name: "attempts", cols: []string{"id", "user_id", "course_id", "module_id", "number", "correct", "total",
-		"percent", "passed", "created_at"}}
-	attemptAnswers := &bulkTable{name: "attempt_answers", cols: []string{"attempt_id", "question_id", "options", "correct"}}
-	evaluations := &bulkTable{name: "evaluations", cols: []string{"user_id", "course_id", "submitted_at"}}
-	responses := &bulkTable{name: "evaluation_responses", cols: []string{"user_id", "course_id", "item_id", "rating", "comment"}}
-	certificates := &bulkTable{name: "certificates", cols: []string{"id", "code", "user_id", "course_id", "learner_name", "course_title",
-		"modules", "completed_at", "cpd_minutes", "issued_at", "expires_at", "partnership", "revoked_at", "revoked_reason", "replaced_by"}}
-	confirmations := &bulkTable{name: "confirmations", cols: []string{"learner_id", "course_id", "manager_id", "confirmed_at", "note"}}
-	audit := &bulkTable{name: "audit_log", cols: []string{"actor_id", "action", "subject_user_id", "detail", "created_at"}}
-	minutes := &bulkTable{name: "module_minutes", cols: []string{"course_id", "module_id", "minutes", "learners"},
-		conflict: " ON CONFLICT (course_id, module_id, minutes) DO UPDATE SET learners = module_minutes.learners + excluded.learners"}
-	totals := &bulkTable{name: "evaluation_totals", cols: []string{"course_id", "item_id", "responses", "total"},
-		conflict: " ON CONFLICT (course_id, item_id) DO UPDATE SET responses = evaluation_totals.responses + excluded.responses, total = evaluation_totals.total + excluded.total"}
-
-	type minuteKey struct {
-		module  string
-		minutes int
-	}
-	passTimes := map[minuteKey]int{}
-	ratingTotals := map[string][2]int{}
-	nextAttempt, nextCert := 0, 0
-	for _, l := range batch {
-		name := l.first + " " + l.last
-		roles := app.RoleLearner
-		if l.isManager {
-			roles += "," + app.RoleManager
-		}
-		managerEmail := l.managerEmail
-		if l.manager != nil {
-			managerEmail = l.manager.email
-		}
-		users.add(l.id, name, strings.ToLower(name), l.email, app.NormaliseEmail(l.email), d.hash, l.org.id, l.jobRole, managerEmail,
-			roles, utc(l.registered), utc(l.registered))
-		if l.acceptedAt != nil {
-			links.add(l.id, l.manager.id, utc(*l.acceptedAt))
-			audit.add(l.manager.id, "manager accepted staff member", l.id, "", utc(*l.acceptedAt))
-		}
-
-		passed := 0
-		for _, dm := range l.modules {
-			lastPercent, passPercent := 0, 0
-			if n := len(dm.attempts); n > 0 {
-				lastPercent = dm.attempts[n-1].score.Percent()
-			}
-			if dm.passedAt != nil {
-				passed++
-				passPercent = lastPercent
-				passTimes[minuteKey{dm.m.ID, (dm.seconds + 30) / 60}]++
-			}
-			progress.add(l.id, course, dm.m.ID, utc(dm.startedAt), utc(dm.lastSeenAt), dm.seconds, len(dm.attempts), lastPercent,
-				nullTime(dm.passedAt), passPercent)
-			for _, q := range dm.m.Questions() {
-				if a, ok := dm.answers[q.ID]; ok && !a.Empty() {
-					answers.add(l.id, course, dm.m.ID, q.ID, strings.Join(a.Options, ","), a.Text, utc(dm.answersAt))
-				}
-			}
-			for n, at := range dm.attempts {
-				id := attemptIDs[nextAttempt]
-				nextAttempt++
-				sc := at.score
-				attemptRows.add(id, l.id, course, dm.m.ID, n+1, sc.Correct, sc.Total, sc.Percent(), sc.Passed, utc(at.at))
-				for _, r := range sc.Results {
-					if len(r.Chosen) > 0 {
-						attemptAnswers.add(id, r.Question.ID, strings.Join(r.Chosen, ","), r.Correct)
-					}
-				}
-			}
-		}
-
-		var code string
-		var expires *time.Time
-		if l.completedAt != nil {
-			completed := utc(*l.completedAt)
-			exp := completed.AddDate(0, d.opt.ValidityMonths, 0)
-			expires = &exp
-			code = app.NewCertificateCode()
-			evaluations.add(l.id, course, completed)
-			for _, it := range d.c.Evaluation {
-				if v, ok := l.ratings[it.ID]; ok {
-					responses.add(l.id, course, it.ID, v, nil)
-					t := ratingTotals[it.ID]
-					ratingTotals[it.ID] = [2]int{t[0] + 1, t[1] + v}
-				}
-				if v, ok := l.comments[it.ID]; ok {
-					responses.add(l.id, course, it.ID, nil, v)
-				}
-			}
-			reason := ""
-			if l.revokedAt != nil {
-				reason = l.revokedReason
-				audit.add(d.coordinators[0].id, "revoked certificate", l.id, reason, utc(*l.revokedAt))
-			}
-			certificates.add(certIDs[nextCert], code, l.id, course, name, d.c.Title, d.modulesJSON, completed, d.c.CPDMinutes(),
-				completed, exp, d.opt.Partnership, nullTime(l.revokedAt), reason, "")
-			nextCert++
-			if l.confirmedAt != nil {
-				confirmations.add(l.id, course, l.manager.id, utc(*l.confirmedAt), l.note)
-				audit.add(l.manager.id, "manager confirmed training", l.id, l.note, utc(*l.confirmedAt))
-			}
-		}
-		row := l.row(code, expires)
-		d.statuses[row.Status(d.opt.Now)]++
-		if len(l.modules) > 0 {
-			enrolments.add(l.id, course, l.org.id, utc(l.modules[0].startedAt), passed, nullTime(row.CompletedAt), len(l.modules),
-				nullTime(row.ConfirmedAt), row.CertificateCode, nullTime(row.CertificateExpiresAt), nullTime(row.CertificateRevokedAt))
-		}
-	}
-	for k, n := range passTimes {
-		minutes.add(course, k.module, k.minutes, n)
-	}
-	for id, t := range ratingTotals {
-		totals.add(course, id, t[0], t[1])
-	}
-	for _, t := range []*bulkTable{users, links, enrolments, progress, answers, attemptRows, attemptAnswers, evaluations, responses,
-		certificates, confirmations, audit, minutes, totals} {
-		if err := w.write(ctx, t); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -1,0 +1,71 @@
+package app
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
+	"strconv"
+)
+
+// OptionOrder is the order in which one learner sees a question's options
+// on one attempt: a permutation of q.Options drawn from a keyed hash of
+// the learner, module, attempt and question, so it is the same every time
+// the page is shown during that attempt (and can be shown again later from
+// the attempt number alone), differs between attempts and learners, and
+// cannot be predicted without key. Answers are stored by option ID, never
+// by position, so the order never affects scoring or question analysis.
+// A question with fewer than two options, or an empty key, keeps the
+// order of the course file. q.Options itself is not changed.
+func OptionOrder(key []byte, userID int64, moduleID string, attempt int, q *Question) []*Option {
+	out := append([]*Option(nil), q.Options...)
+	if len(out) < 2 || len(key) == 0 {
+		return out
+	}
+	mac := hmac.New(sha256.New, key)
+	// Length-prefixed fields, so ("ab", "c") and ("a", "bc") differ.
+	for _, f := range []string{strconv.FormatInt(userID, 10), moduleID, strconv.Itoa(attempt), q.ID} {
+		var n [4]byte
+		binary.BigEndian.PutUint32(n[:], uint32(len(f)))
+		mac.Write(n[:])
+		mac.Write([]byte(f))
+	}
+	stream := hashStream{key: key, seed: mac.Sum(nil)}
+	// Fisher–Yates, each draw unbiased by rejection.
+	for i := len(out) - 1; i > 0; i-- {
+		j := stream.below(uint64(i + 1))
+		out[i], out[j] = out[j], out[i]
+	}
+	return out
+}
+
+// hashStream yields uniform numbers from HMAC(key, seed || counter).
+type hashStream struct {
+	key, seed []byte
+	block     []byte
+	counter   uint64
+}
+
+func (h *hashStream) next() uint64 {
+	if len(h.block) < 8 {
+		mac := hmac.New(sha256.New, h.key)
+		mac.Write(h.seed)
+		var c [8]byte
+		binary.BigEndian.PutUint64(c[:], h.counter)
+		mac.Write(c[:])
+		h.counter++
+		h.block = mac.Sum(nil)
+	}
+	v := binary.BigEndian.Uint64(h.block[:8])
+	h.block = h.block[8:]
+	return v
+}
+
+// below returns a uniform number in [0, n).
+func (h *hashStream) below(n uint64) int {
+	limit := ^uint64(0) - (^uint64(0))%n // largest multiple of n
+	for {
+		if v := h.next(); v < limit {
+			return int(v % n)
+		}
+	}
+}

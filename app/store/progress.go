@@ -1,0 +1,480 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/foundations/foundations/app"
+	"gorm.io/gorm"
+)
+
+// The learner's progress operations (app.LearningStore). Each owns its
+// transaction, changes fields in place, and where a decision depends on
+// what it read, reads it under a lock on the learner's module row
+// (SELECT … FOR UPDATE on PostgreSQL; on SQLite every write transaction is
+// BEGIN IMMEDIATE and so already exclusive).
+
+const progressColumns = `user_id, course_id, module_id, started_at, last_seen_at, seconds_spent, attempts, last_percent, passed_at, pass_percent`
+
+func (r moduleProgressRow) progress() app.ModuleProgress {
+	return app.ModuleProgress{UserID: r.UserID, CourseID: r.CourseID, ModuleID: r.ModuleID, StartedAt: r.StartedAt,
+		LastSeenAt: r.LastSeenAt, SecondsSpent: r.SecondsSpent, Attempts: r.Attempts, LastPercent: r.LastPercent,
+		PassedAt: r.PassedAt, PassPercent: r.PassPercent}
+}
+
+func progressList(rows []moduleProgressRow) []app.ModuleProgress {
+	out := make([]app.ModuleProgress, len(rows))
+	for i, r := range rows {
+		out[i] = r.progress()
+	}
+	return out
+}
+
+// transact runs fn in a transaction of its own (a savepoint when s is
+// already a transaction).
+func (s *Store) transact(ctx context.Context, fn func(tx *Store) error) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(&Store{db: tx, postgres: s.postgres, pause: s.pause})
+	})
+}
+
+// forUpdate is the row-lock suffix of a SELECT that a decision depends on.
+func (s *Store) forUpdate() string {
+	if s.postgres {
+		return " FOR UPDATE"
+	}
+	return "" // the transaction is already the only writer
+}
+
+// gapSQL is app's time-spent rule in SQL: the seconds since last_seen_at,
+// at least 0 and at most app.MaxGap. Its arguments are now and MaxGap in
+// seconds.
+func (s *Store) gapSQL() string {
+	if s.postgres {
+		return `CAST(LEAST(GREATEST(FLOOR(EXTRACT(EPOCH FROM (CAST(? AS TIMESTAMPTZ) - last_seen_at))), 0), ?) AS INTEGER)`
+	}
+	return `MIN(MAX(CAST(ROUND((julianday(?) - julianday(last_seen_at)) * 86400000) AS INTEGER) / 1000, 0), ?)` // to the millisecond first: julianday is a float
+}
+
+// dueSQL is true when a visit is due (app.VisitInterval has passed since
+// the last one recorded). Its argument is now − VisitInterval.
+func (s *Store) dueSQL() string {
+	if s.postgres {
+		return `last_seen_at <= ?`
+	}
+	return `julianday(last_seen_at) <= julianday(?)`
+}
+
+func maxGapSeconds() int { return int(app.MaxGap / time.Second) }
+
+// visitSet is the SET clause that records a visit at now: it adds the gap
+// and moves last_seen_at only when a visit is due, and otherwise leaves
+// both as they are (the next due visit counts the time since).
+func (s *Store) visitSet(now time.Time) (string, []any) {
+	cutoff := now.Add(-app.VisitInterval).UTC()
+	sql := `seconds_spent = seconds_spent + CASE WHEN ` + s.dueSQL() + ` THEN ` + s.gapSQL() + ` ELSE 0 END,
+		last_seen_at = CASE WHEN ` + s.dueSQL() + ` THEN ? ELSE last_seen_at END`
+	return sql, []any{cutoff, now.UTC(), maxGapSeconds(), cutoff, now.UTC()}
+}
+
+func keyArgs(k app.ModuleKey) []any { return []any{k.UserID, k.CourseID, k.ModuleID} }
+
+const keyWhere = `user_id = ? AND course_id = ? AND module_id = ?`
+
+// LearnerRecord implements app.LearningStore.
+func (s *Store) LearnerRecord(ctx context.Context, userID int64, courseID string) (*app.LearnerRecord, error) {
+	db := s.db.WithContext(ctx)
+	var rows []moduleProgressRow
+	if err := db.Raw(`SELECT `+progressColumns+` FROM module_progress WHERE user_id = ? AND course_id = ?`, userID, courseID).Scan(&rows).Error; err != nil {
+		return nil, wrap(err, "module progress")
+	}
+	rec := &app.LearnerRecord{Modules: progressList(rows)}
+	if err := db.Raw(`SELECT `+cycleSQL, userID, courseID).Scan(&rec.Cycle).Error; err != nil {
+		return nil, wrap(err, "cycle")
+	}
+	var n int64
+	if err := db.Raw(`SELECT COUNT(*) FROM evaluations WHERE user_id = ? AND course_id = ? AND cycle = ?`, userID, courseID, rec.Cycle).Scan(&n).Error; err != nil {
+		return nil, wrap(err, "evaluation")
+	}
+	rec.Evaluated = n > 0
+	var certs []certificateRow
+	if err := db.Raw(`SELECT * FROM certificates WHERE user_id = ? AND course_id = ? AND cycle <= ?
+		ORDER BY cycle DESC, CASE WHEN revoked_at IS NULL THEN 0 ELSE 1 END, issued_at DESC`, userID, courseID, rec.Cycle).Scan(&certs).Error; err != nil {
+		return nil, wrap(err, "certificates")
+	}
+	for i := range certs {
+		switch c := &certs[i]; {
+		case c.Cycle == rec.Cycle && rec.Certificate == nil:
+			rec.Certificate = c.certificate()
+		case c.Cycle < rec.Cycle && rec.Previous == nil:
+			rec.Previous = c.certificate()
+		}
+	}
+	return rec, nil
+}
+
+// VisitModule implements app.LearningStore. On PostgreSQL it is one
+// statement: the visit is a data-modifying WITH, and the SELECT sees the
+// rows as they were before it.
+func (s *Store) VisitModule(ctx context.Context, k app.ModuleKey, now time.Time) ([]app.ModuleProgress, error) {
+	db := s.db.WithContext(ctx)
+	set, setArgs := s.visitSet(now)
+	visit := `UPDATE module_progress SET ` + set + ` WHERE ` + keyWhere + ` AND passed_at IS NULL`
+	args := append(setArgs, keyArgs(k)...)
+	var rows []moduleProgressRow
+	if s.postgres {
+		err := db.Raw(`WITH v AS (`+visit+` RETURNING 1) SELECT `+progressColumns+` FROM module_progress WHERE user_id = ? AND course_id = ?`,
+			append(args, k.UserID, k.CourseID)...).Scan(&rows).Error
+		return progressList(rows), wrap(err, "module progress")
+	}
+	if err := db.Raw(`SELECT `+progressColumns+` FROM module_progress WHERE user_id = ? AND course_id = ?`, k.UserID, k.CourseID).Scan(&rows).Error; err != nil {
+		return nil, wrap(err, "module progress")
+	}
+	for _, r := range rows {
+		if r.ModuleID == k.ModuleID && r.PassedAt == nil && !now.Add(-app.VisitInterval).Before(r.LastSeenAt) {
+			return progressList(rows), wrap(db.Exec(visit, args...).Error, "module visit")
+		}
+	}
+	return progressList(rows), nil
+}
+
+// StartModule implements app.LearningStore.
+func (s *Store) StartModule(ctx context.Context, k app.ModuleKey, now time.Time) error {
+	return s.transact(ctx, func(tx *Store) error {
+		res := tx.db.Exec(`INSERT INTO module_progress (`+progressColumns+`) VALUES (?, ?, ?, ?, ?, 0, 0, 0, NULL, 0)
+			ON CONFLICT (user_id, course_id, module_id) DO NOTHING`, k.UserID, k.CourseID, k.ModuleID, now.UTC(), now.UTC())
+		if res.Error != nil {
+			return wrap(res.Error, "module progress")
+		}
+		if res.RowsAffected == 0 {
+			return nil // started by another request a moment ago
+		}
+		return tx.refreshEnrolment(ctx, k.UserID, k.CourseID, now)
+	})
+}
+
+const answerUpsertSQL = `INSERT INTO answers (user_id, course_id, question_id, module_id, options, text, updated_at) `
+
+const answerConflictSQL = ` ON CONFLICT (user_id, course_id, question_id) DO UPDATE SET module_id = excluded.module_id,
+	options = excluded.options, text = excluded.text, updated_at = excluded.updated_at`
+
+func answerArgs(a app.Answer) []any {
+	return []any{a.UserID, a.CourseID, a.QuestionID, a.ModuleID, strings.Join(a.Options, ","), a.Text, a.UpdatedAt.UTC()}
+}
+
+// SaveAnswer implements app.LearningStore. On PostgreSQL it is one
+// statement: the visit's UPDATE of the learner's module row is the
+// condition (it matches only while the module is started and not passed,
+// and waits for a submit holding that row, then sees its pass) and the
+// answer is written only if it matched.
+func (s *Store) SaveAnswer(ctx context.Context, a app.Answer) error {
+	k := app.ModuleKey{UserID: a.UserID, CourseID: a.CourseID, ModuleID: a.ModuleID}
+	set, setArgs := s.visitSet(a.UpdatedAt)
+	guard := `UPDATE module_progress SET ` + set + ` WHERE ` + keyWhere + ` AND passed_at IS NULL`
+	guardArgs := append(setArgs, keyArgs(k)...)
+	db := s.db.WithContext(ctx)
+	if s.postgres {
+		var n int64
+		var err error
+		if a.Empty() {
+			err = db.Raw(`WITH p AS (`+guard+` RETURNING 1), d AS (DELETE FROM answers WHERE user_id = ? AND course_id = ? AND question_id = ? AND EXISTS (SELECT 1 FROM p))
+				SELECT COUNT(*) FROM p`, append(guardArgs, a.UserID, a.CourseID, a.QuestionID)...).Scan(&n).Error
+		} else {
+			res := db.Exec(`WITH p AS (`+guard+` RETURNING 1) `+answerUpsertSQL+`SELECT ?, ?, ?, ?, ?, ?, ? FROM p`+answerConflictSQL,
+				append(guardArgs, answerArgs(a)...)...)
+			err, n = res.Error, res.RowsAffected
+		}
+		if err != nil {
+			return wrap(err, "answer")
+		}
+		if n == 0 {
+			return app.ErrNotAnswerable
+		}
+		return nil
+	}
+	return s.transact(ctx, func(tx *Store) error {
+		res := tx.db.Exec(guard, guardArgs...)
+		if res.Error != nil {
+			return wrap(res.Error, "module visit")
+		}
+		if res.RowsAffected == 0 {
+			return app.ErrNotAnswerable
+		}
+		return tx.writeAnswer(a)
+	})
+}
+
+func (s *Store) writeAnswer(a app.Answer) error {
+	if a.Empty() {
+		return wrap(s.db.Exec(`DELETE FROM answers WHERE user_id = ? AND course_id = ? AND question_id = ?`, a.UserID, a.CourseID, a.QuestionID).Error, "answer")
+	}
+	return wrap(s.db.Exec(answerUpsertSQL+`VALUES (?, ?, ?, ?, ?, ?, ?)`+answerConflictSQL, answerArgs(a)...).Error, "answer")
+}
+
+// lockOpenModule locks the learner's module row and returns it, or
+// app.ErrNotAnswerable if it is not started or already passed.
+func (s *Store) lockModule(k app.ModuleKey) (*moduleProgressRow, error) {
+	var rows []moduleProgressRow
+	if err := s.db.Raw(`SELECT `+progressColumns+` FROM module_progress WHERE `+keyWhere+s.forUpdate(), keyArgs(k)...).Scan(&rows).Error; err != nil {
+		return nil, wrap(err, "module progress")
+	}
+	if len(rows) == 0 || rows[0].PassedAt != nil {
+		return nil, app.ErrNotAnswerable
+	}
+	return &rows[0], nil
+}
+
+// SaveAnswers implements app.LearningStore.
+func (s *Store) SaveAnswers(ctx context.Context, k app.ModuleKey, answers []app.Answer, now time.Time) error {
+	return s.transact(ctx, func(tx *Store) error {
+		if _, err := tx.lockModule(k); err != nil {
+			return err
+		}
+		tx.paused("save answers")
+		set, setArgs := tx.visitSet(now)
+		if err := tx.db.Exec(`UPDATE module_progress SET `+set+` WHERE `+keyWhere, append(setArgs, keyArgs(k)...)...).Error; err != nil {
+			return wrap(err, "module visit")
+		}
+		return tx.writeAnswers(k, answers)
+	})
+}
+
+// writeAnswers writes a module's answers in two statements at most: one
+// upsert of those given, one delete of those left empty.
+func (s *Store) writeAnswers(k app.ModuleKey, answers []app.Answer) error {
+	var values []string
+	var args []any
+	var empty []string
+	for _, a := range answers {
+		if a.Empty() {
+			empty = append(empty, a.QuestionID)
+			continue
+		}
+		values = append(values, "(?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, answerArgs(a)...)
+	}
+	if len(values) > 0 {
+		if err := s.db.Exec(answerUpsertSQL+`VALUES `+strings.Join(values, ", ")+answerConflictSQL, args...).Error; err != nil {
+			return wrap(err, "answers")
+		}
+	}
+	if len(empty) > 0 {
+		if err := s.db.Exec(`DELETE FROM answers WHERE user_id = ? AND course_id = ? AND question_id IN ?`, k.UserID, k.CourseID, empty).Error; err != nil {
+			return wrap(err, "answers")
+		}
+	}
+	return nil
+}
+
+// Answers implements app.LearningStore.
+func (s *Store) Answers(ctx context.Context, k app.ModuleKey) (app.Answers, error) {
+	var rows []answerRow
+	err := s.db.WithContext(ctx).Raw(`SELECT user_id, course_id, question_id, module_id, options, text, updated_at FROM answers WHERE `+keyWhere, keyArgs(k)...).Scan(&rows).Error
+	if err != nil {
+		return nil, wrap(err, "answers")
+	}
+	out := make(app.Answers, len(rows))
+	for _, r := range rows {
+		out[r.QuestionID] = app.Answer{UserID: r.UserID, CourseID: r.CourseID, ModuleID: r.ModuleID, QuestionID: r.QuestionID,
+			Options: splitOptions(r.Options), Text: r.Text, UpdatedAt: r.UpdatedAt}
+	}
+	return out, nil
+}
+
+// SubmitModule implements app.LearningStore.
+func (s *Store) SubmitModule(ctx context.Context, k app.ModuleKey, now time.Time, mark app.MarkFunc) (*app.Attempt, error) {
+	var att *app.Attempt
+	err := s.transact(ctx, func(tx *Store) error {
+		if _, err := tx.lockModule(k); err != nil {
+			return err
+		}
+		var rows []moduleProgressRow
+		if err := tx.db.Raw(`SELECT `+progressColumns+` FROM module_progress WHERE user_id = ? AND course_id = ?`, k.UserID, k.CourseID).Scan(&rows).Error; err != nil {
+			return wrap(err, "module progress")
+		}
+		answers, err := tx.Answers(ctx, k)
+		if err != nil {
+			return err
+		}
+		if att, err = mark(progressList(rows), answers); err != nil {
+			return err
+		}
+		tx.paused("submit")
+		att.UserID, att.CourseID, att.ModuleID, att.CreatedAt = k.UserID, k.CourseID, k.ModuleID, now
+		if err := tx.db.Raw(`SELECT `+cycleSQL, k.UserID, k.CourseID).Scan(&att.Cycle).Error; err != nil {
+			return wrap(err, "cycle")
+		}
+		// The number is derived under the lock from the attempts themselves.
+		if err := tx.db.Raw(`SELECT COALESCE(MAX(number), 0) + 1 FROM attempts WHERE `+keyWhere, keyArgs(k)...).Scan(&att.Number).Error; err != nil {
+			return wrap(err, "attempt number")
+		}
+		if err := tx.addAttempt(att); err != nil {
+			return err
+		}
+		var passedAt *time.Time
+		if att.Passed {
+			t := now.UTC()
+			passedAt = &t
+		}
+		var secs []int
+		err = tx.db.Raw(`UPDATE module_progress SET seconds_spent = seconds_spent + `+tx.gapSQL()+`, last_seen_at = ?,
+			attempts = attempts + 1, last_percent = ?,
+			pass_percent = CASE WHEN passed_at IS NULL AND ? THEN ? ELSE pass_percent END,
+			passed_at = COALESCE(passed_at, ?)
+			WHERE `+keyWhere+` RETURNING seconds_spent`,
+			append([]any{now.UTC(), maxGapSeconds(), now.UTC(), att.Percent, att.Passed, att.Percent, passedAt}, keyArgs(k)...)...).Scan(&secs).Error
+		if err != nil {
+			return wrap(err, "module progress")
+		}
+		if !att.Passed {
+			return nil
+		}
+		if len(secs) == 1 {
+			if err := tx.db.Exec(`INSERT INTO module_minutes (course_id, module_id, minutes, learners) VALUES (?, ?, ?, 1)
+				ON CONFLICT (course_id, module_id, minutes) DO UPDATE SET learners = module_minutes.learners + 1`, k.CourseID, k.ModuleID, (secs[0]+30)/60).Error; err != nil {
+				return wrap(err, "module minutes")
+			}
+		}
+		return tx.refreshEnrolment(ctx, k.UserID, k.CourseID, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return att, nil
+}
+
+// addAttempt records an attempt with the chosen options of every answered
+// choice question and whether it was right (for the question analysis);
+// reflections stay only in answers, private.
+func (s *Store) addAttempt(a *app.Attempt) error {
+	r := attemptRow{UserID: a.UserID, CourseID: a.CourseID, ModuleID: a.ModuleID, Number: a.Number, Correct: a.Correct,
+		Total: a.Total, Percent: a.Percent, Passed: a.Passed, CreatedAt: a.CreatedAt.UTC(), Cycle: max(a.Cycle, 1)}
+	if err := s.db.Create(&r).Error; err != nil {
+		return wrap(err, "attempt")
+	}
+	a.ID = r.ID
+	var rows []attemptAnswerRow
+	for qid, ans := range a.Answers {
+		if len(ans.Options) == 0 { // reflections and unanswered optional questions
+			continue
+		}
+		rows = append(rows, attemptAnswerRow{AttemptID: r.ID, QuestionID: qid, Options: strings.Join(ans.Options, ","), Correct: a.Right[qid]})
+	}
+	if len(rows) > 0 {
+		if err := s.db.Create(&rows).Error; err != nil {
+			return wrap(err, "attempt answers")
+		}
+	}
+	return nil
+}
+
+// Attempts implements app.LearningStore: the current cycle's, oldest
+// first, with their answers.
+func (s *Store) Attempts(ctx context.Context, k app.ModuleKey) ([]app.Attempt, error) {
+	db := s.db.WithContext(ctx)
+	var rows []attemptRow
+	if err := db.Where(keyWhere+` AND cycle = `+cycleSQL, append(keyArgs(k), k.UserID, k.CourseID)...).Order("number").Find(&rows).Error; err != nil {
+		return nil, wrap(err, "attempts")
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	var answers []attemptAnswerRow
+	if err := db.Where("attempt_id IN ?", ids).Find(&answers).Error; err != nil {
+		return nil, wrap(err, "attempt answers")
+	}
+	byAttempt := map[int64]app.Answers{}
+	for _, a := range answers {
+		if byAttempt[a.AttemptID] == nil {
+			byAttempt[a.AttemptID] = app.Answers{}
+		}
+		byAttempt[a.AttemptID][a.QuestionID] = app.Answer{QuestionID: a.QuestionID, ModuleID: k.ModuleID, Options: splitOptions(a.Options)}
+	}
+	out := make([]app.Attempt, len(rows))
+	for i, r := range rows {
+		out[i] = app.Attempt{ID: r.ID, UserID: r.UserID, CourseID: r.CourseID, ModuleID: r.ModuleID, Number: r.Number,
+			Correct: r.Correct, Total: r.Total, Percent: r.Percent, Passed: r.Passed, CreatedAt: r.CreatedAt, Answers: byAttempt[r.ID], Cycle: r.Cycle}
+		if out[i].Answers == nil {
+			out[i].Answers = app.Answers{}
+		}
+	}
+	return out, nil
+}
+
+// CompleteCourse implements app.LearningStore. It locks the learner's
+// enrolment row, which every module start created, so two evaluations
+// sent at once are decided one after the other.
+func (s *Store) CompleteCourse(ctx context.Context, userID int64, courseID string, now time.Time, complete app.CompleteFunc) (*app.Certificate, error) {
+	var cert *app.Certificate
+	err := s.transact(ctx, func(tx *Store) error {
+		var locked []int
+		if err := tx.db.Raw(`SELECT cycle FROM enrolments WHERE user_id = ? AND course_id = ?`+tx.forUpdate(), userID, courseID).Scan(&locked).Error; err != nil {
+			return wrap(err, "enrolment")
+		}
+		cycle := 1
+		if len(locked) == 1 {
+			cycle = locked[0]
+		}
+		var rows []moduleProgressRow
+		if err := tx.db.Raw(`SELECT `+progressColumns+` FROM module_progress WHERE user_id = ? AND course_id = ?`, userID, courseID).Scan(&rows).Error; err != nil {
+			return wrap(err, "module progress")
+		}
+		var n int64
+		if err := tx.db.Raw(`SELECT COUNT(*) FROM evaluations WHERE user_id = ? AND course_id = ? AND cycle = ?`, userID, courseID, cycle).Scan(&n).Error; err != nil {
+			return wrap(err, "evaluation")
+		}
+		ev, c, err := complete(progressList(rows), n > 0)
+		if err != nil {
+			return err
+		}
+		tx.paused("complete")
+		ev.Cycle, c.Cycle = cycle, cycle
+		if err := tx.saveEvaluation(ctx, ev); err != nil {
+			return err
+		}
+		if err := tx.createCertificate(ctx, c); err != nil {
+			return err
+		}
+		cert = c
+		return tx.refreshEnrolment(ctx, userID, courseID, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return cert, nil
+}
+
+// StartCycle implements app.LearningStore.
+func (s *Store) StartCycle(ctx context.Context, userID int64, courseID string, now time.Time, decide func(*app.LearnerRecord) error) error {
+	return s.transact(ctx, func(tx *Store) error {
+		var locked []int
+		if err := tx.db.Raw(`SELECT cycle FROM enrolments WHERE user_id = ? AND course_id = ?`+tx.forUpdate(), userID, courseID).Scan(&locked).Error; err != nil {
+			return wrap(err, "enrolment")
+		}
+		rec, err := tx.LearnerRecord(ctx, userID, courseID)
+		if err != nil {
+			return err
+		}
+		if err := decide(rec); err != nil {
+			return err
+		}
+		if len(locked) == 0 {
+			return app.Errorf(app.ECONFLICT, "There is no course to take again.")
+		}
+		for _, q := range []string{
+			`UPDATE enrolments SET cycle = cycle + 1 WHERE user_id = ? AND course_id = ?`,
+			`DELETE FROM answers WHERE user_id = ? AND course_id = ?`,
+			`DELETE FROM module_progress WHERE user_id = ? AND course_id = ?`,
+		} {
+			if err := tx.db.Exec(q, userID, courseID).Error; err != nil {
+				return wrap(err, "start a cycle")
+			}
+		}
+		return tx.refreshEnrolment(ctx, userID, courseID, now)
+	})
+}

@@ -1,0 +1,100 @@
+package web
+
+import (
+	"bytes"
+	"compress/flate"
+	"encoding/binary"
+	"hash/crc32"
+	"sync"
+)
+
+// A module page is gzipped from pieces: each large static piece of the
+// module's body is deflated once at start-up into a self-contained run of
+// deflate blocks ending on a byte boundary (a sync flush), and a request
+// deflates only the learner's parts and the layout around them, then
+// writes one gzip stream of the runs in order. Deflate blocks may follow
+// one another freely once each run ends byte-aligned, so the result is an
+// ordinary gzip body; the CRC and length cover the whole page.
+
+// minPrecompressed is the smallest static piece worth deflating on its own;
+// smaller ones go out with the learner's parts around them.
+const minPrecompressed = 512
+
+// deflateOnce compresses a static piece at start-up.
+func deflateOnce(text string) []byte {
+	var buf bytes.Buffer
+	w, _ := flate.NewWriter(&buf, flate.BestCompression) // the level is valid
+	_, _ = w.Write([]byte(text))                         // a bytes.Buffer does not fail
+	_ = w.Flush()
+	return buf.Bytes()
+}
+
+var flatePool = sync.Pool{New: func() any {
+	w, _ := flate.NewWriter(nil, flate.BestSpeed)
+	return w
+}}
+
+// gzipStitch writes one gzip member from raw text and pre-deflated runs.
+type gzipStitch struct {
+	out     *bytes.Buffer
+	crc     uint32
+	size    uint32
+	pending []byte
+}
+
+var gzipHeader = []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255} // deflate, no name, no time, unknown OS
+
+func newGzipStitch(out *bytes.Buffer) *gzipStitch {
+	out.Write(gzipHeader)
+	return &gzipStitch{out: out}
+}
+
+// Write adds text that is deflated with what comes next.
+func (g *gzipStitch) Write(p []byte) (int, error) {
+	g.pending = append(g.pending, p...)
+	return len(p), nil
+}
+
+// WriteString adds text like Write.
+func (g *gzipStitch) WriteString(s string) (int, error) {
+	g.pending = append(g.pending, s...)
+	return len(s), nil
+}
+
+// WriteByte adds one byte like Write.
+func (g *gzipStitch) WriteByte(c byte) error {
+	g.pending = append(g.pending, c)
+	return nil
+}
+
+// static adds a static piece whose deflated run is ready.
+func (g *gzipStitch) static(text string, deflated []byte) {
+	g.flush()
+	g.out.Write(deflated)
+	g.crc = crc32.Update(g.crc, crc32.IEEETable, []byte(text))
+	g.size += uint32(len(text)) // #nosec G115 -- gzip's ISIZE is the length modulo 2^32 by definition (RFC 1952)
+}
+
+func (g *gzipStitch) flush() {
+	if len(g.pending) == 0 {
+		return
+	}
+	g.crc = crc32.Update(g.crc, crc32.IEEETable, g.pending)
+	g.size += uint32(len(g.pending)) // #nosec G115 -- gzip's ISIZE is the length modulo 2^32 by definition (RFC 1952)
+	w := flatePool.Get().(*flate.Writer)
+	w.Reset(g.out)
+	_, _ = w.Write(g.pending) // into a bytes.Buffer
+	_ = w.Flush()             // ends byte-aligned, not final
+	flatePool.Put(w)
+	g.pending = g.pending[:0]
+}
+
+// close writes the final block and the gzip trailer.
+func (g *gzipStitch) close() {
+	g.flush()
+	g.out.Write([]byte{0x01, 0x00, 0x00, 0xff, 0xff}) // an empty final stored block
+	var t [8]byte
+	binary.LittleEndian.PutUint32(t[:4], g.crc)
+	binary.LittleEndian.PutUint32(t[4:], g.size)
+	g.out.Write(t[:])
+}
