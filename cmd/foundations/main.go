@@ -131,6 +131,11 @@ func loadCourse(cfg *config) (*app.Course, error) {
 }
 
 func openStore(ctx context.Context, cfg *config) (*store.Store, error) {
+	if cfg.DatabaseURL == "" {
+		if err := checkDataDir(cfg.DataDir); err != nil {
+			return nil, err
+		}
+	}
 	s, err := store.OpenWith(cfg.DatabaseURL, filepath.Join(cfg.DataDir, "foundations.db"),
 		store.Options{MaxConns: cfg.DBMaxConns, NoPreparedStatements: !cfg.DBPrepare})
 	if err != nil {
@@ -141,6 +146,22 @@ func openStore(ctx context.Context, cfg *config) (*store.Store, error) {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	return s, nil
+}
+
+// checkDataDir makes sure the embedded database's folder exists and this
+// user may write in it, and says so plainly if not: SQLite reports a folder
+// it cannot write as "out of memory (14)".
+func checkDataDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create the data folder %s: %w", dir, err)
+	}
+	f, err := os.CreateTemp(dir, ".write-check-")
+	if err != nil {
+		return fmt.Errorf("the data folder %s is not writable by this user (uid %d): %w; give it to that user, or set DATA_DIR", dir, os.Getuid(), errors.Unwrap(err))
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
 }
 
 // ensureOrganisations adds the configured organisations (ORGANISATIONS), or
