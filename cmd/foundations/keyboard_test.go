@@ -209,7 +209,10 @@ func (k *keyboard) answer(q *app.Question) {
 		k.tabTo("question "+q.ID, inQuestion, 80)
 	}
 	// Options are shown in the learner's own order; keys move through them so.
-	shown := j.shownOrder(q)
+	var shown []int
+	if q.Type != app.QuestionReflection { // a reflection is a text box: no options to order
+		shown = j.shownOrder(q)
+	}
 	switch q.Type {
 	case app.QuestionReflection:
 		k.typeText("I will look at the whole picture over time.")
