@@ -124,7 +124,7 @@ func (s *Server) handleSignOut(c *fiber.Ctx) error {
 	s.clearCookie(c, sessionCookie)
 	c.Locals("user", nil)
 	s.rotateCSRF(c)
-	return s.render(c, fiber.StatusOK, "message", &messagePage{basePage: basePage{Title: "You have signed out"},
+	return s.render(c, fiber.StatusOK, "message", &messagePage{basePage: basePage{Title: "You have signed out", SignedOut: true},
 		Heading: "You have signed out", Body: "Your answers are saved. Sign in again to carry on where you left off."})
 }
 

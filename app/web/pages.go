@@ -24,14 +24,18 @@ type basePage struct {
 	QuickExitURL   string
 	Path           string
 	SessionTimeout int // seconds until an idle session ends; 0 when signed out
-	Errors         []app.FieldError
-	ErrorMessage   string
-	Flash          string
-	BackLink       string
-	NavCourse      bool
-	NavStaff       bool
-	NavReports     bool
-	NavProfile     bool
+	// LearnerKey names the signed-in person to the page's script without
+	// identifying them (answers kept on the device are filed under it).
+	LearnerKey   string
+	SignedOut    bool // the page after signing out: the script forgets answers kept on the device
+	Errors       []app.FieldError
+	ErrorMessage string
+	Flash        string
+	BackLink     string
+	NavCourse    bool
+	NavStaff     bool
+	NavReports   bool
+	NavProfile   bool
 }
 
 func (b *basePage) base() *basePage { return b }
@@ -158,6 +162,7 @@ func (s *Server) fillBase(c *fiber.Ctx, b *basePage) {
 	b.QuickExitURL = s.cfg.QuickExitURL
 	b.Path = c.OriginalURL()
 	if b.User != nil {
+		b.LearnerKey = s.learnerKey(b.User.ID)
 		b.SessionTimeout = int(s.cfg.Accounts.IdleTimeout / time.Second)
 	}
 	if len(b.Errors) > 0 && !strings.HasPrefix(b.Title, "Error: ") {
