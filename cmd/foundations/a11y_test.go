@@ -342,7 +342,7 @@ func (a *a11yRun) state(j *journey, name string, load func()) {
 func (j *journey) settleSaves(m *app.Module) {
 	j.t.Helper()
 	j.do("wait for the answers to be saved", chromedp.Poll[chromedp.Void](fmt.Sprintf(
-		`localStorage.getItem(%q) === null && document.getElementById('save-status').dataset.state !== 'saving'`, "foundations:pending:"+m.ID),
+		`localStorage.getItem(%s) === null && document.getElementById('save-status').dataset.state !== 'saving'`, pendingKeyJS(m.ID)),
 		chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
 }
 

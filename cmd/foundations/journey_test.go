@@ -482,7 +482,7 @@ func (j *journey) checkAutosave(m *app.Module) *app.Question {
 			j.t.Errorf("after Saved and a reload, the reflection reads %q, want %q", got, note)
 		}
 	}
-	if pending := eval[bool](j, "read the device queue", fmt.Sprintf(`localStorage.getItem(%q) !== null`, "foundations:pending:"+m.ID)); pending {
+	if pending := eval[bool](j, "read the device queue", fmt.Sprintf(`localStorage.getItem(%s) !== null`, pendingKeyJS(m.ID))); pending {
 		j.t.Errorf("answers are still queued on the device after Saved")
 	}
 	return choice
