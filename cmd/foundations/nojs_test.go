@@ -96,6 +96,19 @@ func TestWithoutJavaScript(t *testing.T) {
 	if got := j.text(".govuk-notification-banner__heading"); got != "Your answers have been saved." {
 		t.Errorf("after Save answers the banner says %q", got)
 	}
+	// The page comes back at #save, by the buttons: the confirmation is
+	// there, on screen, and in the module bar too.
+	type landing struct {
+		Note, Status string
+		InView       bool
+	}
+	if l := eval[landing](j, "read where Save answers lands", `(() => {
+		const n = document.querySelector('#save .app-saved-note'), r = n.getBoundingClientRect();
+		return {note: getComputedStyle(n).display === 'none' ? '' : n.textContent, status: document.getElementById('save-status').textContent,
+			inView: location.hash === '#save' && r.top >= 0 && r.bottom <= innerHeight};
+	})()`); l.Note != "Your answers have been saved." || !l.InView || l.Status != "Your answers have been saved." {
+		t.Errorf("where Save answers lands: %+v; want the confirmation shown there, on screen, and in the module bar", l)
+	}
 	for _, q := range qs[:2] {
 		want := correctOptions(q)
 		if q == qs[1] {
