@@ -31,6 +31,14 @@ type Decline struct {
 	At                   time.Time
 }
 
+// Action is how the audit trail names the decline.
+func (d Decline) Action() string {
+	if d.WasAccepted {
+		return "manager removed staff member"
+	}
+	return "manager declined staff member"
+}
+
 // ManagerLinks stores managers' decisions about the people who named them.
 // Called by StaffDecisions only.
 type ManagerLinks interface {
@@ -65,10 +73,12 @@ func (d *StaffDecisions) Decline(ctx context.Context, manager *User, learnerID i
 		if rows[i].UserID != learnerID {
 			continue
 		}
-		err := d.Store.DeclineStaff(ctx, Decline{LearnerID: learnerID, ManagerID: manager.ID, ManagerEmail: manager.EmailNorm,
-			WasAccepted: rows[i].Accepted, At: d.Oversight.Now()})
-		if err != nil {
+		dec := Decline{LearnerID: learnerID, ManagerID: manager.ID, ManagerEmail: manager.EmailNorm, WasAccepted: rows[i].Accepted, At: d.Oversight.Now()}
+		if err := d.Store.DeclineStaff(ctx, dec); err != nil {
 			return nil, err
+		}
+		if d.Oversight.Log != nil { // as Oversight logs every audited change
+			d.Oversight.Log.Info("audited change", "action", dec.Action(), "actor_id", manager.ID, "subject_user_id", learnerID)
 		}
 		return &rows[i], nil
 	}

@@ -15,11 +15,7 @@ var _ app.ManagerLinks = (*Store)(nil)
 // cleared only if it is still the manager's (a conditional update, so a
 // learner naming someone else at the same moment keeps their choice).
 func (s *Store) DeclineStaff(ctx context.Context, d app.Decline) error {
-	action := "manager declined staff member"
-	if d.WasAccepted {
-		action = "manager removed staff member"
-	}
-	at := d.At.UTC()
+	action, at := d.Action(), d.At.UTC()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Exec(`DELETE FROM manager_links WHERE learner_id = ? AND manager_id = ?`, d.LearnerID, d.ManagerID).Error; err != nil {
 			return err
