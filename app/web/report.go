@@ -258,7 +258,7 @@ func (s *Server) handleExportXLSX(c *fiber.Ctx) error {
 		err = wb.Finish()
 	}
 	if err != nil {
-		wb.Close()
+		_ = wb.Close() // the error that matters is err
 		return err
 	}
 	s.log.Info("learner export", "user_id", u.ID, "format", "xlsx", "rows", wb.Rows())
@@ -271,7 +271,7 @@ func (s *Server) handleExportXLSX(c *fiber.Ctx) error {
 			s.log.Info("learner export not delivered", "format", "xlsx", "err", err)
 			return
 		}
-		w.Flush()
+		_ = w.Flush() // an error here, too, is the client going away
 	})
 	return nil
 }

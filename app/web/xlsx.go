@@ -29,7 +29,7 @@ func newLearnerWorkbook() (*learnerWorkbook, error) {
 	f := excelize.NewFile()
 	wb := &learnerWorkbook{f: f, row: 1}
 	if err := wb.start(); err != nil {
-		f.Close()
+		_ = f.Close() // the error that matters is err
 		return nil, err
 	}
 	return wb, nil

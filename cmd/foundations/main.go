@@ -160,7 +160,7 @@ func checkDataDir(dir string) error {
 		return fmt.Errorf("the data folder %s is not writable by this user (uid %d): %w; give it to that user, or set DATA_DIR", dir, os.Getuid(), errors.Unwrap(err))
 	}
 	name := f.Name()
-	f.Close()
+	_ = f.Close() // an empty file only made to see that the folder takes one
 	return os.Remove(name)
 }
 
