@@ -96,10 +96,19 @@ func TestModuleBarInBrowser(t *testing.T) {
 		t.Error("another learner's answer was put into the form")
 	}
 
+	// What was left more than 12 hours ago goes too, whoever opens a page.
+	j.do("age an answer", chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`
+		localStorage.setItem('foundations:pending:%[1]s:%[2]s', JSON.stringify({%[3]q: ['left long ago']}));
+		localStorage.setItem('foundations:kept-at:%[1]s', String(Date.now() - 13 * 3600 * 1000)); undefined`, learner, m1.ID, qs[0].ID)))
+	j.openWant("/course", 200)
+	if kept := eval[bool](j, "look for the old answer", fmt.Sprintf(`localStorage.getItem(%s) !== null`, pendingKeyJS(m1.ID))); kept {
+		t.Error("answers kept on the device 13 hours ago were not forgotten")
+	}
+
 	// Signing out forgets everything kept on the device.
 	j.do("keep an answer", chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`localStorage.setItem('foundations:pending:%s:%s', '{}'); undefined`, learner, m1.ID)))
 	j.follow("sign out", chromedp.Click(chromedp.CSS(`form[action="/sign-out"] button`)))
-	if n := eval[int](j, "count what is kept", `Object.keys(localStorage).filter(k => k.startsWith('foundations:pending:') || k.startsWith('foundations:position:')).length`); n != 0 {
+	if n := eval[int](j, "count what is kept", `Object.keys(localStorage).filter(k => k.startsWith('foundations:pending:') || k.startsWith('foundations:position:') || k.startsWith('foundations:kept-at:')).length`); n != 0 {
 		t.Errorf("after signing out, %d entries are still kept on the device", n)
 	}
 	srv.stop(t)

@@ -110,8 +110,42 @@
     } catch (e) { /* no storage: nothing kept */ }
   }
 
-  if (doc.body && doc.body.hasAttribute('data-signed-out')) forgetKept('');
-  else if (learner) forgetKept(':' + learner + ':');
+  // And what a learner left on the device more than 12 hours ago (the longest a session
+  // lasts) goes, whoever opens the next page: a shared computer keeps no old reflection.
+  var KEPT_AT = 'foundations:kept-at:';
+  function forgetStale() {
+    try {
+      var ls = window.localStorage, now = Date.now();
+      for (var i = ls.length - 1; i >= 0; i--) {
+        var k = ls.key(i);
+        if (!k || k.indexOf(KEPT_AT) !== 0) continue;
+        var at = parseInt(ls.getItem(k), 10);
+        if (at > 0 && now - at < 12 * 3600 * 1000) continue;
+        var who = ':' + k.slice(KEPT_AT.length) + ':';
+        for (var j = ls.length - 1; j >= 0; j--) {
+          var kk = ls.key(j);
+          if (kk && (kk.indexOf(PENDING) === 0 || kk.indexOf(POSITION) === 0) && kk.indexOf(who) !== -1) ls.removeItem(kk);
+        }
+        ls.removeItem(k);
+      }
+    } catch (e) { /* no storage: nothing kept */ }
+  }
+
+  forgetStale();
+  if (doc.body && doc.body.hasAttribute('data-signed-out')) {
+    forgetKept('');
+    forgetAllKeptAt();
+  } else if (learner) forgetKept(':' + learner + ':');
+
+  function forgetAllKeptAt() {
+    try {
+      var ls = window.localStorage;
+      for (var i = ls.length - 1; i >= 0; i--) {
+        var k = ls.key(i);
+        if (k && k.indexOf(KEPT_AT) === 0) ls.removeItem(k);
+      }
+    } catch (e) { /* no storage */ }
+  }
 
   /* b) and c) Autosave with an offline queue ---------------------------------------------- */
 
@@ -154,6 +188,7 @@
     function writePending(pending) {
       memory = pending;
       var empty = Object.keys(pending).length === 0;
+      if (!empty) storageSet(KEPT_AT + learner, String(Date.now()));
       if (!storageSet(key, empty ? null : JSON.stringify(pending)) && !empty) {
         storageSet(key, null); // fall back to memory only rather than keep a stale copy
       }
