@@ -28,6 +28,8 @@ func TestMetrics(t *testing.T) {
 		learner.get("/modules/"+module1).wantStatus(t, fiber.StatusOK)
 		learner.fetch("/modules/"+module1+"/save", url.Values{"question": {"m1-colour"}, "answer": {"b"}}).wantStatus(t, fiber.StatusOK)
 		learner.fetch("/modules/"+module1+"/save", url.Values{"question": {"no-such-question"}, "answer": {"b"}})
+		learner.passAllModules()
+		learner.post("/evaluation", evaluationForm()).wantRedirect(t, "/certificate?issued=1")
 		other := srv.newClient(t)
 		other.get("/sign-in").wantStatus(t, fiber.StatusOK)
 		other.post("/sign-in", url.Values{"email": {"zoe.private@example.org"}, "password": {"wrong password entirely"}}).wantStatus(t, fiber.StatusUnprocessableEntity)
@@ -47,7 +49,9 @@ func TestMetrics(t *testing.T) {
 			`foundations_answer_saves_total{outcome="ok"} 1`,
 			`foundations_answer_saves_total{outcome="refused"} 1`,
 			`foundations_sign_ins_total{outcome="failed"} 1`,
-			`foundations_http_request_duration_seconds_bucket{method="GET",route="/modules/:module",le="10"} 1`,
+			`foundations_module_submits_total{outcome="ok"} 2`,
+			`foundations_certificates_issued_total 1`,
+			`foundations_http_request_duration_seconds_bucket{method="GET",route="/modules/:module",le="10"} `,
 			"go_goroutines ", "process_resident_memory_bytes ",
 		} {
 			if !strings.Contains(body, want) {
