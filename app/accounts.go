@@ -28,9 +28,10 @@ func (a *Accounts) event(msg string, args ...any) {
 	}
 }
 
-// Register creates a learner account. A taken email is EINVALID on the
-// email field, with a message that does not confirm who has an account
-// beyond what the form must say.
+// Register creates a learner account, its address taken as given (no
+// email is sent: Verification.Register is registration with email). A
+// taken email is EINVALID on the email field, with a message that does not
+// confirm who has an account beyond what the form must say.
 func (a *Accounts) Register(ctx context.Context, r Registration) (*User, error) {
 	orgs, err := a.Store.Organisations(ctx)
 	if err != nil {
@@ -46,6 +47,7 @@ func (a *Accounts) Register(ctx context.Context, r Registration) (*User, error) 
 	u := &User{Name: r.Name, Email: r.Email, EmailNorm: NormaliseEmail(r.Email), PasswordHash: hash,
 		OrganisationID: r.OrganisationID, JobRole: r.JobRole, ManagerEmail: NormaliseEmail(r.ManagerEmail),
 		Roles: []string{RoleLearner}, CreatedAt: a.Now()}
+	u.EmailVerifiedAt = &u.CreatedAt
 	if err := a.Store.CreateUser(ctx, u); err != nil {
 		if ErrorCode(err) == ECONFLICT {
 			return nil, Invalid([]FieldError{{Field: "email", Message: "An account already exists with this email address. Sign in instead, or use a different email address"}})

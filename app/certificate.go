@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base32"
 	"io"
@@ -25,7 +26,8 @@ type Certificate struct {
 	ExpiresAt     time.Time
 	Partnership   string // partnership name at issue
 	RevokedAt     *time.Time
-	RevokedReason string
+	RevokedReason string // kept for the audit trail, never shown to verifiers
+	PublicReason  string // what verifiers are told about a revocation, if anything
 	ReplacedBy    string // code of the certificate that replaced this one, if reissued
 	Cycle         int    // which time through the course it records: 1, then 2 for the first refresher…
 }
@@ -113,4 +115,83 @@ func NormaliseCode(s string) string {
 // CertificateRenderer draws a certificate as a PDF (app/certificate).
 type CertificateRenderer interface {
 	Render(w io.Writer, c *Certificate, verifyURL string) error
+}
+
+// Verification states: what a verifier is told. Replaced is a revocation
+// made by reissuing the certificate (a new code, for example for a changed
+// name); the verifier is told so, but not the new code, which would lead
+// to the learner's current record.
+const (
+	VerifyValid    = "valid"
+	VerifyExpired  = "expired"
+	VerifyRevoked  = "revoked"
+	VerifyReplaced = "replaced"
+)
+
+// Verification is the answer to "is this certificate genuine and current?",
+// worked out once from the immutable record and the clock, so the page and
+// its JSON can never disagree with each other or with themselves: a revoked
+// or replaced certificate has no ValidUntil, an expired one has ExpiredOn
+// and no ValidUntil.
+type Verification struct {
+	State        string
+	Certificate  *Certificate
+	CheckedAt    time.Time
+	ValidUntil   *time.Time // valid only
+	ExpiredOn    *time.Time // expired only
+	RevokedOn    *time.Time // revoked or replaced
+	PublicReason string     // revoked only: what the coordinator chose to make public, if anything
+}
+
+// Verify works out what a verifier is told about c at now. Revocation wins
+// over expiry: a revoked certificate is never described as merely expired.
+func (c *Certificate) Verify(now time.Time) *Verification {
+	v := &Verification{Certificate: c, CheckedAt: now}
+	switch {
+	case c.RevokedAt != nil && c.ReplacedBy != "":
+		v.State, v.RevokedOn = VerifyReplaced, c.RevokedAt
+	case c.RevokedAt != nil:
+		v.State, v.RevokedOn, v.PublicReason = VerifyRevoked, c.RevokedAt, c.PublicReason
+	case ValidityAt(&c.ExpiresAt, now) == Expired:
+		v.State, v.ExpiredOn = VerifyExpired, &c.ExpiresAt
+	default:
+		v.State, v.ValidUntil = VerifyValid, &c.ExpiresAt
+	}
+	return v
+}
+
+// IsValid, IsExpired, IsRevoked and IsReplaced ask the state, for templates.
+func (v *Verification) IsValid() bool { return v.State == VerifyValid }
+
+// IsExpired reports whether the certificate has expired (and is not revoked).
+func (v *Verification) IsExpired() bool { return v.State == VerifyExpired }
+
+// IsRevoked reports whether the certificate was revoked (not by a reissue).
+func (v *Verification) IsRevoked() bool { return v.State == VerifyRevoked }
+
+// IsReplaced reports whether the certificate was replaced by a reissue.
+func (v *Verification) IsReplaced() bool { return v.State == VerifyReplaced }
+
+// Headline is the one-line answer, as a verifier reads it.
+func (v *Verification) Headline() string {
+	switch v.State {
+	case VerifyValid:
+		return "Valid certificate"
+	case VerifyExpired:
+		return "Expired certificate"
+	case VerifyReplaced:
+		return "Replaced certificate"
+	default:
+		return "Revoked certificate"
+	}
+}
+
+// MaxPublicReasonLength is the longest public revocation reason accepted.
+const MaxPublicReasonLength = 200
+
+// CertificateNotices keeps the public reason given for a revocation,
+// beside the record. Implemented by app/store; called by Oversight inside
+// the revoking transaction. Returns ENOTFOUND for an unknown code.
+type CertificateNotices interface {
+	SetPublicReason(ctx context.Context, code, reason string) error
 }

@@ -20,6 +20,7 @@ type Learning struct {
 	Now            func() time.Time
 	Partnership    string // printed on certificates
 	ValidityMonths int    // certificate validity; the course's own if zero
+	Mail           *Mail  // tells the learner their certificate is issued; nil sends nothing
 	// OrderKey keys the order in which each learner sees a question's
 	// options (OptionOrder); empty keeps the course file's order.
 	OrderKey []byte
@@ -287,6 +288,9 @@ type EvaluationForm map[string]string
 // refused (EFORBIDDEN) until every module is passed and (ECONFLICT) once
 // the evaluation is in, so a certificate is issued exactly once.
 func (l *Learning) SubmitEvaluation(ctx context.Context, u *User, form EvaluationForm) (*Certificate, error) {
+	if err := CertificateAllowed(u); err != nil {
+		return nil, err
+	}
 	cert, err := l.Store.CompleteCourse(ctx, u.ID, l.Course.ID, l.Now(), func(modules []ModuleProgress, evaluated bool) (*Evaluation, *Certificate, error) {
 		if l.progressOf(modules).PassedCount() < len(l.Course.Modules) {
 			return nil, nil, Errorf(EFORBIDDEN, "Pass all %d modules before the course evaluation.", len(l.Course.Modules))
@@ -308,6 +312,9 @@ func (l *Learning) SubmitEvaluation(ctx context.Context, u *User, form Evaluatio
 	if err != nil {
 		return nil, fmt.Errorf("submit evaluation for user %d: %w", u.ID, err)
 	}
+	// Not in the completion's transaction: if this fails, Reminders.Run
+	// sends it later (CertificateIssued records it once either way).
+	_ = l.Mail.CertificateIssued(ctx, l.Store, u, cert)
 	return cert, nil
 }
 

@@ -270,6 +270,7 @@ type Oversight struct {
 	Store    ReportStore
 	Learning *Learning
 	Now      func() time.Time
+	Mail     *Mail // tells learners when they are accepted and confirmed; nil sends nothing
 	// Log receives each audited change at info level, with user IDs only
 	// (nil: not logged).
 	Log *slog.Logger
@@ -340,6 +341,9 @@ func (o *Oversight) AcceptStaff(ctx context.Context, manager *User, learnerID in
 		if err := rs.AcceptStaff(ctx, manager.ID, learnerID, o.Now()); err != nil {
 			return fmt.Errorf("accept staff: %w", err)
 		}
+		if err := o.Mail.StaffAccepted(ctx, tx, learnerID, manager); err != nil {
+			return err
+		}
 		return rs.AddAudit(ctx, &AuditEntry{ActorID: manager.ID, Action: "manager accepted staff member", SubjectUserID: &learnerID, CreatedAt: o.Now()})
 	})
 }
@@ -385,6 +389,9 @@ func (o *Oversight) ConfirmTraining(ctx context.Context, manager *User, learnerI
 	err = o.Store.InTx(ctx, func(tx Store) error {
 		rs := tx.(ReportStore)
 		if err := rs.Confirm(ctx, c); err != nil {
+			return err
+		}
+		if err := o.Mail.TrainingConfirmed(ctx, tx, learnerID, manager); err != nil {
 			return err
 		}
 		return rs.AddAudit(ctx, &AuditEntry{ActorID: manager.ID, Action: "manager confirmed training", SubjectUserID: &learnerID, Detail: note, CreatedAt: now})
@@ -650,11 +657,21 @@ func (o *Oversight) AssignManager(ctx context.Context, actor *User, learnerID in
 
 // Revoke revokes a certificate with a reason; verification then says so.
 func (o *Oversight) Revoke(ctx context.Context, actor *User, learnerID int64, reason string) error {
+	return o.RevokeWithNotice(ctx, actor, learnerID, reason, "")
+}
+
+// RevokeWithNotice is Revoke with a public reason, which the verification
+// page and its JSON show (optional; the reason itself stays in the audit
+// trail).
+func (o *Oversight) RevokeWithNotice(ctx context.Context, actor *User, learnerID int64, reason, publicReason string) error {
 	if !mayCoordinate(actor) {
 		return forbidden()
 	}
 	reason, err := RevokeReason(reason)
 	if err != nil {
+		return err
+	}
+	if publicReason, err = PublicRevokeReason(publicReason); err != nil {
 		return err
 	}
 	cert, err := o.Learning.Certificate(ctx, learnerID)
@@ -669,6 +686,15 @@ func (o *Oversight) Revoke(ctx context.Context, actor *User, learnerID int64, re
 		rs := tx.(ReportStore)
 		if err := rs.RevokeCertificate(ctx, cert.Code, reason, now); err != nil {
 			return err
+		}
+		if publicReason != "" {
+			notices, ok := tx.(CertificateNotices)
+			if !ok {
+				return fmt.Errorf("store %T cannot keep a public revocation reason", tx)
+			}
+			if err := notices.SetPublicReason(ctx, cert.Code, publicReason); err != nil {
+				return err
+			}
 		}
 		return o.audit(ctx, rs, actor, "revoked certificate", &learnerID, reason)
 	})
@@ -769,5 +795,13 @@ func (o *Oversight) UpdateProfile(ctx context.Context, u *User, form Registratio
 	}
 	updated := *u
 	updated.Name, updated.OrganisationID, updated.JobRole, updated.ManagerEmail = form.Name, form.OrganisationID, form.JobRole, NormaliseEmail(form.ManagerEmail)
-	return o.Store.UpdateProfile(ctx, &updated)
+	return o.Store.InTx(ctx, func(tx Store) error {
+		if err := tx.(ReportStore).UpdateProfile(ctx, &updated); err != nil {
+			return err
+		}
+		if updated.ManagerEmail != u.ManagerEmail {
+			return o.Mail.ManagerNamed(ctx, tx, &updated)
+		}
+		return nil
+	})
 }

@@ -143,6 +143,7 @@ func (f *ovFixture) user(t *testing.T, name, email, managerEmail string, roles .
 	}
 	u := &app.User{Name: name, Email: email, EmailNorm: app.NormaliseEmail(email), PasswordHash: "x", OrganisationID: orgs[0].ID,
 		JobRole: "Social worker", ManagerEmail: app.NormaliseEmail(managerEmail), Roles: append([]string{app.RoleLearner}, roles...), CreatedAt: f.clock.Now()}
+	u.EmailVerifiedAt = &u.CreatedAt
 	if err := f.store.CreateUser(f.ctx, u); err != nil {
 		t.Fatalf("create %s: %v", email, err)
 	}

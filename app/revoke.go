@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"strings"
 	"unicode/utf8"
 )
@@ -16,4 +17,15 @@ func RevokeReason(reason string) (string, error) {
 		return "", Invalid([]FieldError{{Field: "reason", Message: "Enter the reason for revoking, in 500 characters or fewer"}})
 	}
 	return reason, nil
+}
+
+// PublicRevokeReason checks the optional reason the verification page
+// shows and returns it with its spaces tidied: at most
+// MaxPublicReasonLength characters. Returns EINVALID on "public_reason".
+func PublicRevokeReason(publicReason string) (string, error) {
+	publicReason = strings.Join(strings.Fields(publicReason), " ")
+	if utf8.RuneCountInString(publicReason) > MaxPublicReasonLength {
+		return "", Invalid([]FieldError{{Field: "public_reason", Message: fmt.Sprintf("The public reason must be %d characters or fewer", MaxPublicReasonLength)}})
+	}
+	return publicReason, nil
 }

@@ -39,6 +39,9 @@ type User struct {
 	ManagerEmail   string // normalised email of the line manager, optional
 	Roles          []string
 	CreatedAt      time.Time
+	// EmailVerifiedAt is when the owner of Email proved they receive mail
+	// there (nil: not yet). See CertificateAllowed.
+	EmailVerifiedAt *time.Time
 }
 
 // Has reports whether the user holds a role.
@@ -91,15 +94,11 @@ type Registration struct {
 // fault, in the order the form shows them. organisations are the valid IDs.
 func (r *Registration) Validate(organisations []Organisation) error {
 	var f []FieldError
-	r.Name = strings.TrimSpace(r.Name)
+	var problem string
+	r.Name, problem = PrintableName(r.Name)
 	r.JobRole = strings.TrimSpace(r.JobRole)
-	switch {
-	case r.Name == "":
-		f = append(f, FieldError{"name", "Enter your full name"})
-	case utf8.RuneCountInString(r.Name) > 100:
-		f = append(f, FieldError{"name", "Full name must be 100 characters or fewer"})
-	case !ValidName(r.Name):
-		f = append(f, FieldError{"name", "Full name must not contain line breaks, tabs or special control characters"})
+	if problem != "" {
+		f = append(f, FieldError{"name", problem})
 	}
 	if msg := emailProblem(r.Email); msg != "" {
 		f = append(f, FieldError{"email", msg})

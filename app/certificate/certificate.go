@@ -5,87 +5,79 @@ package certificate
 import (
 	"bytes"
 	"fmt"
+	"image"
+	_ "image/jpeg" // CERTIFICATE_LOGO and CERTIFICATE_SIGNATURE may be JPEG
+	_ "image/png"
 	"io"
 	"time"
 	_ "time/tzdata" // dates are printed in UK time whatever the host has installed
 
 	"github.com/signintech/gopdf"
-	"golang.org/x/image/font/gofont/gobold"
-	"golang.org/x/image/font/gofont/gomono"
-	"golang.org/x/image/font/gofont/goregular"
-	"golang.org/x/image/font/sfnt"
 	"rsc.io/qr"
 
 	"github.com/foundations/foundations/app"
 )
 
-// Font families as registered with gopdf. The Go fonts are compiled into the
-// binary by their packages, cover WGL4 (Latin including Latin Extended-A,
-// Greek, Cyrillic) and are subset into each PDF. gopdf uses the family as
-// the PDF font name, so each carries the six-letter tag that marks a subset
-// font (PDF 32000-1:2008, 9.6.4).
-const (
-	fontRegular = "GOFREG+GoRegular"
-	fontBold    = "GOFBLD+GoBold"
-	fontMono    = "GOFMNO+GoMono"
-)
-
-// Renderer draws certificates. NewRenderer parses its fonts once; Render may
-// be called from many goroutines at once.
-type Renderer struct {
-	fonts    *gopdf.FontContainer // parsed for gopdf, copied into each PDF
-	coverage []*sfnt.Font         // every printed character must be in all of these
-	loc      *time.Location       // where dates are read as calendar days
+// Options are the parts of the design a partnership configures.
+type Options struct {
+	Logo          []byte // PNG or JPEG printed instead of the drawn mark; optional
+	SignatoryName string // who signs the certificates; optional
+	SignatoryRole string // their role, printed under the name
+	Signature     []byte // PNG or JPEG of their signature; optional
 }
 
-// NewRenderer parses the embedded fonts. It fails only if they are corrupt.
-func NewRenderer() (*Renderer, error) {
+// picture is a configured image and its shape.
+type picture struct {
+	data []byte
+	w, h float64 // pixels
+}
+
+func newPicture(what string, data []byte) (*picture, error) {
+	if len(data) == 0 {
+		return nil, nil
+	}
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil || (format != "png" && format != "jpeg") || cfg.Width == 0 || cfg.Height == 0 {
+		return nil, fmt.Errorf("the %s must be a PNG or JPEG image", what)
+	}
+	if _, err := gopdf.ImageHolderByBytes(data); err != nil {
+		return nil, fmt.Errorf("the %s: %w", what, err)
+	}
+	return &picture{data: data, w: float64(cfg.Width), h: float64(cfg.Height)}, nil
+}
+
+// Renderer draws certificates. NewRenderer parses its fonts and images
+// once; Render may be called from many goroutines at once.
+type Renderer struct {
+	fonts           *fontSet
+	loc             *time.Location // where dates are read as calendar days
+	logo            *picture
+	signature       *picture
+	signatory, role string
+}
+
+// NewRenderer parses the embedded fonts and the configured images. It fails
+// if an image is not a PNG or JPEG (or the fonts are corrupt).
+func NewRenderer(opt Options) (*Renderer, error) {
 	loc, err := time.LoadLocation("Europe/London")
 	if err != nil {
 		return nil, fmt.Errorf("load UK time zone: %w", err)
 	}
-	r := &Renderer{fonts: &gopdf.FontContainer{}, loc: loc}
-	for _, f := range []struct {
-		family string
-		ttf    []byte
-	}{
-		{fontRegular, goregular.TTF},
-		{fontBold, gobold.TTF},
-		{fontMono, gomono.TTF},
-	} {
-		opt := gopdf.TtfOption{
-			UseKerning: true,
-			// Render checks every character first (see printable), so
-			// this only guards against a gap between the two cmap readers:
-			// a visible '?' rather than gopdf's default blank.
-			OnGlyphNotFoundSubstitute: func(rune) rune { return '?' },
-		}
-		if err := r.fonts.AddTTFFontDataWithOption(f.family, f.ttf, opt); err != nil {
-			return nil, fmt.Errorf("parse font %s: %w", f.family, err)
-		}
-		sf, err := sfnt.Parse(f.ttf)
-		if err != nil {
-			return nil, fmt.Errorf("parse font %s: %w", f.family, err)
-		}
-		r.coverage = append(r.coverage, sf)
+	fs, err := newFontSet()
+	if err != nil {
+		return nil, err
+	}
+	r := &Renderer{fonts: fs, loc: loc, signatory: opt.SignatoryName, role: opt.SignatoryRole}
+	if r.logo, err = newPicture("certificate logo", opt.Logo); err != nil {
+		return nil, err
+	}
+	if r.signature, err = newPicture("signature image", opt.Signature); err != nil {
+		return nil, err
 	}
 	return r, nil
 }
 
-// has reports whether every font has a glyph for c.
-func (r *Renderer) has(c rune) bool {
-	if c >= 0x20 && c < 0x7f {
-		return true // the Go fonts cover printable ASCII
-	}
-	for _, f := range r.coverage {
-		if i, err := f.GlyphIndex(nil, c); err != nil || i == 0 {
-			return false
-		}
-	}
-	return true
-}
-
-// content is everything the page prints, already made printable.
+// content is everything the page prints, already checked printable.
 type content struct {
 	partnership string
 	learner     string
@@ -97,28 +89,32 @@ type content struct {
 	code        string
 	verifyURL   string
 	revoked     string // "" unless revoked
-	replacedBy  string // grouped code of the replacement, if any
+	replaced    bool   // revoked because a reissued certificate replaced it
+	signatory   string
+	role        string
+	fallbacks   map[*face]bool // fonts beyond the primary ones the text needs
 }
 
 func (r *Renderer) content(c *app.Certificate, verifyURL string) (*content, error) {
+	t := &content{fallbacks: map[*face]bool{}}
 	var err error
 	text := func(field, s string) string {
 		if err != nil {
 			return ""
 		}
 		var out string
-		out, err = printable(field, s, r.has)
+		out, err = r.printable(field, s, t.fallbacks)
 		return out
 	}
-	t := &content{
-		partnership: text("partnership name", c.Partnership),
-		learner:     text("learner name", c.LearnerName),
-		course:      text("course title", c.CourseTitle),
-		completed:   formatDate(c.CompletedAt, r.loc),
-		validUntil:  formatDate(c.ExpiresAt, r.loc),
-		code:        text("certificate code", app.FormatCode(c.Code)),
-		verifyURL:   text("verification address", verifyURL),
-	}
+	t.partnership = text("partnership name", c.Partnership)
+	t.learner = text("learner name", c.LearnerName)
+	t.course = text("course title", c.CourseTitle)
+	t.completed = formatDate(c.CompletedAt, r.loc)
+	t.validUntil = formatDate(c.ExpiresAt, r.loc)
+	t.code = text("certificate code", app.FormatCode(c.Code))
+	t.verifyURL = text("verification address", verifyURL)
+	t.signatory = text("signatory's name", r.signatory)
+	t.role = text("signatory's role", r.role)
 	for _, m := range c.Modules {
 		t.modules = append(t.modules, text("module title", m))
 	}
@@ -130,9 +126,7 @@ func (r *Renderer) content(c *app.Certificate, verifyURL string) (*content, erro
 	// has merely expired still truthfully says when it was valid until.
 	if c.RevokedAt != nil {
 		t.revoked = formatDate(*c.RevokedAt, r.loc)
-		if c.ReplacedBy != "" {
-			t.replacedBy = text("replacement code", app.FormatCode(c.ReplacedBy))
-		}
+		t.replaced = c.ReplacedBy != ""
 	}
 	if err != nil {
 		return nil, fmt.Errorf("certificate %d: %w", c.ID, err)
@@ -140,16 +134,17 @@ func (r *Renderer) content(c *app.Certificate, verifyURL string) (*content, erro
 	return t, nil
 }
 
-// Render writes c as a one-page A4 landscape PDF to w: the partnership,
-// the learner, the course and its modules, the completion date, CPD time,
-// the certificate code, the expiry date, and verifyURL both printed in full
-// and as a QR code. A revoked certificate is marked REVOKED across the page.
+// Render writes c as a one-page A4 landscape PDF to w: the partnership's
+// mark and name, the learner, the course and its modules, the completion
+// date, CPD time, the certificate code, the expiry date, the signatory, and
+// verifyURL both printed in full and as a QR code. A revoked certificate is
+// marked REVOKED across the page and gives no expiry date.
 //
-// A character that the fonts cannot print and that has no close printable
-// form is an EINVALID *app.Error naming the field; letters whose accents the
-// fonts lack are printed with fewer accents. Nothing is written to w unless
-// the whole PDF was built. The PDF's creation date is c.IssuedAt, so the
-// same certificate always gives the same bytes.
+// Every character is printed exactly as stored (after NFC normalisation),
+// each in the first of the embedded fonts that has it; one that no font has
+// is an EINVALID *app.Error naming the field and the character. Nothing is
+// written to w unless the whole PDF was built. The PDF's creation date is
+// c.IssuedAt, so the same certificate always gives the same bytes.
 func (r *Renderer) Render(w io.Writer, c *app.Certificate, verifyURL string) error {
 	t, err := r.content(c, verifyURL)
 	if err != nil {
@@ -171,19 +166,26 @@ func (r *Renderer) Render(w io.Writer, c *app.Certificate, verifyURL string) err
 	gp.Start(gopdf.Config{Unit: gopdf.UnitPT, PageSize: *gopdf.PageSizeA4Landscape})
 	gp.SetInfo(gopdf.PdfInfo{
 		Title:        "Certificate of completion: " + t.course,
-		Subject:      t.learner,
+		Subject:      t.course + " completed by " + t.learner + " on " + t.completed,
 		Author:       t.partnership,
 		Creator:      "Foundations",
+		Producer:     "Foundations",
 		CreationDate: c.IssuedAt,
 	})
-	for _, family := range []string{fontRegular, fontBold, fontMono} {
-		if err := gp.AddTTFFontFromFontContainer(family, r.fonts); err != nil {
-			return fmt.Errorf("certificate %d: add font %s: %w", c.ID, family, err)
+	faces := []*face{r.fonts.regular, r.fonts.bold}
+	for _, f := range r.fonts.fallbacks {
+		if t.fallbacks[f] {
+			faces = append(faces, f)
+		}
+	}
+	for _, f := range faces {
+		if err := gp.AddTTFFontFromFontContainer(f.family, f.fonts); err != nil {
+			return fmt.Errorf("certificate %d: add font %s: %w", c.ID, f.family, err)
 		}
 	}
 	gp.AddPage()
-	p := &page{gp: gp}
-	p.draw(t, qrImage)
+	p := &page{gp: gp, fonts: r.fonts}
+	p.draw(t, qrImage, r.logo, r.signature)
 	if p.err != nil {
 		return fmt.Errorf("certificate %d: draw: %w", c.ID, p.err)
 	}
@@ -191,6 +193,30 @@ func (r *Renderer) Render(w io.Writer, c *app.Certificate, verifyURL string) err
 	if _, err := gp.WriteTo(&buf); err != nil {
 		return fmt.Errorf("certificate %d: write PDF: %w", c.ID, err)
 	}
-	_, err = w.Write(buf.Bytes())
+	_, err = w.Write(setLanguage(buf.Bytes()))
 	return err
+}
+
+// catalog is the document catalog exactly as gopdf v0.33 writes it (with
+// no outlines), and catalogWithLang the same dictionary with the document's
+// language (PDF 32000-1:2008, 14.9.2), in exactly as many bytes so that the
+// cross-reference table's offsets stay right. gopdf has no way to set it.
+var (
+	catalog         = []byte("<<\n  /Type /Catalog\n  /Pages 2 0 R\n>>\n")
+	catalogWithLang = []byte("<</Type/Catalog/Pages 2 0 R/Lang(en)>>")
+)
+
+// setLanguage marks the PDF as English, for screen readers. If gopdf ever
+// writes its catalog differently the PDF is returned unchanged (a test
+// notices).
+func setLanguage(pdf []byte) []byte {
+	if len(catalog) != len(catalogWithLang) {
+		panic("catalog patch changes the length of the PDF")
+	}
+	i := bytes.Index(pdf, catalog)
+	if i < 0 {
+		return pdf
+	}
+	copy(pdf[i:], catalogWithLang)
+	return pdf
 }

@@ -332,7 +332,7 @@ var (
 	// proportion ("1 in 10") or a count with a thousands separator.
 	figurePattern = regexp.MustCompile(`\d+(?:\.\d+)?\s?%|\b\d+ in \d+\b|\b\d{1,3}(?:,\d{3})+\b`)
 	// positionalOption is option text that only makes sense in one order.
-	positionalOption = regexp.MustCompile(`(?i)\b(?:all|none|both|either|neither) of (?:the )?(?:above|these|those|them|the options)\b|\b(?:above|below)\b|\boptions? \(?[a-f]\)?(?:\W|$)`)
+	positionalOption = regexp.MustCompile(`(?i)\b(?:all|none|both|either|neither) of (?:the )?(?:above|these|those|them|the options)\b|\b(?:the|see|listed|options?|answers?) (?:above|below)\b|\boptions? \(?[a-f]\)?(?:\W|$)`)
 	// optionByLetter is feedback or an explanation naming an option by its
 	// letter, which learners never see once options are shuffled.
 	optionByLetter = regexp.MustCompile(`(?i)\boptions? \(?[a-f]\)?(?:\W|$)|\([a-f]\) (?:and|or) \([a-f]\)`)

@@ -251,6 +251,22 @@ func TestCitationsLinkToTheReferencesPage(t *testing.T) {
 	}
 }
 
+// Words that only sound positional are allowed in options.
+func TestOrdinaryWordsAreNotTakenForPositions(t *testing.T) {
+	files := tinyFiles()
+	files["m1.yaml"] = strings.Replace(files["m1.yaml"], "text: Delta\n", "text: A family living below the poverty line, above all worried about rent\n", 1)
+	if _, err := content.Load(tinyFS(files), "tiny", content.Options{Placeholders: tinyPlaceholders}); err != nil {
+		t.Errorf("an ordinary option was refused: %v", err)
+	}
+	for _, positional := range []string{"None of the above", "Both of these", "The answers above", "See below"} {
+		files := tinyFiles()
+		files["m1.yaml"] = strings.Replace(files["m1.yaml"], "text: Delta\n", "text: "+positional+"\n", 1)
+		if _, err := content.Load(tinyFS(files), "tiny", content.Options{Placeholders: tinyPlaceholders}); err == nil || !strings.Contains(err.Error(), "depends on the order") {
+			t.Errorf("option %q was not refused as positional: %v", positional, err)
+		}
+	}
+}
+
 func TestReviewDateWarnsOnceItHasPassed(t *testing.T) {
 	c, err := content.Load(tinyFS(tinyFiles()), "tiny", content.Options{Placeholders: tinyPlaceholders})
 	if err != nil {

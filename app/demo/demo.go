@@ -220,6 +220,7 @@ func (d *demo) setup(ctx context.Context, st app.ReportStore) error {
 		u := &app.User{Name: coordNames[k-1][0] + " " + coordNames[k-1][1], Email: email, EmailNorm: email, PasswordHash: d.hash,
 			OrganisationID: ids[strings.ToLower(demoPartnership)], JobRole: "Safeguarding training coordinator",
 			Roles: []string{app.RoleLearner, app.RoleCoordinator}, CreatedAt: d.opt.Now.AddDate(0, -43, 0)}
+		u.EmailVerifiedAt = &u.CreatedAt
 		if err := st.CreateUser(ctx, u); err != nil {
 			return err
 		}

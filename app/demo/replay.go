@@ -76,6 +76,7 @@ func (d *demo) replay(ctx context.Context, svc *services, l *demoLearner) error 
 	u := &app.User{Name: name, Email: l.email, EmailNorm: app.NormaliseEmail(l.email), PasswordHash: d.hash,
 		OrganisationID: l.org.id, JobRole: l.jobRole, ManagerEmail: app.NormaliseEmail(managerEmail), Roles: roles,
 		CreatedAt: l.registered.UTC().Truncate(time.Microsecond)}
+	u.EmailVerifiedAt = &u.CreatedAt // demo addresses are taken as confirmed at registration
 	if err := svc.store.CreateUser(ctx, u); err != nil {
 		return fmt.Errorf("create the account: %w", err)
 	}

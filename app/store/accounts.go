@@ -44,19 +44,20 @@ func (s *Store) EnsureOrganisations(ctx context.Context, names []string) error {
 }
 
 type userRow struct {
-	ID             int64
-	Name           string
-	NameNorm       string
-	Email          string
-	EmailNorm      string
-	PasswordHash   string
-	OrganisationID int64
-	JobRole        string
-	ManagerEmail   string
-	Roles          string
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-	Organisation   string `gorm:"->;-:migration"` // read-only, from a join
+	ID              int64
+	Name            string
+	NameNorm        string
+	Email           string
+	EmailNorm       string
+	PasswordHash    string
+	OrganisationID  int64
+	JobRole         string
+	ManagerEmail    string
+	Roles           string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	EmailVerifiedAt *time.Time
+	Organisation    string `gorm:"->;-:migration"` // read-only, from a join
 }
 
 func (userRow) TableName() string { return "users" }
@@ -64,14 +65,14 @@ func (userRow) TableName() string { return "users" }
 func (r *userRow) user() *app.User {
 	return &app.User{ID: r.ID, Name: r.Name, Email: r.Email, EmailNorm: r.EmailNorm, PasswordHash: r.PasswordHash,
 		OrganisationID: r.OrganisationID, Organisation: r.Organisation, JobRole: r.JobRole, ManagerEmail: r.ManagerEmail,
-		Roles: strings.Split(r.Roles, ","), CreatedAt: r.CreatedAt}
+		Roles: strings.Split(r.Roles, ","), CreatedAt: r.CreatedAt, EmailVerifiedAt: r.EmailVerifiedAt}
 }
 
 // CreateUser implements app.Store.
 func (s *Store) CreateUser(ctx context.Context, u *app.User) error {
 	r := userRow{Name: u.Name, NameNorm: strings.ToLower(u.Name), Email: u.Email, EmailNorm: u.EmailNorm, PasswordHash: u.PasswordHash,
 		OrganisationID: u.OrganisationID, JobRole: u.JobRole, ManagerEmail: u.ManagerEmail,
-		Roles: strings.Join(u.Roles, ","), CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.CreatedAt.UTC()}
+		Roles: strings.Join(u.Roles, ","), CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.CreatedAt.UTC(), EmailVerifiedAt: utcPtr(u.EmailVerifiedAt)}
 	if err := s.db.WithContext(ctx).Omit("Organisation").Create(&r).Error; err != nil {
 		return wrap(err, "user")
 	}
@@ -112,7 +113,10 @@ func (sessionRow) TableName() string { return "sessions" }
 // CreateSession implements app.Store.
 func (s *Store) CreateSession(ctx context.Context, se *app.Session) error {
 	r := sessionRow{TokenHash: se.TokenHash, UserID: se.UserID, CreatedAt: se.CreatedAt.UTC(), LastSeenAt: se.LastSeenAt.UTC(), ExpiresAt: se.ExpiresAt.UTC()}
-	return wrap(s.db.WithContext(ctx).Create(&r).Error, "session")
+	if err := s.db.WithContext(ctx).Create(&r).Error; err != nil {
+		return wrap(err, "session")
+	}
+	return s.MarkActive(ctx, se.UserID, se.CreatedAt) // privacy.go: signing in postpones erasure
 }
 
 type sessionUserRow struct {

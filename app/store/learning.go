@@ -165,6 +165,7 @@ type certificateRow struct {
 	Partnership   string
 	RevokedAt     *time.Time
 	RevokedReason string
+	PublicReason  string `gorm:"->"` // written only by SetPublicReason (certificate.go)
 	ReplacedBy    string
 	Cycle         int
 }
@@ -174,7 +175,8 @@ func (certificateRow) TableName() string { return "certificates" }
 func (r *certificateRow) certificate() *app.Certificate {
 	c := &app.Certificate{ID: r.ID, Code: r.Code, UserID: r.UserID, CourseID: r.CourseID, LearnerName: r.LearnerName,
 		CourseTitle: r.CourseTitle, CompletedAt: r.CompletedAt, CPDMinutes: r.CPDMinutes, IssuedAt: r.IssuedAt,
-		ExpiresAt: r.ExpiresAt, Partnership: r.Partnership, RevokedAt: r.RevokedAt, RevokedReason: r.RevokedReason, ReplacedBy: r.ReplacedBy, Cycle: r.Cycle}
+		ExpiresAt: r.ExpiresAt, Partnership: r.Partnership, RevokedAt: r.RevokedAt, RevokedReason: r.RevokedReason, PublicReason: r.PublicReason,
+		ReplacedBy: r.ReplacedBy, Cycle: r.Cycle}
 	_ = json.Unmarshal([]byte(r.Modules), &c.Modules) // written by CreateCertificate; always valid JSON
 	return c
 }

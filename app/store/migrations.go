@@ -282,6 +282,19 @@ CREATE TABLE job_runs (
 	ran_at {{time}} NOT NULL
 )
 `, nil},
+	// 20–29: certificates (issue 10).
+	{20, "public revocation reasons", `
+ALTER TABLE certificates ADD COLUMN public_reason TEXT NOT NULL DEFAULT ''`, nil},
+	{21, "badge signing keys", `
+CREATE TABLE signing_keys (
+	id {{id}},
+	kid TEXT NOT NULL UNIQUE,
+	algorithm TEXT NOT NULL,
+	private_jwk TEXT NOT NULL,
+	current_slot INTEGER UNIQUE,
+	created_at {{time}} NOT NULL,
+	retired_at {{time}}
+)`, nil},
 	// 30: the optional knowledge check, once per learner, course and phase.
 	{30, "knowledge check before and after", `
 CREATE TABLE knowledge_checks (
@@ -296,6 +309,61 @@ CREATE TABLE knowledge_checks (
 	PRIMARY KEY (user_id, course_id, phase)
 );
 CREATE INDEX knowledge_checks_course ON knowledge_checks (course_id, phase)
+`, nil},
+	{40, "verified email addresses, link tokens and the email outbox", `
+ALTER TABLE users ADD COLUMN email_verified_at {{time}};
+UPDATE users SET email_verified_at = created_at;
+CREATE TABLE link_tokens (
+	token_hash TEXT PRIMARY KEY,
+	purpose TEXT NOT NULL,
+	user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	email TEXT NOT NULL DEFAULT '',
+	created_at {{time}} NOT NULL,
+	expires_at {{time}} NOT NULL,
+	used_at {{time}}
+);
+CREATE INDEX link_tokens_user ON link_tokens (user_id);
+CREATE INDEX link_tokens_expires ON link_tokens (expires_at);
+CREATE TABLE emails (
+	id {{id}},
+	user_id BIGINT REFERENCES users(id) ON DELETE SET NULL,
+	recipient TEXT NOT NULL,
+	kind TEXT NOT NULL,
+	subject TEXT NOT NULL,
+	body_text TEXT NOT NULL DEFAULT '',
+	body_html TEXT NOT NULL DEFAULT '',
+	unsubscribe TEXT NOT NULL DEFAULT '',
+	status TEXT NOT NULL,
+	attempts INTEGER NOT NULL DEFAULT 0,
+	last_reply TEXT NOT NULL DEFAULT '',
+	created_at {{time}} NOT NULL,
+	updated_at {{time}} NOT NULL,
+	sent_at {{time}}
+);
+CREATE INDEX emails_created ON emails (created_at);
+CREATE INDEX emails_user ON emails (user_id)
+`, nil},
+	{41, "email preferences and notifications sent once", `
+CREATE TABLE email_preferences (
+	user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	topic TEXT NOT NULL,
+	enabled BOOLEAN NOT NULL,
+	updated_at {{time}} NOT NULL,
+	PRIMARY KEY (user_id, topic)
+);
+CREATE TABLE notifications_sent (
+	notification_key TEXT PRIMARY KEY,
+	user_id BIGINT REFERENCES users(id) ON DELETE CASCADE,
+	created_at {{time}} NOT NULL
+);
+CREATE INDEX notifications_sent_user ON notifications_sent (user_id)
+`, nil},
+	{42, "activity and erasure of accounts", `
+ALTER TABLE users ADD COLUMN last_active_at {{time}};
+ALTER TABLE users ADD COLUMN erasure_warned_at {{time}};
+ALTER TABLE users ADD COLUMN erased_at {{time}};
+UPDATE users SET last_active_at = COALESCE((SELECT MAX(s.last_seen_at) FROM sessions s WHERE s.user_id = users.id), created_at);
+CREATE INDEX users_last_active ON users (last_active_at)
 `, nil},
 	{50, "managers decline or remove people who named them", `
 CREATE TABLE manager_declines (

@@ -70,6 +70,10 @@ var routeAccess = map[string]struct {
 	"GET /verify":                            {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
 	"GET /verify/:code":                      {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
 	"GET /accessibility":                     {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
+	"GET /.well-known/jwks.json":             {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
+	"GET /badges/issuer":                     {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
+	"GET /badges/achievements/:course":       {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
+	"GET /badges/status/:code":               {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
 	"GET /references":                        {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
 	"GET /glossary":                          {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
 	"GET /contacts":                          {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
@@ -87,7 +91,10 @@ var routeAccess = map[string]struct {
 	"POST /evaluation":                       {url.Values{}, expect{unauth, confl, forbid, forbid, forbid, forbid, forbid}},
 	"GET /certificate":                       {nil, expect{see, ok, nf, nf, nf, nf, nf}},
 	"GET /certificate.pdf":                   {nil, expect{see, ok, nf, nf, nf, nf, nf}},
+	"GET /certificate/badge.jwt":             {nil, expect{see, ok, nf, nf, nf, nf, nf}},
 	"GET /profile":                           {nil, expect{see, ok, ok, ok, ok, ok, ok}},
+	"GET /confirm-name":                      {nil, expect{see, see, see, see, see, see, see}},
+	"POST /confirm-name":                     {url.Values{}, expect{unauth, confl, confl, confl, confl, confl, confl}},
 	"POST /profile":                          {url.Values{}, expect{unauth, unproc, unproc, unproc, unproc, unproc, unproc}},
 	"GET /staff":                             {nil, expect{see, forbid, forbid, ok, ok, forbid, forbid}},
 	"GET /staff/:id":                         {nil, expect{see, forbid, forbid, ok, nf, forbid, forbid}},
@@ -109,6 +116,31 @@ var routeAccess = map[string]struct {
 	"POST /reports/organisations/:id/rename": {url.Values{}, expect{unauth, forbid, forbid, forbid, forbid, unproc, unproc}},
 	"POST /reports/organisations/:id/merge":  {url.Values{}, expect{unauth, forbid, forbid, forbid, forbid, unproc, unproc}},
 	"GET /reports/audit":                     {nil, expect{see, forbid, forbid, forbid, forbid, ok, ok}},
+	// Email, recovery and verification (no mail server in this test).
+	"GET /forgot-password":                  {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
+	"POST /forgot-password":                 {url.Values{}, expect{ok, ok, ok, ok, ok, ok, ok}},
+	"GET /reset-password":                   {nil, expect{nf, nf, nf, nf, nf, nf, nf}},
+	"POST /reset-password":                  {url.Values{}, expect{nf, nf, nf, nf, nf, nf, nf}},
+	"GET /verify-email":                     {nil, expect{nf, nf, nf, nf, nf, nf, nf}},
+	"POST /verify-email":                    {url.Values{}, expect{nf, nf, nf, nf, nf, nf, nf}},
+	"GET /profile/password":                 {nil, expect{see, ok, ok, ok, ok, ok, ok}},
+	"POST /profile/password":                {url.Values{}, expect{unauth, unproc, unproc, unproc, unproc, unproc, unproc}},
+	"GET /profile/email":                    {nil, expect{see, ok, ok, ok, ok, ok, ok}},
+	"POST /profile/email":                   {url.Values{}, expect{unauth, unproc, unproc, unproc, unproc, unproc, unproc}},
+	"POST /verify-email/resend":             {url.Values{}, expect{unauth, confl, confl, confl, confl, confl, confl}},
+	"POST /reports/learners/:id/email":      {url.Values{}, expect{unauth, forbid, forbid, forbid, forbid, unproc, unproc}},
+	"POST /reports/learners/:id/reset-link": {url.Values{}, expect{unauth, forbid, forbid, forbid, forbid, ok, ok}},
+	"GET /unsubscribe":                      {nil, expect{nf, nf, nf, nf, nf, nf, nf}},
+	"POST /unsubscribe":                     {url.Values{}, expect{nf, nf, nf, nf, nf, nf, nf}},
+	"GET /profile/emails":                   {nil, expect{see, ok, ok, ok, ok, ok, ok}},
+	"POST /profile/emails":                  {url.Values{"topic": {"updates", "reminders"}}, expect{unauth, see, see, see, see, see, see}},
+	"GET /manager-invitation":               {nil, expect{nf, nf, nf, nf, nf, nf, nf}},
+	"POST /manager-invitation":              {url.Values{}, expect{unauth, nf, nf, nf, nf, nf, nf}},
+	"GET /privacy":                          {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
+	"GET /profile/data.json":                {nil, expect{see, ok, ok, ok, ok, ok, ok}},
+	"GET /profile/data.csv":                 {nil, expect{see, ok, ok, ok, ok, ok, ok}},
+	"POST /reports/learners/:id/erase":      {url.Values{}, expect{unauth, forbid, forbid, forbid, forbid, forbid, unproc}},
+	"GET /admin/email":                      {nil, expect{see, forbid, forbid, forbid, forbid, forbid, ok}},
 }
 
 func TestEveryRouteAsEveryUser(t *testing.T) {
@@ -154,7 +186,7 @@ func TestEveryRouteAsEveryUser(t *testing.T) {
 		}
 		css := regexp.MustCompile(`/static/css/app\.[0-9a-f]+\.css`).FindString(string(a.get("/accessibility").body))
 
-		params := strings.NewReplacer(":module", module1, ":id", fmt.Sprint(aID), ":code", app.FormatCode(cert.Code), "*", strings.TrimPrefix(css, "/static/"))
+		params := strings.NewReplacer(":module", module1, ":id", fmt.Sprint(aID), ":code", app.FormatCode(cert.Code), ":course", srv.course.ID, "*", strings.TrimPrefix(css, "/static/"))
 		orgParams := strings.NewReplacer(":id", fmt.Sprint(orgs[0].ID))
 
 		// client returns a browser with a fresh session for the kind of user,

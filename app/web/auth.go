@@ -49,12 +49,15 @@ func (s *Server) handleRegister(c *fiber.Ctx) error {
 		Name: c.FormValue("name"), Email: strings.TrimSpace(c.FormValue("email")), Password: c.FormValue("password"),
 		OrganisationID: orgID, JobRole: c.FormValue("job_role"), ManagerEmail: strings.TrimSpace(c.FormValue("manager_email")),
 	}
-	u, err := s.cfg.Accounts.Register(c.UserContext(), form)
+	u, err := s.cfg.EmailVerification.Register(c.UserContext(), form)
 	if app.ErrorCode(err) == app.EINVALID {
 		return s.renderRegister(c, fiber.StatusUnprocessableEntity, form, app.ErrorFields(err))
 	}
 	if err != nil {
 		return err
+	}
+	if u == nil { // email is on: the same answer whether or not the address had an account
+		return s.renderRegistered(c, form.Email)
 	}
 	token, err := s.cfg.Accounts.StartSession(c.UserContext(), u.ID)
 	if err != nil {

@@ -12,6 +12,7 @@ type coursePage struct {
 	Course   *app.Course
 	Progress *app.Progress
 	Modules  []moduleRow
+	Notice   string // after an emailed link: "email=sent", "email=confirmed", "password=reset"
 	// MayRefresh is whether the learner may take the course again now;
 	// RefresherOpens when they may, once this cycle is complete.
 	MayRefresh     bool
@@ -42,7 +43,7 @@ func (s *Server) handleCourse(c *fiber.Ctx) error {
 	course := s.cfg.Learning.Course
 	page := &coursePage{basePage: basePage{Title: "Your course", NavCourse: true, Flash: c.Query("done")}, Course: course, Progress: p,
 		MayRefresh: p.MayStartRefresher(s.cfg.Learning.Now()), Now: s.cfg.Learning.Now(),
-		ContactsWarning: u.Has(app.RoleAdmin) && !s.cfg.Contacts.Complete(), Contacts: s.cfg.Contacts}
+		ContactsWarning: u.Has(app.RoleAdmin) && !s.cfg.Contacts.Complete(), Contacts: s.cfg.Contacts, Notice: accountNotice(c)}
 	if p.Certificate != nil {
 		page.RefresherOpens = app.RefresherOpensAt(p.Certificate.ExpiresAt)
 	}

@@ -33,7 +33,7 @@ func TestModuleBar(t *testing.T) {
 			return b, strings.Join(strings.Fields(textOf(b)), " ")
 		}
 		b, text := bar(c.get(path))
-		if !strings.HasPrefix(text, "0 of "+itoa(len(qs))+" questions answered") {
+		if !strings.HasPrefix(text, "0 of "+strconv.Itoa(len(qs))+" questions answered") {
 			t.Errorf("a new learner's bar says %q", text)
 		}
 		if next := findFirst(b, element("a", "id", "next-unanswered")); next == nil || attr(next, "href") != "#q-"+qs[0].ID || textOf(next) != "Skip to the next unanswered question" {
@@ -49,7 +49,7 @@ func TestModuleBar(t *testing.T) {
 		c.post(path, url.Values{"action": {"save"}, "q." + qs[0].ID: {qs[0].Options[0].ID}}).wantRedirect(t, path+"?saved=1#save")
 		res := c.get(path + "?saved=1")
 		b, text = bar(res)
-		if !strings.HasPrefix(text, "1 of "+itoa(len(qs))+" questions answered") || !strings.Contains(text, "Your answers have been saved.") {
+		if !strings.HasPrefix(text, "1 of "+strconv.Itoa(len(qs))+" questions answered") || !strings.Contains(text, "Your answers have been saved.") {
 			t.Errorf("after saving, the bar says %q", text)
 		}
 		if next := findFirst(b, element("a", "id", "next-unanswered")); next == nil || attr(next, "href") != "#q-"+qs[1].ID {
@@ -63,7 +63,7 @@ func TestModuleBar(t *testing.T) {
 		if resume == nil || attr(resume, "href") != "#q-"+qs[1].ID || !strings.Contains(textOf(resume), "Continue where you left off: question 2") {
 			t.Errorf("a returning learner is not offered to continue at question 2")
 		}
-		if key := attr(findFirst(res.html(t), element("body")), "data-learner"); len(key) != 20 || key == itoa(int(srv.userID(t, "bea.bar@example.org"))) {
+		if key := attr(findFirst(res.html(t), element("body")), "data-learner"); len(key) != 20 || key == itoa(srv.userID(t, "bea.bar@example.org")) {
 			t.Errorf("the page does not give the script an opaque learner key: %q", key)
 		}
 		other := srv.signUp(t, "Cy Other", "cy.other@example.org")
@@ -78,4 +78,3 @@ func TestModuleBar(t *testing.T) {
 	})
 }
 
-func itoa(n int) string { return strconv.Itoa(n) }

@@ -33,6 +33,7 @@ type profilePage struct {
 	Form          app.Registration
 	Organisations []app.Organisation
 	Saved         bool
+	Changed       string // "password" after a change of password
 }
 
 func (s *Server) handleProfileForm(c *fiber.Ctx) error {
@@ -42,7 +43,7 @@ func (s *Server) handleProfileForm(c *fiber.Ctx) error {
 		return err
 	}
 	form := app.Registration{Name: u.Name, Email: u.Email, OrganisationID: u.OrganisationID, JobRole: u.JobRole, ManagerEmail: u.ManagerEmail}
-	return s.render(c, fiber.StatusOK, "profile", &profilePage{basePage: basePage{Title: "Your details", NavProfile: true}, Form: form, Organisations: orgs, Saved: c.Query("saved") == "1"})
+	return s.render(c, fiber.StatusOK, "profile", &profilePage{basePage: basePage{Title: "Your details", NavProfile: true}, Form: form, Organisations: orgs, Saved: c.Query("saved") == "1", Changed: c.Query("changed")})
 }
 
 func (s *Server) handleProfile(c *fiber.Ctx) error {

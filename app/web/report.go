@@ -335,7 +335,7 @@ func (s *Server) routesForLearnerActions() (roles, manager, revoke, reissue fibe
 		return o.AssignManager(c.UserContext(), a, id, c.FormValue("manager_email"))
 	}, "manager")
 	revoke = s.confirmRevoke(s.learnerAction(func(c *fiber.Ctx, a *app.User, id int64) error {
-		return o.Revoke(c.UserContext(), a, id, c.FormValue("reason"))
+		return o.RevokeWithNotice(c.UserContext(), a, id, c.FormValue("reason"), c.FormValue("public_reason"))
 	}, "revoked"))
 	reissue = s.learnerAction(func(c *fiber.Ctx, a *app.User, id int64) error {
 		_, err := o.Reissue(c.UserContext(), a, id)

@@ -7,8 +7,9 @@ import (
 
 type revokePage struct {
 	basePage
-	D      *app.LearnerDetail
-	Reason string
+	D            *app.LearnerDetail
+	Reason       string
+	PublicReason string
 }
 
 // confirmRevoke puts "are you sure" before revoke: a request without
@@ -25,6 +26,10 @@ func (s *Server) confirmRevoke(revoke fiber.Handler) fiber.Handler {
 		if err != nil {
 			return s.renderLearner(c, fiber.StatusUnprocessableEntity, app.ErrorFields(err))
 		}
+		public, err := app.PublicRevokeReason(c.FormValue("public_reason"))
+		if err != nil {
+			return s.renderLearner(c, fiber.StatusUnprocessableEntity, app.ErrorFields(err))
+		}
 		id, err := idParam(c)
 		if err != nil {
 			return err
@@ -38,7 +43,7 @@ func (s *Server) confirmRevoke(revoke fiber.Handler) fiber.Handler {
 		}
 		return s.render(c, fiber.StatusOK, "revoke", &revokePage{
 			basePage: basePage{Title: "Are you sure you want to revoke " + d.Row.Name + "'s certificate?", NavReports: true},
-			D:        d, Reason: reason,
+			D:        d, Reason: reason, PublicReason: public,
 		})
 	}
 }

@@ -14,7 +14,11 @@ func (s *Server) routes(f *fiber.App) {
 	f.Get("/static/*", s.assets.handle)
 	f.Get("/favicon.ico", s.assets.handleFavicon)
 
-	f.Use(s.checkInput, s.loadUser, s.checkCSRF)
+	// One-click unsubscribe (RFC 8058) comes from mail providers without
+	// cookies or a form token: before the CSRF check, authorised by its token.
+	f.Post("/unsubscribe", s.checkInput, s.limitVerify, s.handleUnsubscribe)
+
+	f.Use(s.checkInput, s.loadUser, s.checkCSRF, s.askForPrintableName)
 
 	// Rate limits (app.Limits, counted in the database): sign-in per
 	// address and email, per address whatever the email, and per account
@@ -33,9 +37,22 @@ func (s *Server) routes(f *fiber.App) {
 	f.Get("/verify", verifyLimit, s.handleVerifyForm)
 	f.Get("/verify/:code", verifyLimit, s.handleVerify)
 	f.Get("/accessibility", s.handleAccessibility)
+	f.Get("/.well-known/jwks.json", s.handleKeySet)
+	f.Get("/badges/issuer", s.handleBadgeIssuer)
+	f.Get("/badges/achievements/:course", s.handleBadgeAchievement)
+	f.Get("/badges/status/:code", verifyLimit, s.handleBadgeStatus)
 	f.Get("/references", s.handleReferences)
 	f.Get("/glossary", s.handleGlossary)
 	f.Get("/contacts", s.handleContacts)
+	f.Get("/forgot-password", s.handleForgotPasswordForm)
+	f.Post("/forgot-password", registerLimit, s.handleForgotPassword)
+	f.Get("/reset-password", verifyLimit, s.handleResetPasswordForm)
+	f.Post("/reset-password", verifyLimit, s.handleResetPassword)
+	f.Get("/verify-email", verifyLimit, s.handleVerifyEmailForm)
+	f.Post("/verify-email", verifyLimit, s.handleVerifyEmail)
+	f.Get("/unsubscribe", verifyLimit, s.handleUnsubscribeForm)
+	f.Get("/privacy", s.handlePrivacy)
+	f.Get("/manager-invitation", verifyLimit, s.handleInvitation)
 
 	// The learner's journey: signed in. (Not a Group: a Group with an
 	// empty prefix would also guard URLs that match no route.)
@@ -54,8 +71,21 @@ func (s *Server) routes(f *fiber.App) {
 	f.Post("/evaluation", signedIn, s.handleEvaluation)
 	f.Get("/certificate", signedIn, s.handleCertificate)
 	f.Get("/certificate.pdf", signedIn, s.handleCertificatePDF)
+	f.Get("/certificate/badge.jwt", signedIn, s.handleBadge)
 	f.Get("/profile", signedIn, s.handleProfileForm)
+	f.Get("/confirm-name", signedIn, s.handleConfirmNameForm)
+	f.Post("/confirm-name", signedIn, s.handleConfirmName)
 	f.Post("/profile", signedIn, s.handleProfile)
+	f.Get("/profile/password", signedIn, s.handleChangePasswordForm)
+	f.Post("/profile/password", signedIn, s.handleChangePassword)
+	f.Get("/profile/email", signedIn, s.handleChangeEmailForm)
+	f.Post("/profile/email", signedIn, s.handleChangeEmail)
+	f.Get("/profile/emails", signedIn, s.handlePreferencesForm)
+	f.Post("/profile/emails", signedIn, s.handlePreferences)
+	f.Post("/manager-invitation", signedIn, s.handleInvitationAccept)
+	f.Get("/profile/data.json", signedIn, s.handleDataJSON)
+	f.Get("/profile/data.csv", signedIn, s.handleDataCSV)
+	f.Post("/verify-email/resend", signedIn, registerLimit, s.handleResendVerification)
 
 	// Managers: their own staff only (scope checked in app.Oversight).
 	manager := s.requireRole(app.MayManage)
@@ -77,10 +107,17 @@ func (s *Server) routes(f *fiber.App) {
 	f.Post("/reports/learners/:id/manager", signedIn, coord, assignManager)
 	f.Post("/reports/learners/:id/revoke", signedIn, coord, revoke)
 	f.Post("/reports/learners/:id/reissue", signedIn, coord, reissue)
+	f.Post("/reports/learners/:id/email", signedIn, coord, s.correctEmail())
+	f.Post("/reports/learners/:id/reset-link", signedIn, coord, s.handleAssistedReset)
 	f.Get("/reports/questions", signedIn, coord, s.handleQuestions)
 	f.Get("/reports/organisations", signedIn, coord, s.handleOrganisations)
 	f.Post("/reports/organisations", signedIn, coord, s.handleOrganisationAdd)
 	f.Post("/reports/organisations/:id/rename", signedIn, coord, s.handleOrganisationRename)
 	f.Post("/reports/organisations/:id/merge", signedIn, coord, s.handleOrganisationMerge)
 	f.Get("/reports/audit", signedIn, coord, s.handleAudit)
+
+	// Administrators.
+	admin := s.requireRole(func(u *app.User) bool { return u.Has(app.RoleAdmin) })
+	f.Get("/admin/email", signedIn, admin, s.handleDeliveries)
+	f.Post("/reports/learners/:id/erase", signedIn, admin, s.erase())
 }

@@ -33,7 +33,15 @@ type Config struct {
 	MetricsToken string
 	Store        app.Store // for /readyz
 	Certificates app.CertificateRenderer
+	Badges       app.Badges // Open Badges 3.0 credentials (app/badge)
 	Logger       *slog.Logger
+	// Mail, Recovery and EmailVerification: email, password recovery and
+	// verified addresses (recovery.go, verification.go, mail.go).
+	Mail              *app.Mail
+	Recovery          *app.Recovery
+	EmailVerification *app.EmailVerification
+	Privacy           *app.Privacy // the privacy notice, data downloads and erasure (privacy.go)
+	Invitations       *app.Invitations
 
 	BaseURL     string // public URL, no trailing slash; https:// makes cookies Secure
 	SecretKey   string // keys CSRF tokens
@@ -65,6 +73,8 @@ func New(cfg Config) (*fiber.App, error) {
 	if cfg.Limits == nil {
 		return nil, fmt.Errorf("web.New: Limits is required")
 	}
+	cfg.mailDefaults()
+	cfg.privacyDefaults()
 	if a := &cfg.Accessibility; a.Service == "" { // the statement's facts, where not configured
 		a.Service, a.Partnership, a.Contact, a.ResponseDays = "Neglect Foundations", cfg.Partnership, cfg.HelpContact, max(a.ResponseDays, 5)
 	}

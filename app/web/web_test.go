@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/foundations/foundations/app"
+	"github.com/foundations/foundations/app/badge"
 	"github.com/foundations/foundations/app/certificate"
 	"github.com/foundations/foundations/app/content"
 	"github.com/foundations/foundations/app/store"
@@ -123,7 +124,7 @@ func newTestServer(t *testing.T, st *store.Store, tweaks ...func(*web.Config)) *
 			t.Fatal(err)
 		}
 	}
-	renderer, err := certificate.NewRenderer()
+	renderer, err := certificate.NewRenderer(certificate.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,6 +144,7 @@ func newTestServer(t *testing.T, st *store.Store, tweaks ...func(*web.Config)) *
 		Learning: learning, Accounts: accounts, Oversight: oversight, Store: st, Certificates: renderer,
 		Breakdown: &app.Breakdown{Store: st, Course: course, Now: clk.Now}, AuditTrail: &app.AuditTrail{Store: st},
 		StaffDecisions: &app.StaffDecisions{Oversight: oversight, Store: st},
+		Badges:         &badge.Issuer{Keys: st, BaseURL: "http://localhost:3000", Partnership: "Test Partnership", Now: clk.Now},
 		Logger:         slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		BaseURL:        "http://localhost:3000", SecretKey: "a-test-secret-key-that-is-long-enough-0123456789",
 		Partnership: "Test Partnership", HelpContact: "training@example.org", QuickExitURL: "https://www.bbc.co.uk/weather",

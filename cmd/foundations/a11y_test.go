@@ -85,6 +85,9 @@ func TestAccessibility(t *testing.T) {
 	a.page(anon, "check a certificate with a malformed code", "/verify?code=nonsense", 404)
 	a.page(anon, "verification of an unknown code", "/verify/ABCD-EFGH-JKLM-NPQR-STUV-WXYZ", 404)
 	a.page(anon, "404 signed out", "/no-such-page", 404)
+	a.page(anon, "forgotten password, no mail server", "/forgot-password", 200)
+	a.page(anon, "privacy notice", "/privacy", 200)
+	a.page(anon, "a reset link that is not valid", "/reset-password?token=not-a-token", 404)
 
 	// A learner, from registering to the certificate.
 	learnerEmail := "zoe.a11y@example.org"
@@ -195,6 +198,14 @@ func TestAccessibility(t *testing.T) {
 		}
 	})
 	a.page(learner, "accessibility statement signed in", "/accessibility", 200)
+	a.page(learner, "change your password", "/profile/password", 200)
+	a.page(learner, "emails you get", "/profile/emails", 200)
+	a.state(learner, "change your password with errors", func() {
+		learner.openWant("/profile/password", 200)
+		if got := learner.follow("change without the current password", chromedp.Click(chromedp.CSS(`form[action="/profile/password"] button`))); got != 422 {
+			t.Errorf("a change of password without the current one: status %d, want 422", got)
+		}
+	})
 	a.page(learner, "404 signed in", "/modules/no-such-module", 404)
 
 	// Another learner names the same manager and is left waiting.
@@ -234,9 +245,9 @@ func TestAccessibility(t *testing.T) {
 	})
 	manager.follow("confirm declining", chromedp.Click(chromedp.CSS(`form[action$="/decline"] button.govuk-button--warning`)))
 	a.page(manager, "my staff, after declining someone", "/staff?done=declined", 200)
-	ola := newTab(t, browser, srv.url, course, tabOptions{})
-	signInTab(ola, "ola.other@example.org")
-	a.page(ola, "course page after the named manager declined", "/course", 200)
+	declined := newTab(t, browser, srv.url, course, tabOptions{})
+	signInTab(declined, "ola.other@example.org")
+	a.page(declined, "course page after the named manager declined", "/course", 200)
 
 	// An administrator, while the local contacts are the example defaults
 	// (this server sets none of them).
@@ -272,7 +283,8 @@ func TestAccessibility(t *testing.T) {
 	})
 	a.state(coordinator, "revoking a certificate: are you sure?", func() {
 		coordinator.openWant("/reports/learners/"+learnerID, 200)
-		coordinator.do("give a reason", chromedp.SendKeys(chromedp.CSS("#field-reason"), "Issued to the wrong person"))
+		coordinator.do("give a reason", chromedp.SendKeys(chromedp.CSS("#field-reason"), "Issued to the wrong person"),
+			chromedp.SendKeys(chromedp.CSS("#field-public_reason"), "Issued in error"))
 		if got := coordinator.follow("revoke the certificate", chromedp.Click(chromedp.CSS(`form[action$="/revoke"] button`))); got != 200 {
 			t.Errorf("asking to revoke: status %d, want the confirmation page", got)
 		}
@@ -281,6 +293,14 @@ func TestAccessibility(t *testing.T) {
 	a.page(coordinator, "a learner's record after revoking", "/reports/learners/"+learnerID+"?done=revoked", 200)
 	a.page(coordinator, "audit trail", "/reports/audit", 200)
 	a.page(coordinator, "audit trail, searched", "/reports/audit?q=revoked", 200)
+	a.page(admin, "email delivery", "/admin/email", 200)
+	a.page(admin, "a learner's record as administrator", "/reports/learners/"+learnerID, 200)
+	a.state(coordinator, "a one-time password reset link", func() {
+		coordinator.openWant("/reports/learners/"+learnerID, 200)
+		if got := coordinator.follow("create a reset link", chromedp.Click(chromedp.CSS(`form[action$="/reset-link"] button`))); got != 200 {
+			t.Errorf("creating a reset link: status %d, want 200", got)
+		}
+	})
 	a.page(anon, "verification of a revoked certificate", "/verify/"+code, 200)
 	a.page(learner, "certificate, revoked", "/certificate", 200)
 
@@ -299,6 +319,40 @@ func TestAccessibility(t *testing.T) {
 		t.Fatalf("mend the database: %v", err)
 	}
 	learner.openWant("/modules/"+m1.ID, 200)
+
+	// A name accepted before the name rule, which a certificate cannot
+	// print: at sign-in the learner is asked to confirm their name.
+	if _, err := db.Exec(`UPDATE users SET name = 'Ola 😀 Other' WHERE email_norm = 'ola.other@example.org'`); err != nil {
+		t.Fatalf("give a learner an unprintable name: %v", err)
+	}
+	ola := newTab(t, browser, srv.url, course, tabOptions{})
+	signInTab(ola, "ola.other@example.org")
+	ola.expectPath("signing in with an unprintable name", "/confirm-name")
+	a.page(ola, "confirm your name", "/confirm-name", 200)
+	a.state(ola, "confirm your name with errors", func() {
+		ola.openWant("/confirm-name", 200)
+		ola.do("type a name with a symbol", chromedp.Evaluate[chromedp.Void](`document.getElementById('field-name').value = 'Ola ✓ Other'`))
+		if got := ola.follow("confirm an unprintable name", chromedp.Click(chromedp.CSS(`form[action="/confirm-name"] button`))); got != 422 {
+			t.Errorf("confirming an unprintable name: status %d, want 422", got)
+		}
+	})
+
+	// A demo learner whose certificate is due for renewal (30 days left)
+	// is offered the refresher and starts it.
+	var dueEmail string
+	var dueID int64
+	if err := db.QueryRow(`SELECT u.email_norm, u.id FROM users u JOIN enrolments e ON e.user_id = u.id WHERE e.stage = 'completed' ORDER BY u.id LIMIT 1`).Scan(&dueEmail, &dueID); err != nil {
+		t.Fatalf("find a demo learner who has completed: %v", err)
+	}
+	if _, err := db.Exec(`UPDATE certificates SET expires_at = ? WHERE user_id = ? AND revoked_at IS NULL`, time.Now().UTC().Add(30*24*time.Hour).Truncate(time.Microsecond), dueID); err != nil {
+		t.Fatalf("bring the certificate near expiry: %v", err)
+	}
+	renew := newTab(t, browser, srv.url, course, tabOptions{})
+	signInTab(renew, dueEmail)
+	a.page(renew, "task list, refresher open", "/course", 200)
+	renew.follow("start the refresher", chromedp.Click(chromedp.CSS(`form[action="/course/refresher"] button`)))
+	renew.expectPath("after starting the refresher", "/course?done=refresher")
+	a.page(renew, "task list, refresher started", "/course?done=refresher", 200)
 
 	t.Logf("checked %d pages and states with axe-core and at 320px, each also in high contrast, in %s", a.pages, time.Since(start).Round(time.Second))
 	recordAccessibilityResults(t, axe, chromium, a.pages)

@@ -34,6 +34,12 @@ type config struct {
 	Unset          []string          // placeholder environment variables left at their example defaults
 	HelpContact    string
 	LogLevel       slog.Level
+	SMTPURL        string // smtp://user:pass@host:port, smtps://…, ?tls=off; empty: no email
+	MailFrom       string
+	// ReminderInterval is how often the leader looks for reminders due.
+	ReminderInterval time.Duration
+	Privacy          app.PrivacyNotice // PRIVACY_CONTROLLER, PRIVACY_CONTACT, ERASE_AFTER_MONTHS
+	Certificate      certificateConfig
 
 	// Security and running several instances (see security.go).
 	SignInLimit        int // sign-in attempts a minute per address and email
@@ -46,6 +52,14 @@ type config struct {
 	Accessibility app.AccessibilityStatement // ACCESSIBILITY_* and the embedded suite results
 	MetricsPort   string                     // METRICS_PORT: serve /metrics on this port (bind it privately)
 	MetricsToken  string                     // METRICS_TOKEN: serve /metrics on PORT to requests bearing it
+}
+
+// certificateConfig is the configurable part of the certificate's design.
+type certificateConfig struct {
+	Logo          []byte // CERTIFICATE_LOGO: path to a PNG or JPEG
+	SignatoryName string // CERTIFICATE_SIGNATORY_NAME
+	SignatoryRole string // CERTIFICATE_SIGNATORY_ROLE
+	Signature     []byte // CERTIFICATE_SIGNATURE: path to a PNG or JPEG
 }
 
 // placeholderVars maps course placeholders to their environment variables
@@ -113,6 +127,26 @@ func loadConfig(log *slog.Logger) (*config, error) {
 		return nil, fmt.Errorf("LOG_LEVEL must be debug, info, warn or error")
 	}
 	c.SecretKey = env("SECRET_KEY", "")
+	c.SMTPURL, c.MailFrom = env("SMTP_URL", ""), env("MAIL_FROM", "")
+	if c.ReminderInterval, err = time.ParseDuration(env("REMINDER_INTERVAL", "1h")); err != nil || c.ReminderInterval < time.Second {
+		return nil, fmt.Errorf("REMINDER_INTERVAL must be a duration of at least 1s, like 1h")
+	}
+	c.Privacy = app.PrivacyNotice{Controller: env("PRIVACY_CONTROLLER", c.Placeholders["partnership_name"]), Contact: env("PRIVACY_CONTACT", c.HelpContact)}
+	if c.Privacy.RetentionMonths, err = strconv.Atoi(env("ERASE_AFTER_MONTHS", "72")); err != nil || c.Privacy.RetentionMonths < 2 {
+		return nil, fmt.Errorf("ERASE_AFTER_MONTHS must be a whole number of months, 2 or more (72 is 6 years)")
+	}
+	c.Certificate.SignatoryName = env("CERTIFICATE_SIGNATORY_NAME", "")
+	c.Certificate.SignatoryRole = env("CERTIFICATE_SIGNATORY_ROLE", "")
+	for _, f := range []struct {
+		env string
+		dst *[]byte
+	}{{"CERTIFICATE_LOGO", &c.Certificate.Logo}, {"CERTIFICATE_SIGNATURE", &c.Certificate.Signature}} {
+		if path := env(f.env, ""); path != "" {
+			if *f.dst, err = os.ReadFile(path); err != nil { // #nosec G304 -- the operator names the file in their own configuration
+				return nil, fmt.Errorf("%s: %w", f.env, err)
+			}
+		}
+	}
 	if err := c.loadSecurity(); err != nil {
 		return nil, err
 	}

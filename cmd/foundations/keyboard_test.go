@@ -210,7 +210,7 @@ func (k *keyboard) answer(q *app.Question) {
 	}
 	// Options are shown in the learner's own order; keys move through them so.
 	var shown []int
-	if q.Type != app.QuestionReflection { // a reflection is a text box: no options to order
+	if q.Scored() {
 		shown = j.shownOrder(q)
 	}
 	switch q.Type {

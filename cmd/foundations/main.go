@@ -9,6 +9,7 @@
 //	foundations healthcheck [--url URL]  exit 0 if the server answers /healthz (for containers)
 //	foundations backup FILE      copy the embedded SQLite database while it runs
 //	foundations help             print usage
+//	foundations badges rotate-key  sign new badges with a fresh key (old keys stay published)
 package main
 
 import (
@@ -28,8 +29,10 @@ import (
 	"time"
 
 	"github.com/foundations/foundations/app"
+	"github.com/foundations/foundations/app/badge"
 	"github.com/foundations/foundations/app/certificate"
 	"github.com/foundations/foundations/app/content"
+	"github.com/foundations/foundations/app/jobs"
 	"github.com/foundations/foundations/app/store"
 	"github.com/foundations/foundations/app/web"
 	"github.com/foundations/foundations/courses"
@@ -50,6 +53,7 @@ Commands:
   secret-key forget          let the next instance record a new SECRET_KEY (all instances stopped)
   healthcheck [--url URL]    exit 0 if the server answers /healthz (default http://127.0.0.1:PORT)
   backup FILE                write a consistent copy of the embedded SQLite database to FILE
+  badges rotate-key          sign new badges with a fresh key (old keys stay published)
   help                       show this message
 
 Configuration is read from environment variables; see the README.
@@ -110,6 +114,8 @@ func run(log *slog.Logger, args []string) error {
 		return healthcheck(cfg, args[1:], os.Stderr)
 	case len(args) >= 1 && args[0] == "backup":
 		return backup(context.Background(), cfg, args[1:], os.Stdout)
+	case len(args) == 2 && args[0] == "badges" && args[1] == "rotate-key":
+		return rotateBadgeKey(context.Background(), cfg, os.Stdout)
 	case len(args) == 2 && args[0] == "courses" && args[1] == "check":
 		c, err := loadCourse(cfg)
 		if err != nil {
@@ -144,6 +150,14 @@ func openStore(ctx context.Context, cfg *config) (*store.Store, error) {
 	if err := s.Migrate(ctx); err != nil {
 		_ = s.Close() // the migration's error is the one to report
 		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	db, err := s.SQLDB()
+	if err == nil {
+		err = jobs.Migrate(ctx, db, s.Postgres())
+	}
+	if err != nil {
+		_ = s.Close() // the job queue's migration error is the one to report
+		return nil, err
 	}
 	return s, nil
 }
@@ -205,7 +219,11 @@ func serve(log *slog.Logger, cfg *config) error {
 	if err := ensureOrganisations(ctx, cfg, st); err != nil {
 		return err
 	}
-	renderer, err := certificate.NewRenderer()
+	if err := checkNames(ctx, log, st); err != nil {
+		return err
+	}
+	renderer, err := certificate.NewRenderer(certificate.Options{Logo: cfg.Certificate.Logo,
+		SignatoryName: cfg.Certificate.SignatoryName, SignatoryRole: cfg.Certificate.SignatoryRole, Signature: cfg.Certificate.Signature})
 	if err != nil {
 		return err
 	}
@@ -225,8 +243,19 @@ func serve(log *slog.Logger, cfg *config) error {
 	accounts := &app.Accounts{Store: st, Now: now, IdleTimeout: cfg.IdleTimeout, MaxAge: cfg.MaxSessionAge, Limits: limits,
 		Hashing: app.NewPasswordHashing(cfg.HashConcurrency, 2*time.Second), Log: log}
 	oversight := &app.Oversight{Store: st, Learning: learning, Now: now, Log: log}
+	badges := &badge.Issuer{Keys: st, BaseURL: cfg.BaseURL, Partnership: cfg.Placeholders["partnership_name"], Now: now}
+	mailer, queue, err := startMail(log, cfg, st, course, now)
+	if err != nil {
+		return err
+	}
+	learning.Mail, oversight.Mail = mailer, mailer
+	recovery := &app.Recovery{Store: st, Accounts: accounts, Mail: mailer, Now: now}
+	verification := &app.EmailVerification{Store: st, Accounts: accounts, Mail: mailer, Now: now}
+	privacy := &app.Privacy{Store: st, Course: course, Mail: mailer, Notice: cfg.Privacy, Now: now}
+	invitations := &app.Invitations{Store: st, Mail: mailer, Now: now}
 	srv, err := web.New(web.Config{
-		Learning: learning, Accounts: accounts, Oversight: oversight, Store: st, Certificates: renderer, Logger: log,
+		Learning: learning, Accounts: accounts, Oversight: oversight, Store: st, Certificates: renderer, Badges: badges, Logger: log,
+		Mail: mailer, Recovery: recovery, EmailVerification: verification, Privacy: privacy, Invitations: invitations,
 		Breakdown: &app.Breakdown{Store: st, Course: course, Now: now}, AuditTrail: &app.AuditTrail{Store: st},
 		StaffDecisions: &app.StaffDecisions{Oversight: oversight, Store: st}, Accessibility: cfg.Accessibility,
 		Metrics: metrics, MetricsToken: cfg.MetricsToken,
@@ -237,6 +266,9 @@ func serve(log *slog.Logger, cfg *config) error {
 		return err
 	}
 	go sweep(ctx, log, st, accounts, limits)
+	if err := queue.Start(ctx); err != nil {
+		return fmt.Errorf("start job queue: %w", err)
+	}
 
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Listen(":" + cfg.Port) }()
@@ -260,6 +292,11 @@ func serve(log *slog.Logger, cfg *config) error {
 	log.Info("shutting down: finishing requests in flight")
 	if err := srv.ShutdownWithTimeout(20 * time.Second); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := queue.Stop(stopCtx); err != nil {
+		log.Warn("job queue did not stop cleanly", "err", err)
 	}
 	log.Info("stopped")
 	return nil
