@@ -77,4 +77,3 @@ func TestModuleBar(t *testing.T) {
 		}
 	})
 }
-
