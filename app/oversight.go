@@ -129,7 +129,7 @@ type StaffRow struct {
 // Dashboard is the coordinator's overview.
 type Dashboard struct {
 	Registered, Started, Completed, Confirmed int
-	PerMonth                                  []MonthCount // last 12 months, oldest first
+	PerMonth                                  []MonthCount // last DashboardMonths months, oldest first
 	PerOrganisation                           []OrgCount
 	Month                                     string // "2026-10": the month PerOrganisation's Month column counts
 	Funnel                                    []FunnelStep
@@ -411,8 +411,10 @@ func (o *Oversight) Dashboard(ctx context.Context, actor *User, month string) (*
 	if !mayCoordinate(actor) {
 		return nil, forbidden()
 	}
-	if _, err := time.Parse("2006-01", month); err != nil {
-		month = o.Now().AddDate(0, -1, 0).Format("2006-01")
+	if month == "" {
+		month = o.Now().Format("2006-01")
+	} else if _, err := time.Parse("2006-01", month); err != nil {
+		return nil, Invalid([]FieldError{{Field: "month", Message: "Enter the month as a year and month, like " + o.Now().Format("2006-01")}})
 	}
 	return o.Store.Dashboard(ctx, o.Learning.Course, o.Now(), month)
 }
@@ -665,13 +667,12 @@ func (o *Oversight) RevokeWithNotice(ctx context.Context, actor *User, learnerID
 	if !mayCoordinate(actor) {
 		return forbidden()
 	}
-	reason = strings.TrimSpace(reason)
-	if reason == "" || utf8.RuneCountInString(reason) > 500 {
-		return Invalid([]FieldError{{Field: "reason", Message: "Enter the reason for revoking, in 500 characters or fewer"}})
+	reason, err := RevokeReason(reason)
+	if err != nil {
+		return err
 	}
-	publicReason = strings.Join(strings.Fields(publicReason), " ")
-	if utf8.RuneCountInString(publicReason) > MaxPublicReasonLength {
-		return Invalid([]FieldError{{Field: "public_reason", Message: fmt.Sprintf("The public reason must be %d characters or fewer", MaxPublicReasonLength)}})
+	if publicReason, err = PublicRevokeReason(publicReason); err != nil {
+		return err
 	}
 	cert, err := o.Learning.Certificate(ctx, learnerID)
 	if err != nil {
@@ -740,12 +741,14 @@ func (o *Oversight) Audit(ctx context.Context, actor *User) ([]AuditEntry, error
 
 // CSVCell neutralises a value that a spreadsheet would run as a formula:
 // a cell beginning with =, +, -, @, tab or carriage return gets a leading
-// apostrophe.
+// apostrophe, and so does each part after a semicolon (spreadsheets set
+// to a ";" list separator split "Nurse;=1+1" into two cells).
 func CSVCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
+	parts := strings.Split(s, ";")
+	for i, p := range parts {
+		parts[i] = neutralisePart(p)
 	}
-	return s
+	return strings.Join(parts, ";")
 }
 
 // ExportHeader and ExportRecord define the columns of the learner export,

@@ -85,6 +85,11 @@ func TestCSVCell(t *testing.T) {
 		{"12", "12"},
 		{"Élodie", "Élodie"},
 		{"'quoted", "'quoted"},
+		{"Nurse;=1+1", "Nurse;'=1+1"},
+		{"=1;+2;-3", "'=1;'+2;'-3"},
+		{"a;b", "a;b"},
+		{"Nurse; =1+1", "Nurse; =1+1"}, // a space first: text already, as above
+		{"x;;@y", "x;;'@y"},
 	} {
 		if got := app.CSVCell(tc.in); got != tc.want {
 			t.Errorf("CSVCell(%q) = %q, want %q", tc.in, got, tc.want)

@@ -49,7 +49,8 @@ func records(t *testing.T, s *store.Store) []migrationRecord {
 
 // tables are the tables the application reads and writes.
 var tables = []string{"organisations", "users", "sessions", "enrolments", "module_progress", "answers",
-	"attempts", "attempt_answers", "evaluations", "evaluation_responses", "certificates"}
+	"attempts", "attempt_answers", "evaluations", "evaluation_responses", "certificates",
+	"manager_declines"}
 
 func TestMigrate(t *testing.T) {
 	for _, b := range storetest.Backends(t) {

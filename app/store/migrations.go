@@ -365,6 +365,16 @@ ALTER TABLE users ADD COLUMN erased_at {{time}};
 UPDATE users SET last_active_at = COALESCE((SELECT MAX(s.last_seen_at) FROM sessions s WHERE s.user_id = users.id), created_at);
 CREATE INDEX users_last_active ON users (last_active_at)
 `, nil},
+	{50, "managers decline or remove people who named them", `
+CREATE TABLE manager_declines (
+	id {{id}},
+	learner_id BIGINT NOT NULL REFERENCES users(id),
+	manager_id BIGINT NOT NULL REFERENCES users(id),
+	manager_email TEXT NOT NULL,
+	declined_at {{time}} NOT NULL
+);
+CREATE INDEX manager_declines_learner ON manager_declines (learner_id, declined_at)
+`, nil},
 }
 
 func (s *Store) dialectSQL(sql string) string {

@@ -408,8 +408,8 @@ func (s *Store) Dashboard(ctx context.Context, c *app.Course, now time.Time, mon
 		}
 	}
 
-	// Completions per month, the last twelve.
-	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -11, 0)
+	// Completions per month, the last app.DashboardMonths.
+	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, 1-app.DashboardMonths, 0)
 	var months []struct {
 		Month string
 		Count int
@@ -421,7 +421,7 @@ func (s *Store) Dashboard(ctx context.Context, c *app.Course, now time.Time, mon
 	for _, m := range months {
 		counts[m.Month] = m.Count
 	}
-	for i := 0; i < 12; i++ {
+	for i := 0; i < app.DashboardMonths; i++ {
 		k := first.AddDate(0, i, 0).Format("2006-01")
 		d.PerMonth = append(d.PerMonth, app.MonthCount{Month: k, Count: counts[k]})
 	}

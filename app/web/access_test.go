@@ -58,6 +58,8 @@ var routeAccess = map[string]struct {
 	"GET /healthz":                           {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
 	"GET /readyz":                            {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
 	"GET /static/*":                          {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
+	"GET /favicon.ico":                       {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
+	"GET /metrics":                           {nil, expect{nf, nf, nf, nf, nf, nf, nf}}, // no METRICS_TOKEN here: see TestMetrics
 	"GET /":                                  {nil, expect{ok, see, see, see, see, see, see}},
 	"GET /register":                          {nil, expect{ok, see, see, see, see, see, see}},
 	"POST /register":                         {url.Values{}, expect{unproc, unproc, unproc, unproc, unproc, unproc, unproc}},
@@ -98,6 +100,7 @@ var routeAccess = map[string]struct {
 	"GET /staff/:id":                         {nil, expect{see, forbid, forbid, ok, nf, forbid, forbid}},
 	"POST /staff/:id/accept":                 {url.Values{}, expect{unauth, forbid, forbid, see, nf, forbid, forbid}},
 	"POST /staff/:id/confirm":                {url.Values{}, expect{unauth, forbid, forbid, see, nf, forbid, forbid}},
+	"POST /staff/:id/decline":                {url.Values{}, expect{unauth, forbid, forbid, ok, nf, forbid, forbid}}, // unconfirmed: asks first
 	"GET /reports":                           {nil, expect{see, forbid, forbid, forbid, forbid, ok, ok}},
 	"GET /reports/learners":                  {nil, expect{see, forbid, forbid, forbid, forbid, ok, ok}},
 	"GET /reports/learners.csv":              {nil, expect{see, forbid, forbid, forbid, forbid, ok, ok}},

@@ -38,7 +38,11 @@ func loadAssets() (*assets, error) {
 		sum := sha256.Sum256(b)
 		ext := path.Ext(p)
 		url := "/static/" + strings.TrimSuffix(p, ext) + "." + hex.EncodeToString(sum[:])[:12] + ext
-		a.byURL[url] = asset{body: b, mime: mime.TypeByExtension(ext)}
+		typ := mime.TypeByExtension(ext)
+		if ext == ".ico" { // not in Go's built-in table, and distroless has no mime.types
+			typ = "image/x-icon"
+		}
+		a.byURL[url] = asset{body: b, mime: typ}
 		a.byName[p] = url
 		return nil
 	})
@@ -61,6 +65,18 @@ func (a *assets) handle(c *fiber.Ctx) error {
 		return fiber.ErrNotFound
 	}
 	c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+	c.Set(fiber.HeaderContentType, f.mime)
+	return c.Send(f.body)
+}
+
+// handleFavicon answers /favicon.ico, which browsers and tools ask for
+// whatever the page links to.
+func (a *assets) handleFavicon(c *fiber.Ctx) error {
+	f, ok := a.byURL[a.byName["img/favicon.ico"]]
+	if !ok {
+		return fiber.ErrNotFound
+	}
+	c.Set(fiber.HeaderCacheControl, "public, max-age=86400")
 	c.Set(fiber.HeaderContentType, f.mime)
 	return c.Send(f.body)
 }

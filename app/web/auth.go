@@ -76,16 +76,25 @@ type signInPage struct {
 }
 
 func (s *Server) handleSignInForm(c *fiber.Ctx) error {
-	next := safeNext(c.Query("next"))
-	if currentUser(c) != nil {
+	next := c.Query("next") // empty: where the person lands depends on who they are
+	if next != "" {
+		next = safeNext(next)
+	}
+	if u := currentUser(c); u != nil {
+		if next == "" {
+			next = homeFor(u)
+		}
 		return c.Redirect(next, fiber.StatusSeeOther)
 	}
 	return s.render(c, fiber.StatusOK, "sign_in", &signInPage{basePage: basePage{Title: "Sign in"}, Next: next, Timeout: c.Query("timeout") == "1"})
 }
 
 func (s *Server) handleSignIn(c *fiber.Ctx) error {
-	email, next := strings.TrimSpace(formValue(c, "email")), safeNext(formValue(c, "next"))
-	_, token, err := s.cfg.Accounts.SignIn(c.UserContext(), email, formValue(c, "password"))
+	email, next := strings.TrimSpace(formValue(c, "email")), formValue(c, "next")
+	if next != "" {
+		next = safeNext(next)
+	}
+	u, token, err := s.cfg.Accounts.SignIn(c.UserContext(), email, formValue(c, "password"))
 	if app.ErrorCode(err) == app.EINVALID {
 		return s.render(c, fiber.StatusUnprocessableEntity, "sign_in", &signInPage{basePage: basePage{Title: "Sign in", Errors: app.ErrorFields(err)}, Email: email, Next: next})
 	}
@@ -96,6 +105,9 @@ func (s *Server) handleSignIn(c *fiber.Ctx) error {
 		_ = s.cfg.Accounts.SignOut(c.UserContext(), old)
 	}
 	s.signedIn(c, token)
+	if next == "" {
+		next = homeFor(u)
+	}
 	return c.Redirect(next, fiber.StatusSeeOther)
 }
 
@@ -115,7 +127,7 @@ func (s *Server) handleSignOut(c *fiber.Ctx) error {
 	s.clearCookie(c, sessionCookie)
 	c.Locals("user", nil)
 	s.rotateCSRF(c)
-	return s.render(c, fiber.StatusOK, "message", &messagePage{basePage: basePage{Title: "You have signed out"},
+	return s.render(c, fiber.StatusOK, "message", &messagePage{basePage: basePage{Title: "You have signed out", SignedOut: true},
 		Heading: "You have signed out", Body: "Your answers are saved. Sign in again to carry on where you left off."})
 }
 
@@ -133,6 +145,11 @@ func (s *Server) handleContrast(c *fiber.Ctx) error {
 	return c.Redirect(safeNext(c.FormValue("return")), fiber.StatusSeeOther)
 }
 
+type accessibilityPage struct {
+	basePage
+	Statement app.AccessibilityStatement
+}
+
 func (s *Server) handleAccessibility(c *fiber.Ctx) error {
-	return s.render(c, fiber.StatusOK, "accessibility", &messagePage{basePage: basePage{Title: "Accessibility statement"}})
+	return s.render(c, fiber.StatusOK, "accessibility", &accessibilityPage{basePage: basePage{Title: "Accessibility statement"}, Statement: s.cfg.Accessibility})
 }

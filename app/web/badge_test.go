@@ -101,7 +101,7 @@ func TestBadgeFromTheCertificatePage(t *testing.T) {
 			t.Errorf("status of a current badge: %s", b.body)
 		}
 		coord := srv.ovSignIn(t, srv.ovUser(t, "Cora Coordinator", "cora@example.org", "", app.RoleCoordinator))
-		coord.post(fmt.Sprintf("/reports/learners/%d/revoke", id), url.Values{"reason": {"Wrong person"}, "public_reason": {"Issued in error"}}).wantStatus(t, fiber.StatusSeeOther)
+		coord.post(fmt.Sprintf("/reports/learners/%d/revoke", id), url.Values{"reason": {"Wrong person"}, "public_reason": {"Issued in error"}, "confirm": {"yes"}}).wantStatus(t, fiber.StatusSeeOther)
 		res = learner.get("/certificate/badge.jwt")
 		res.wantStatus(t, fiber.StatusOK)
 		vc = checkBadge(t, string(res.body), anon.get("/.well-known/jwks.json").body)

@@ -24,6 +24,9 @@ func (s *Server) verifyURL(code string) string {
 
 func (s *Server) handleCertificate(c *fiber.Ctx) error {
 	cert, err := s.cfg.Learning.Certificate(c.UserContext(), currentUser(c).ID)
+	if app.ErrorCode(err) == app.ENOTFOUND {
+		return s.certificatePending(c)
+	}
 	if err != nil {
 		return err
 	}

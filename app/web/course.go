@@ -25,6 +25,7 @@ type coursePage struct {
 	// CheckOpen is the knowledge check phase the learner may take now, if
 	// any; Checked the phase just taken.
 	CheckOpen, Checked string
+	Manager            *app.LineManager // who accepted and confirmed them, or that the person named declined
 }
 
 type moduleRow struct {
@@ -40,7 +41,7 @@ func (s *Server) handleCourse(c *fiber.Ctx) error {
 		return err
 	}
 	course := s.cfg.Learning.Course
-	page := &coursePage{basePage: basePage{Title: course.Title, NavCourse: true, Flash: c.Query("done")}, Course: course, Progress: p,
+	page := &coursePage{basePage: basePage{Title: "Your course", NavCourse: true, Flash: c.Query("done")}, Course: course, Progress: p,
 		MayRefresh: p.MayStartRefresher(s.cfg.Learning.Now()), Now: s.cfg.Learning.Now(),
 		ContactsWarning: u.Has(app.RoleAdmin) && !s.cfg.Contacts.Complete(), Contacts: s.cfg.Contacts, Notice: accountNotice(c)}
 	if p.Certificate != nil {
@@ -62,6 +63,9 @@ func (s *Server) handleCourse(c *fiber.Ctx) error {
 		if ph := c.Query("checked"); app.ValidPhase(ph) && taken[ph] {
 			page.Checked = ph
 		}
+	}
+	if page.Manager, err = s.cfg.StaffDecisions.LineManager(c.UserContext(), u); err != nil {
+		return err
 	}
 	return s.render(c, fiber.StatusOK, "course", page)
 }

@@ -17,6 +17,7 @@ type modulePage struct {
 	Module   *app.Module
 	Answers  app.Answers
 	Saved    bool
+	Position app.ModulePosition // answered so far and the first unanswered question
 	Total    int
 	PassMark int
 	// Body is the module's body when it was written from the pre-rendered
@@ -38,7 +39,8 @@ func (s *Server) handleModule(c *fiber.Ctx) error {
 func (s *Server) renderModule(c *fiber.Ctx, status int, v *app.ModuleView, errs []app.FieldError, saved bool) error {
 	m := v.Module
 	p := &modulePage{basePage: basePage{Title: m.Title, Errors: errs, BackLink: "/course", NavCourse: true},
-		View: v, Module: m, Answers: v.Answers, Saved: saved, Total: len(s.cfg.Learning.Course.Modules), PassMark: s.cfg.Learning.Course.PassMark}
+		View: v, Module: m, Answers: v.Answers, Saved: saved, Total: len(s.cfg.Learning.Course.Modules), PassMark: s.cfg.Learning.Course.PassMark,
+		Position: app.Position(m, v.Answers)}
 	if pr := s.modules[m.ID]; pr != nil && len(errs) == 0 && v.CanAnswer {
 		return s.renderPrerendered(c, status, p, pr)
 	}

@@ -202,7 +202,7 @@ func TestOversightManagerStaffPages(t *testing.T) {
 			mo.get(fmt.Sprintf("/staff/%d", omarID)).wantStatus(t, fiber.StatusNotFound)
 		})
 
-		mo.post(member+"/accept", url.Values{}).wantRedirect(t, "/staff")
+		mo.post(member+"/accept", url.Values{}).wantRedirect(t, fmt.Sprintf("/staff?done=accepted&id=%d", lenaID))
 
 		t.Run("accepted: progress", func(t *testing.T) {
 			mo := mo.in(t)
@@ -386,14 +386,17 @@ func xlsxRows(t *testing.T, res *response) [][]string {
 		t.Fatalf("open the Excel export: %v", err)
 	}
 	defer f.Close()
-	rows, err := f.GetRows("Sheet1")
+	if sheets := f.GetSheetList(); !slices.Equal(sheets, []string{"Learners"}) {
+		t.Errorf("sheets %q, want one named Learners", sheets)
+	}
+	rows, err := f.GetRows("Learners")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i, row := range rows {
 		for j := range row {
 			cell, _ := excelize.CoordinatesToCellName(j+1, i+1)
-			if formula, err := f.GetCellFormula("Sheet1", cell); err != nil || formula != "" {
+			if formula, err := f.GetCellFormula("Learners", cell); err != nil || formula != "" {
 				t.Errorf("cell %s is a formula %q (%v)", cell, formula, err)
 			}
 		}
@@ -510,26 +513,63 @@ func TestOversightExports(t *testing.T) {
 				t.Errorf("Content-Disposition %q", cd)
 			}
 			rows := xlsxRows(t, res)
-			if want := trimmed(recs); !slices.EqualFunc(trimmed(rows), want, slices.Equal) {
+			// The same values as the CSV, without the CSV's apostrophes.
+			want := trimmed(recs)
+			for _, r := range want {
+				for j, c := range r {
+					if len(c) > 1 && c[0] == '\'' && strings.ContainsRune("=+-@\t\r", rune(c[1])) {
+						r[j] = c[1:]
+					}
+				}
+			}
+			if !slices.EqualFunc(trimmed(rows), want, slices.Equal) {
 				t.Errorf("Excel rows differ from the CSV rows:\n%q\n%q", rows, want)
 			}
 			f, _ := excelize.OpenReader(bytes.NewReader(res.body))
 			defer f.Close()
+			const sheet = "Learners"
 			found := false
 			for i, row := range rows {
 				if len(row) > 1 && row[1] == "evil@example.org" {
 					found = true
 					cell, _ := excelize.CoordinatesToCellName(1, i+1)
-					v, _ := f.GetCellValue("Sheet1", cell)
-					formula, _ := f.GetCellFormula("Sheet1", cell)
-					typ, _ := f.GetCellType("Sheet1", cell)
-					if v != "'"+evil || formula != "" || typ == excelize.CellTypeFormula {
-						t.Errorf("cell %s: value %q, formula %q, type %v; want the inert text %q", cell, v, formula, typ, "'"+evil)
+					v, _ := f.GetCellValue(sheet, cell)
+					formula, _ := f.GetCellFormula(sheet, cell)
+					typ, _ := f.GetCellType(sheet, cell)
+					if v != evil || formula != "" || typ != excelize.CellTypeInlineString {
+						t.Errorf("cell %s: value %q, formula %q, type %v; want the inert text %q with no apostrophe", cell, v, formula, typ, evil)
+					}
+				}
+				if len(row) > 1 && row[1] == "zoe@example.org" {
+					n := i + 1
+					raw := func(col string) string {
+						v, _ := f.GetCellValue(sheet, fmt.Sprintf("%s%d", col, n), excelize.Options{RawCellValue: true})
+						return v
+					}
+					serial, _ := excelize.ExcelDateToTime(45730, false) // 2025-03-14
+					if raw("F") != "45730" || !serial.Equal(time.Date(2025, 3, 14, 0, 0, 0, 0, time.UTC)) {
+						t.Errorf("Registered cell holds %q, want the date 2025-03-14 as a date (serial 45730)", raw("F"))
+					}
+					if typ, _ := f.GetCellType(sheet, fmt.Sprintf("H%d", n)); raw("H") != "2" || typ == excelize.CellTypeInlineString || typ == excelize.CellTypeSharedString {
+						t.Errorf("Modules passed cell %q (type %v), want the number 2", raw("H"), typ)
 					}
 				}
 			}
 			if !found {
 				t.Error("the planted name is not in the Excel export")
+			}
+			style, _ := f.GetCellStyle(sheet, "A1")
+			if st, err := f.GetStyle(style); err != nil || st.Font == nil || !st.Font.Bold {
+				t.Errorf("the header row is not bold (%+v, %v)", st, err)
+			}
+			if panes, _ := f.GetPanes(sheet); !panes.Freeze || panes.YSplit != 1 {
+				t.Errorf("panes %+v, want the header row frozen", panes)
+			}
+			if tables, _ := f.GetTables(sheet); len(tables) != 1 || tables[0].Range != fmt.Sprintf("A1:L%d", len(rows)) {
+				t.Errorf("tables %+v, want a filter over A1:L%d", tables, len(rows))
+			}
+			if w, _ := f.GetColWidth(sheet, "B"); w < 20 {
+				t.Errorf("the email column is %v wide, want it set wide enough to read", w)
 			}
 			filtered := xlsxRows(t, coord.get("/reports/learners.xlsx?status=completed"))
 			if len(filtered) != 2 || filtered[1][1] != "zoe@example.org" {
@@ -677,8 +717,9 @@ func TestOversightLearnerList(t *testing.T) {
 			if got := learnerNames(t, coord.get(fmt.Sprintf("/reports/learners?organisation=%d", orgs[1].ID))); len(got) != 0 {
 				t.Errorf("an organisation nobody is in lists %q", got)
 			}
-			// Malformed filters are ignored, not refused.
-			for _, q := range []string{"status=nonsense", "from=yesterday", "organisation=x", "page=-3", "sort=password_hash"} {
+			// Malformed choices fall back to their defaults (a typed date
+			// that is not one is an error: TestReportFilterErrors).
+			for _, q := range []string{"status=nonsense", "organisation=x", "page=-3", "sort=password_hash"} {
 				if got := learnerNames(t, coord.get("/reports/learners?"+q)); len(got) != 50 {
 					t.Errorf("%s: %d rows, want the first page of everyone", q, len(got))
 				}
@@ -758,7 +799,31 @@ func TestOversightRevokeReissueAndAudit(t *testing.T) {
 
 		coord.get(page).wantStatus(t, fiber.StatusOK)
 		wantFieldError(t, coord.post(page+"/revoke", url.Values{"reason": {"  "}}), "reason")
-		coord.post(page+"/revoke", url.Values{"reason": {"Issued in error"}}).wantRedirect(t, page+"?done=revoked")
+		wantFieldError(t, coord.post(page+"/revoke", url.Values{"reason": {"  "}, "confirm": {"yes"}}), "reason")
+		// First "are you sure": nothing changes until it is confirmed.
+		ask := coord.post(page+"/revoke", url.Values{"reason": {"Issued in error"}, "public_reason": {"  Issued   in error "}})
+		ask.wantStatus(t, fiber.StatusOK)
+		if h := heading(t, ask); h != "Are you sure you want to revoke Lena Learner's certificate?" {
+			t.Errorf("revoking asks %q", h)
+		}
+		form := findFirst(ask.html(t), element("form", "action", page+"/revoke"))
+		if form == nil {
+			t.Fatal("the confirmation has no form")
+		}
+		sent := url.Values{}
+		for _, in := range findAll(form, element("input")) {
+			sent.Set(attr(in, "name"), attr(in, "value"))
+		}
+		if sent.Get("reason") != "Issued in error" || sent.Get("public_reason") != "Issued in error" || sent.Get("confirm") != "yes" {
+			t.Errorf("the confirmation form sends %v", sent)
+		}
+		if back := findFirst(ask.html(t), element("a", "href", page)); back == nil || !strings.Contains(textOf(back), "without revoking") {
+			t.Error("the confirmation has no way back that says it changes nothing")
+		}
+		if cert, _ := srv.learning.Certificate(ctx, lenaID); cert == nil || cert.RevokedAt != nil || srv.count(t, "audit_log", "action = ?", "revoked certificate") != 0 {
+			t.Fatal("asking for confirmation revoked the certificate")
+		}
+		coord.post(page+"/revoke", url.Values{"reason": {"Issued in error"}, "confirm": {"yes"}}).wantRedirect(t, page+"?done=revoked")
 
 		verify := func(code string) *response {
 			t.Helper()

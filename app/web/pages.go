@@ -24,14 +24,18 @@ type basePage struct {
 	QuickExitURL   string
 	Path           string
 	SessionTimeout int // seconds until an idle session ends; 0 when signed out
-	Errors         []app.FieldError
-	ErrorMessage   string
-	Flash          string
-	BackLink       string
-	NavCourse      bool
-	NavStaff       bool
-	NavReports     bool
-	NavProfile     bool
+	// LearnerKey names the signed-in person to the page's script without
+	// identifying them (answers kept on the device are filed under it).
+	LearnerKey   string
+	SignedOut    bool // the page after signing out: the script forgets answers kept on the device
+	Errors       []app.FieldError
+	ErrorMessage string
+	Flash        string
+	BackLink     string
+	NavCourse    bool
+	NavStaff     bool
+	NavReports   bool
+	NavProfile   bool
 }
 
 func (b *basePage) base() *basePage { return b }
@@ -63,6 +67,7 @@ func loadPages(a *assets) (*pages, error) {
 		"lines":      func(s string) []string { return strings.Split(s, "\n") },
 		"likert":     func(scale string) []string { return app.LikertScales[scale] },
 		"dict":       dict,
+		"within":     within,
 		"deref64": func(p *int64) int64 {
 			if p == nil {
 				return 0
@@ -157,6 +162,7 @@ func (s *Server) fillBase(c *fiber.Ctx, b *basePage) {
 	b.QuickExitURL = s.cfg.QuickExitURL
 	b.Path = c.OriginalURL()
 	if b.User != nil {
+		b.LearnerKey = s.learnerKey(b.User.ID)
 		b.SessionTimeout = int(s.cfg.Accounts.IdleTimeout / time.Second)
 	}
 	if len(b.Errors) > 0 && !strings.HasPrefix(b.Title, "Error: ") {
@@ -178,4 +184,13 @@ func dict(kv ...any) (map[string]any, error) {
 		m[k] = kv[i+1]
 	}
 	return m, nil
+}
+
+// within reports whether the page at path (a URL, query allowed) is the
+// section's page or one below it, for marking the current navigation item.
+func within(path, section string) bool {
+	if i := strings.IndexAny(path, "?#"); i >= 0 {
+		path = path[:i]
+	}
+	return path == section || strings.HasPrefix(path, section+"/")
 }

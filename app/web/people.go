@@ -67,9 +67,15 @@ func (s *Server) handleProfile(c *fiber.Ctx) error {
 type staffPage struct {
 	basePage
 	Pending  []app.StaffRow
-	Accepted []app.StaffRow
+	Accepted []app.StaffRow // filtered and sorted by Query
 	Course   *app.Course
 	Now      time.Time
+	Query    app.StaffQuery
+	Totals   app.StaffTotals
+	Statuses any
+	Sorts    map[string]sortLink
+	Done     string // "accepted" or "declined": the confirmation to show
+	DoneName string // whom it was about
 }
 
 func (s *Server) handleStaff(c *fiber.Ctx) error {
@@ -77,14 +83,17 @@ func (s *Server) handleStaff(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p := &staffPage{basePage: basePage{Title: "My staff", NavStaff: true}, Course: s.cfg.Learning.Course, Now: s.cfg.Learning.Now()}
+	now := s.cfg.Learning.Now()
+	q := app.StaffQuery{Show: c.Query("show"), Sort: c.Query("sort"), Desc: c.Query("dir") == "desc"}
+	p := &staffPage{basePage: basePage{Title: "My staff", NavStaff: true}, Course: s.cfg.Learning.Course, Now: now, Query: q,
+		Totals: app.Totals(rows, now), Accepted: app.FilterStaff(rows, q, now), Statuses: app.LearnerStatuses}
 	for _, r := range rows {
-		if r.Accepted {
-			p.Accepted = append(p.Accepted, r)
-		} else {
+		if !r.Accepted {
 			p.Pending = append(p.Pending, r)
 		}
 	}
+	p.Sorts = staffSortLinks(q)
+	s.staffDone(c, p, rows)
 	return s.render(c, fiber.StatusOK, "staff", p)
 }
 
@@ -96,7 +105,7 @@ func (s *Server) handleStaffAccept(c *fiber.Ctx) error {
 	if err := s.cfg.Oversight.AcceptStaff(c.UserContext(), currentUser(c), id); err != nil {
 		return err
 	}
-	return c.Redirect("/staff", fiber.StatusSeeOther)
+	return c.Redirect("/staff?done=accepted&id="+strconv.FormatInt(id, 10), fiber.StatusSeeOther)
 }
 
 type staffMemberPage struct {

@@ -6,31 +6,54 @@ import (
 	"encoding/csv"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/foundations/foundations/app"
 	"github.com/gofiber/fiber/v2"
-	"github.com/xuri/excelize/v2"
 )
 
 type dashboardPage struct {
 	basePage
-	D      *app.Dashboard
-	Course *app.Course
-	Max    int
-	Gain   *app.KnowledgeGain // nil when the course has no knowledge check
+	D             *app.Dashboard
+	Course        *app.Course
+	Organisations []app.OrgCount // shown in the table and chart
+	HiddenEmpty   int            // organisations with no learners, left out unless asked for
+	ShowEmpty     bool
+	MonthInput    string // what the month field shows: the coordinator's text after an error
+	Statuses      []app.StatusCount
+	Charts        dashboardCharts
+	Gain          *app.KnowledgeGain // nil when the course has no knowledge check
 }
 
 func (s *Server) handleDashboard(c *fiber.Ctx) error {
-	d, err := s.cfg.Oversight.Dashboard(c.UserContext(), currentUser(c), c.Query("month"))
+	u, month := currentUser(c), c.Query("month")
+	d, err := s.cfg.Oversight.Dashboard(c.UserContext(), u, month)
+	var errs []app.FieldError
+	if app.ErrorCode(err) == app.EINVALID && len(app.ErrorFields(err)) > 0 {
+		errs = app.ErrorFields(err) // show the error, and the current month's figures
+		d, err = s.cfg.Oversight.Dashboard(c.UserContext(), u, "")
+	}
 	if err != nil {
 		return err
 	}
-	p := &dashboardPage{basePage: basePage{Title: "Training reports", NavReports: true}, D: d, Course: s.cfg.Learning.Course}
-	for _, m := range d.PerMonth {
-		p.Max = max(p.Max, m.Count)
+	statuses, err := s.cfg.Breakdown.Statuses(c.UserContext(), u)
+	if err != nil {
+		return err
 	}
+	p := &dashboardPage{basePage: basePage{Title: "Training reports", NavReports: true, Errors: errs}, D: d, Course: s.cfg.Learning.Course,
+		ShowEmpty: c.Query("empty") == "show", MonthInput: d.Month, Statuses: statuses}
+	if errs != nil {
+		p.MonthInput = month
+	}
+	p.Organisations = d.OrganisationsWithLearners()
+	p.HiddenEmpty = len(d.PerOrganisation) - len(p.Organisations)
+	if p.ShowEmpty {
+		p.Organisations = d.PerOrganisation
+	}
+	p.Charts = buildDashboardCharts(d, d.OrganisationsWithLearners(), statuses)
 	if s.cfg.KnowledgeChecks != nil && len(p.Course.KnowledgeCheck) > 0 {
 		before, after, err := s.cfg.KnowledgeChecks.KnowledgeCheckPercents(c.UserContext(), p.Course.ID)
 		if err != nil {
@@ -39,24 +62,55 @@ func (s *Server) handleDashboard(c *fiber.Ctx) error {
 		g := app.MeanKnowledgeGain(before, after)
 		p.Gain = &g
 	}
-	return s.render(c, fiber.StatusOK, "reports", p)
+	status := fiber.StatusOK
+	if errs != nil {
+		status = fiber.StatusUnprocessableEntity
+	}
+	return s.render(c, status, "reports", p)
 }
 
 // learnerQuery parses the learner list's filters from the query string.
-// Malformed values are ignored rather than refused: a filter link should
-// never lead to an error page.
-func learnerQuery(c *fiber.Ctx) app.LearnerQuery {
+// An unknown status, sort or page falls back to its default (a filter link
+// should never lead to an error page), but a date the coordinator typed
+// that is not a date is an error to show, not a filter to drop silently:
+// the query comes back without it, with the field errors.
+func learnerQuery(c *fiber.Ctx) (app.LearnerQuery, []app.FieldError) {
 	q := app.LearnerQuery{Status: app.LearnerStatus(c.Query("status")), Search: c.Query("q"), Sort: c.Query("sort"), Desc: c.Query("dir") == "desc"}
 	q.OrganisationID, _ = strconv.ParseInt(c.Query("organisation"), 10, 64)
 	q.Page, _ = strconv.Atoi(c.Query("page"))
-	if t, err := time.Parse("2006-01-02", c.Query("from")); err == nil {
-		q.CompletedFrom = &t
+	var errs []app.FieldError
+	date := func(field, label string) *time.Time {
+		v := strings.TrimSpace(c.Query(field))
+		if v == "" {
+			return nil
+		}
+		t, err := time.Parse("2006-01-02", v)
+		if err != nil {
+			errs = append(errs, app.FieldError{Field: field, Message: "Enter the " + label + " date as a real date, like 2026-03-31"})
+			return nil
+		}
+		return &t
 	}
-	if t, err := time.Parse("2006-01-02", c.Query("to")); err == nil {
-		t = t.AddDate(0, 0, 1) // the "to" date is inclusive
-		q.CompletedTo = &t
+	q.CompletedFrom = date("from", "completed from")
+	if to := date("to", "completed to"); to != nil {
+		if q.CompletedFrom != nil && to.Before(*q.CompletedFrom) {
+			errs = append(errs, app.FieldError{Field: "to", Message: "The completed to date must be the same as or after the completed from date"})
+		} else {
+			t := to.AddDate(0, 0, 1) // the "to" date is inclusive
+			q.CompletedTo = &t
+		}
 	}
-	return q
+	return q, errs
+}
+
+// exportQuery is learnerQuery for the downloads, where a bad date is an
+// error page: a download cannot show an error summary.
+func exportQuery(c *fiber.Ctx) (app.LearnerQuery, error) {
+	q, errs := learnerQuery(c)
+	if len(errs) > 0 {
+		return q, app.Errorf(app.EINVALID, "%s. Go back to the list, correct the date and download again.", errs[0].Message)
+	}
+	return q, nil
 }
 
 type learnersPage struct {
@@ -76,7 +130,7 @@ type learnersPage struct {
 }
 
 func (s *Server) handleLearners(c *fiber.Ctx) error {
-	q := learnerQuery(c)
+	q, errs := learnerQuery(c)
 	rows, total, err := s.cfg.Oversight.Learners(c.UserContext(), currentUser(c), q)
 	if err != nil {
 		return err
@@ -86,7 +140,7 @@ func (s *Server) handleLearners(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p := &learnersPage{basePage: basePage{Title: "Learners", NavReports: true}, Rows: rows, Total: total, Query: q, Organisations: orgs,
+	p := &learnersPage{basePage: basePage{Title: "Learners", NavReports: true, Errors: errs}, Rows: rows, Total: total, Query: q, Organisations: orgs,
 		Statuses: app.LearnerStatuses, Now: s.cfg.Learning.Now(), From: c.Query("from"), To: c.Query("to")}
 	p.Pages = (total + q.PageSize - 1) / q.PageSize
 	v := url.Values{}
@@ -119,6 +173,10 @@ func (s *Server) handleLearners(c *fiber.Ctx) error {
 	if q.Page < p.Pages {
 		p.NextURL = page(q.Page + 1)
 	}
+	if len(errs) > 0 {
+		p.CSVURL, p.XLSXURL = "", "" // the downloads would carry the bad date
+		return s.render(c, fiber.StatusUnprocessableEntity, "learners", p)
+	}
 	return s.render(c, fiber.StatusOK, "learners", p)
 }
 
@@ -130,9 +188,13 @@ func exportName(ext string) string {
 // Excel reads it as UTF-8), formula-like cells neutralised, one row at a
 // time from a database cursor.
 func (s *Server) handleExportCSV(c *fiber.Ctx) error {
-	u, q, now := currentUser(c), learnerQuery(c), s.cfg.Learning.Now()
+	u, now := currentUser(c), s.cfg.Learning.Now()
 	if !app.MayCoordinate(u) {
 		return app.Errorf(app.EFORBIDDEN, "You do not have permission to export learners.")
+	}
+	q, err := exportQuery(c)
+	if err != nil {
+		return err
 	}
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+exportName("csv")+`"`)
@@ -174,44 +236,44 @@ func neutralised(rec []string) []string {
 	return rec
 }
 
-// handleExportXLSX writes the filtered list as an Excel workbook through
-// excelize's stream writer, which keeps rows on disk, not in memory.
-// Cells are written as text, so nothing is ever evaluated as a formula.
+// handleExportXLSX writes the filtered list as an Excel workbook (see
+// learnerWorkbook). The rows are read and written to the workbook's
+// temporary file first, so a database error is still an error page; the
+// finished file is then streamed, never held whole in memory.
 func (s *Server) handleExportXLSX(c *fiber.Ctx) error {
-	u, q, now := currentUser(c), learnerQuery(c), s.cfg.Learning.Now()
+	u, now := currentUser(c), s.cfg.Learning.Now()
 	if !app.MayCoordinate(u) {
 		return app.Errorf(app.EFORBIDDEN, "You do not have permission to export learners.")
 	}
-	f := excelize.NewFile()
-	defer f.Close()
-	sw, err := f.NewStreamWriter("Sheet1")
+	q, err := exportQuery(c)
 	if err != nil {
 		return err
 	}
-	row := 1
-	write := func(rec []string) error {
-		cells := make([]any, len(rec))
-		for i, v := range rec {
-			cells[i] = excelize.Cell{Value: app.CSVCell(v)}
-		}
-		cell, _ := excelize.CoordinatesToCellName(1, row)
-		row++
-		return sw.SetRow(cell, cells)
-	}
-	if err := write(app.ExportHeader); err != nil {
+	wb, err := newLearnerWorkbook()
+	if err != nil {
 		return err
 	}
-	if err := s.cfg.Oversight.ExportLearners(c.UserContext(), u, q, func(r *app.LearnerRow) error { return write(app.ExportRecord(r, now)) }); err != nil {
+	err = s.cfg.Oversight.ExportLearners(c.UserContext(), u, q, func(r *app.LearnerRow) error { return wb.Add(r, now) })
+	if err == nil {
+		err = wb.Finish()
+	}
+	if err != nil {
+		_ = wb.Close() // the error that matters is err
 		return err
 	}
-	if err := sw.Flush(); err != nil {
-		return err
-	}
-	s.log.Info("learner export", "user_id", u.ID, "format", "xlsx", "rows", row-2)
+	s.log.Info("learner export", "user_id", u.ID, "format", "xlsx", "rows", wb.Rows())
 	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+exportName("xlsx")+`"`)
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return f.Write(c.Response().BodyWriter())
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		defer wb.Close()
+		if _, err := wb.WriteTo(w); err != nil { // the rows are written: this is the client going away
+			s.log.Info("learner export not delivered", "format", "xlsx", "err", err)
+			return
+		}
+		_ = w.Flush() // an error here, too, is the client going away
+	})
+	return nil
 }
 
 type learnerPage struct {
@@ -272,9 +334,9 @@ func (s *Server) routesForLearnerActions() (roles, manager, revoke, reissue fibe
 	manager = s.learnerAction(func(c *fiber.Ctx, a *app.User, id int64) error {
 		return o.AssignManager(c.UserContext(), a, id, c.FormValue("manager_email"))
 	}, "manager")
-	revoke = s.learnerAction(func(c *fiber.Ctx, a *app.User, id int64) error {
+	revoke = s.confirmRevoke(s.learnerAction(func(c *fiber.Ctx, a *app.User, id int64) error {
 		return o.RevokeWithNotice(c.UserContext(), a, id, c.FormValue("reason"), c.FormValue("public_reason"))
-	}, "revoked")
+	}, "revoked"))
 	reissue = s.learnerAction(func(c *fiber.Ctx, a *app.User, id int64) error {
 		_, err := o.Reissue(c.UserContext(), a, id)
 		return err
@@ -284,7 +346,16 @@ func (s *Server) routesForLearnerActions() (roles, manager, revoke, reissue fibe
 
 type questionsPage struct {
 	basePage
-	Stats []app.QuestionStat
+	Stats   []app.QuestionStat
+	Weakest map[string]bool
+	Sort    string
+	Desc    bool
+	Sorts   map[string]sortLink // column → its header link
+}
+
+// sortLink is a sortable column header: where it leads and its aria-sort.
+type sortLink struct {
+	URL, AriaSort string
 }
 
 func (s *Server) handleQuestions(c *fiber.Ctx) error {
@@ -292,7 +363,25 @@ func (s *Server) handleQuestions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, fiber.StatusOK, "questions", &questionsPage{basePage: basePage{Title: "Question analysis", NavReports: true}, Stats: st})
+	by, desc := c.Query("sort"), c.Query("dir") == "desc"
+	if !slices.Contains(app.QuestionSorts, by) {
+		by = "course"
+	}
+	p := &questionsPage{basePage: basePage{Title: "Question analysis", NavReports: true}, Stats: st, Weakest: app.WeakestQuestions(st), Sort: by, Desc: desc, Sorts: map[string]sortLink{}}
+	app.SortQuestionStats(st, by, desc)
+	for _, col := range app.QuestionSorts {
+		l := sortLink{URL: "/reports/questions?sort=" + col, AriaSort: "none"}
+		if col == by {
+			l.AriaSort = "ascending"
+			if desc {
+				l.AriaSort = "descending"
+			} else {
+				l.URL += "&dir=desc"
+			}
+		}
+		p.Sorts[col] = l
+	}
+	return s.render(c, fiber.StatusOK, "questions", p)
 }
 
 type organisationsPage struct {
@@ -361,13 +450,34 @@ func (s *Server) handleOrganisationMerge(c *fiber.Ctx) error {
 
 type auditPage struct {
 	basePage
-	Entries []app.AuditEntry
+	Entries          []app.AuditEntry
+	Query            app.AuditQuery
+	Total, Pages     int
+	PrevURL, NextURL string
 }
 
 func (s *Server) handleAudit(c *fiber.Ctx) error {
-	es, err := s.cfg.Oversight.Audit(c.UserContext(), currentUser(c))
+	q := app.AuditQuery{Search: c.Query("q")}
+	q.Page, _ = strconv.Atoi(c.Query("page"))
+	es, total, q, err := s.cfg.AuditTrail.Search(c.UserContext(), currentUser(c), q)
 	if err != nil {
 		return err
 	}
-	return s.render(c, fiber.StatusOK, "audit", &auditPage{basePage: basePage{Title: "Audit trail", NavReports: true}, Entries: es})
+	p := &auditPage{basePage: basePage{Title: "Audit trail", NavReports: true}, Entries: es, Query: q, Total: total}
+	p.Pages = max(1, (total+q.PageSize-1)/q.PageSize)
+	page := func(n int) string {
+		v := url.Values{}
+		if q.Search != "" {
+			v.Set("q", c.Query("q"))
+		}
+		v.Set("page", strconv.Itoa(n))
+		return "/reports/audit?" + v.Encode()
+	}
+	if q.Page > 1 {
+		p.PrevURL = page(min(q.Page-1, p.Pages))
+	}
+	if q.Page < p.Pages {
+		p.NextURL = page(q.Page + 1)
+	}
+	return s.render(c, fiber.StatusOK, "audit", p)
 }

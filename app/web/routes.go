@@ -10,7 +10,9 @@ import (
 func (s *Server) routes(f *fiber.App) {
 	f.Get("/healthz", s.handleHealth)
 	f.Get("/readyz", s.handleReady)
+	f.Get("/metrics", s.handleMetrics) // only with METRICS_TOKEN, and only to requests bearing it
 	f.Get("/static/*", s.assets.handle)
+	f.Get("/favicon.ico", s.assets.handleFavicon)
 
 	// One-click unsubscribe (RFC 8058) comes from mail providers without
 	// cookies or a form token: before the CSRF check, authorised by its token.
@@ -91,6 +93,7 @@ func (s *Server) routes(f *fiber.App) {
 	f.Get("/staff/:id", signedIn, manager, s.handleStaffMember)
 	f.Post("/staff/:id/accept", signedIn, manager, s.handleStaffAccept)
 	f.Post("/staff/:id/confirm", signedIn, manager, s.handleStaffConfirm)
+	f.Post("/staff/:id/decline", signedIn, manager, s.handleStaffDecline)
 
 	// Coordinators and administrators.
 	coord := s.requireRole(app.MayCoordinate)

@@ -18,9 +18,19 @@ import (
 
 // Config is everything the web layer needs, built in cmd/foundations.
 type Config struct {
-	Learning     *app.Learning
-	Accounts     *app.Accounts
-	Oversight    *app.Oversight
+	Learning   *app.Learning
+	Accounts   *app.Accounts
+	Oversight  *app.Oversight
+	Breakdown  *app.Breakdown // the dashboard's learners by status
+	AuditTrail *app.AuditTrail
+	// StaffDecisions: managers declining people who named them, and what a
+	// learner sees of their line manager.
+	StaffDecisions *app.StaffDecisions
+	Accessibility  app.AccessibilityStatement // the statement's facts: configuration and the suite's results
+	// Metrics, when set, counts requests and outcomes; MetricsToken, when
+	// set, serves them at /metrics to requests bearing it.
+	Metrics      *Metrics
+	MetricsToken string
 	Store        app.Store // for /readyz
 	Certificates app.CertificateRenderer
 	Badges       app.Badges // Open Badges 3.0 credentials (app/badge)
@@ -65,6 +75,9 @@ func New(cfg Config) (*fiber.App, error) {
 	}
 	cfg.mailDefaults()
 	cfg.privacyDefaults()
+	if a := &cfg.Accessibility; a.Service == "" { // the statement's facts, where not configured
+		a.Service, a.Partnership, a.Contact, a.ResponseDays = "Neglect Foundations", cfg.Partnership, cfg.HelpContact, max(a.ResponseDays, 5)
+	}
 	s := &Server{cfg: cfg, log: cfg.Logger, secure: strings.HasPrefix(cfg.BaseURL, "https://")}
 	var err error
 	if s.assets, err = loadAssets(); err != nil {
@@ -113,6 +126,9 @@ func (s *Server) logRequests(c *fiber.Ctx) error {
 		}
 	}
 	status := c.Response().StatusCode()
+	if s.cfg.Metrics != nil {
+		s.cfg.Metrics.observe(c, status, time.Since(start))
+	}
 	// The route pattern, never the raw path or query: they can hold codes and names.
 	s.log.Debug("request", "method", c.Method(), "route", c.Route().Path, "status", status, "ms", time.Since(start).Milliseconds())
 	return nil

@@ -95,7 +95,7 @@ func TestVerifyNeverContradictsItself(t *testing.T) {
 		coord := srv.ovSignIn(t, coordID)
 		learner := fmt.Sprintf("/reports/learners/%d", id)
 		wantFieldError(t, coord.post(learner+"/revoke", url.Values{"reason": {"Duplicate account"}, "public_reason": {strings.Repeat("x", 201)}}), "public_reason")
-		coord.post(learner+"/revoke", url.Values{"reason": {"Duplicate account, see ticket 4411"}, "public_reason": {"Issued in error"}}).wantRedirect(t, learner+"?done=revoked")
+		coord.post(learner+"/revoke", url.Values{"reason": {"Duplicate account, see ticket 4411"}, "public_reason": {"Issued in error"}, "confirm": {"yes"}}).wantRedirect(t, learner+"?done=revoked")
 		revokedOn := srv.clock.Now().In(londonTZ(t)).Format(time.DateOnly)
 		v = verifyJSON(t, anon, code, fiber.StatusOK)
 		if v.Status != "revoked" || v.RevokedOn == nil || *v.RevokedOn != revokedOn || v.RevokedReason == nil || *v.RevokedReason != "Issued in error" || v.ValidUntil != nil || v.ExpiredOn != nil {

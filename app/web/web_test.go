@@ -142,9 +142,11 @@ func newTestServer(t *testing.T, st *store.Store, tweaks ...func(*web.Config)) *
 	})
 	cfg := web.Config{
 		Learning: learning, Accounts: accounts, Oversight: oversight, Store: st, Certificates: renderer,
-		Badges:  &badge.Issuer{Keys: st, BaseURL: "http://localhost:3000", Partnership: "Test Partnership", Now: clk.Now},
-		Logger:  slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		BaseURL: "http://localhost:3000", SecretKey: "a-test-secret-key-that-is-long-enough-0123456789",
+		Breakdown: &app.Breakdown{Store: st, Course: course, Now: clk.Now}, AuditTrail: &app.AuditTrail{Store: st},
+		StaffDecisions: &app.StaffDecisions{Oversight: oversight, Store: st},
+		Badges:         &badge.Issuer{Keys: st, BaseURL: "http://localhost:3000", Partnership: "Test Partnership", Now: clk.Now},
+		Logger:         slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		BaseURL:        "http://localhost:3000", SecretKey: "a-test-secret-key-that-is-long-enough-0123456789",
 		Partnership: "Test Partnership", HelpContact: "training@example.org", QuickExitURL: "https://www.bbc.co.uk/weather",
 		Limits:          limits,
 		KnowledgeChecks: st,

@@ -119,6 +119,7 @@ func TestAccessibility(t *testing.T) {
 	learner.choose(first, correctOptions(first)...)
 	learner.settleSaves(m1)
 	a.page(learner, "task list, in progress", "/course", 200)
+	a.page(learner, "certificate before completing the course", "/certificate", 404)
 
 	var skip *app.Question
 	for _, q := range m1.Questions() {
@@ -130,6 +131,10 @@ func TestAccessibility(t *testing.T) {
 	learner.answerModule(m1, nil, skip.ID)
 	learner.settleSaves(m1)
 	a.page(learner, "module 1 with answers", "/modules/"+m1.ID, 200)
+	a.state(learner, "module 1 after Save answers (where it lands)", func() {
+		learner.openWant("/modules/"+m1.ID+"?saved=1", 200)
+		learner.do("go to #save", chromedp.Evaluate[chromedp.Void](`location.hash = 'save'`))
+	})
 	a.state(learner, "module 1 error summary after a refused submit", func() {
 		learner.openWant("/modules/"+m1.ID, 200)
 		if got := learner.submitModule("submit with a question unanswered"); got != 422 {
@@ -226,6 +231,23 @@ func TestAccessibility(t *testing.T) {
 	manager.do("write a note", chromedp.SendKeys(chromedp.CSS("#field-note"), "Discussed in supervision."))
 	manager.follow("confirm the training", chromedp.Click(chromedp.CSS(`form[action="/staff/`+learnerID+`/confirm"] button`)))
 	a.page(manager, "a member of staff, training confirmed", "/staff/"+learnerID+"?confirmed=1", 200)
+	a.page(manager, "my staff, after accepting someone", "/staff?done=accepted&id="+learnerID, 200)
+	a.page(manager, "my staff, awaiting confirmation", "/staff?show=awaiting", 200)
+	a.page(manager, "my staff, sorted by completion, none matching", "/staff?show=expired&sort=completed&dir=desc", 200)
+	a.page(learner, "course page, accepted and confirmed by the manager", "/course", 200)
+	// Ola named this manager by mistake: "Not my staff", are you sure, yes.
+	declineOla := `form[action$="/decline"]:has(button) button`
+	a.state(manager, "my staff: are you sure they are not your staff?", func() {
+		manager.openWant("/staff", 200)
+		if got := manager.follow("not my staff", chromedp.Click(chromedp.CSS(declineOla))); got != 200 {
+			t.Errorf("asking to decline: status %d, want the confirmation page", got)
+		}
+	})
+	manager.follow("confirm declining", chromedp.Click(chromedp.CSS(`form[action$="/decline"] button.govuk-button--warning`)))
+	a.page(manager, "my staff, after declining someone", "/staff?done=declined", 200)
+	declined := newTab(t, browser, srv.url, course, tabOptions{})
+	signInTab(declined, "ola.other@example.org")
+	a.page(declined, "course page after the named manager declined", "/course", 200)
 
 	// An administrator, while the local contacts are the example defaults
 	// (this server sets none of them).
@@ -246,8 +268,12 @@ func TestAccessibility(t *testing.T) {
 	coordinator.shot("learners", "")
 	a.page(coordinator, "learners, page 2", "/reports/learners?page=2", 200)
 	a.page(coordinator, "learners, filtered", "/reports/learners?q=zoe&status=completed&sort=completed&dir=desc", 200)
+	a.page(coordinator, "reports dashboard, with organisations that have no learners", "/reports?empty=show&month=2026-01", 200)
+	a.page(coordinator, "reports dashboard, a month that is not one", "/reports?month=March", 422)
+	a.page(coordinator, "learners, a date that is not one", "/reports/learners?from=yesterday&to=2020-01-01", 422)
 	a.page(coordinator, "a learner's record", "/reports/learners/"+learnerID, 200)
 	a.page(coordinator, "question analysis", "/reports/questions", 200)
+	a.page(coordinator, "question analysis, weakest first", "/reports/questions?sort=correct", 200)
 	a.page(coordinator, "organisations", "/reports/organisations", 200)
 	a.state(coordinator, "organisations with errors", func() {
 		coordinator.openWant("/reports/organisations", 200)
@@ -255,12 +281,18 @@ func TestAccessibility(t *testing.T) {
 			t.Errorf("an organisation without a name: status %d, want 422", got)
 		}
 	})
-	coordinator.openWant("/reports/learners/"+learnerID, 200)
-	coordinator.do("give a reason", chromedp.SendKeys(chromedp.CSS("#field-reason"), "Issued to the wrong person"),
-		chromedp.SendKeys(chromedp.CSS("#field-public_reason"), "Issued in error"))
-	coordinator.follow("revoke the certificate", chromedp.Click(chromedp.CSS(`form[action$="/revoke"] button`)))
+	a.state(coordinator, "revoking a certificate: are you sure?", func() {
+		coordinator.openWant("/reports/learners/"+learnerID, 200)
+		coordinator.do("give a reason", chromedp.SendKeys(chromedp.CSS("#field-reason"), "Issued to the wrong person"),
+			chromedp.SendKeys(chromedp.CSS("#field-public_reason"), "Issued in error"))
+		if got := coordinator.follow("revoke the certificate", chromedp.Click(chromedp.CSS(`form[action$="/revoke"] button`))); got != 200 {
+			t.Errorf("asking to revoke: status %d, want the confirmation page", got)
+		}
+	})
+	coordinator.follow("confirm revoking", chromedp.Click(chromedp.CSS(`form[action$="/revoke"] button.govuk-button--warning`)))
 	a.page(coordinator, "a learner's record after revoking", "/reports/learners/"+learnerID+"?done=revoked", 200)
 	a.page(coordinator, "audit trail", "/reports/audit", 200)
+	a.page(coordinator, "audit trail, searched", "/reports/audit?q=revoked", 200)
 	a.page(admin, "email delivery", "/admin/email", 200)
 	a.page(admin, "a learner's record as administrator", "/reports/learners/"+learnerID, 200)
 	a.state(coordinator, "a one-time password reset link", func() {
@@ -323,6 +355,7 @@ func TestAccessibility(t *testing.T) {
 	a.page(renew, "task list, refresher started", "/course?done=refresher", 200)
 
 	t.Logf("checked %d pages and states with axe-core and at 320px, each also in high contrast, in %s", a.pages, time.Since(start).Round(time.Second))
+	recordAccessibilityResults(t, axe, chromium, a.pages)
 	srv.stop(t)
 }
 
@@ -367,7 +400,7 @@ func (a *a11yRun) state(j *journey, name string, load func()) {
 func (j *journey) settleSaves(m *app.Module) {
 	j.t.Helper()
 	j.do("wait for the answers to be saved", chromedp.Poll[chromedp.Void](fmt.Sprintf(
-		`localStorage.getItem(%q) === null && document.getElementById('save-status').dataset.state !== 'saving'`, "foundations:pending:"+m.ID),
+		`localStorage.getItem(%s) === null && document.getElementById('save-status').dataset.state !== 'saving'`, pendingKeyJS(m.ID)),
 		chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
 }
 

@@ -4,13 +4,15 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"github.com/foundations/foundations/app"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/foundations/foundations/app"
+	"github.com/foundations/foundations/templates"
 )
 
 // config is everything the process reads from its environment, once, in
@@ -46,6 +48,10 @@ type config struct {
 	HashConcurrency    int // password hashes at once
 	DBMaxConns         int // PostgreSQL connections per instance
 	DBPrepare          bool
+
+	Accessibility app.AccessibilityStatement // ACCESSIBILITY_* and the embedded suite results
+	MetricsPort   string                     // METRICS_PORT: serve /metrics on this port (bind it privately)
+	MetricsToken  string                     // METRICS_TOKEN: serve /metrics on PORT to requests bearing it
 }
 
 // certificateConfig is the configurable part of the certificate's design.
@@ -144,7 +150,48 @@ func loadConfig(log *slog.Logger) (*config, error) {
 	if err := c.loadSecurity(); err != nil {
 		return nil, err
 	}
+	c.MetricsPort, c.MetricsToken = env("METRICS_PORT", ""), env("METRICS_TOKEN", "")
+	if c.MetricsToken != "" && len(c.MetricsToken) < 24 {
+		return nil, fmt.Errorf("METRICS_TOKEN must be at least 24 characters")
+	}
+	if c.MetricsPort != "" && c.MetricsPort == c.Port {
+		return nil, fmt.Errorf("METRICS_PORT must differ from PORT (use METRICS_TOKEN to serve metrics on PORT)")
+	}
+	if err := c.loadAccessibility(); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// loadAccessibility fills the accessibility statement's facts: who to
+// contact (ACCESSIBILITY_CONTACT, else HELP_CONTACT; ACCESSIBILITY_PHONE),
+// how soon they reply (ACCESSIBILITY_RESPONSE_DAYS), problems known
+// beyond the service's own (ACCESSIBILITY_KNOWN_ISSUES, separated by ";"),
+// when the statement was prepared (ACCESSIBILITY_STATEMENT_DATE), and the
+// suite's last results, embedded in the binary.
+func (c *config) loadAccessibility() error {
+	results, err := app.ParseAccessibilityResults(templates.AccessibilityResults)
+	if err != nil {
+		return err
+	}
+	a := app.AccessibilityStatement{Service: "Neglect Foundations", Partnership: c.Placeholders["partnership_name"],
+		Contact: env("ACCESSIBILITY_CONTACT", c.HelpContact), Phone: env("ACCESSIBILITY_PHONE", ""), Results: results,
+		PreparedOn: env("ACCESSIBILITY_STATEMENT_DATE", "")}
+	if a.ResponseDays, err = strconv.Atoi(env("ACCESSIBILITY_RESPONSE_DAYS", "5")); err != nil || a.ResponseDays < 1 {
+		return fmt.Errorf("ACCESSIBILITY_RESPONSE_DAYS must be a whole number of working days")
+	}
+	if a.PreparedOn != "" {
+		if _, err := time.Parse("2006-01-02", a.PreparedOn); err != nil {
+			return fmt.Errorf("ACCESSIBILITY_STATEMENT_DATE must be a date like 2026-12-01")
+		}
+	}
+	for _, issue := range strings.Split(env("ACCESSIBILITY_KNOWN_ISSUES", ""), ";") {
+		if issue = strings.TrimSpace(issue); issue != "" {
+			a.KnownIssues = append(a.KnownIssues, issue)
+		}
+	}
+	c.Accessibility = a
+	return nil
 }
 
 // ensureSecret generates SECRET_KEY on first start and keeps it in the data

@@ -6,7 +6,9 @@
 //	foundations users add --role admin --email …   create a user with roles, or grant roles
 //	foundations demo --learners N                  fill the database with realistic demo data
 //	foundations secret-key forget  let the next instance record a new SECRET_KEY (all stopped)
-//	foundations healthcheck      exit 0 if the server on PORT answers /healthz (for containers)
+//	foundations healthcheck [--url URL]  exit 0 if the server answers /healthz (for containers)
+//	foundations backup FILE      copy the embedded SQLite database while it runs
+//	foundations help             print usage
 //	foundations badges rotate-key  sign new badges with a fresh key (old keys stay published)
 package main
 
@@ -14,7 +16,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -32,12 +36,39 @@ import (
 	"github.com/foundations/foundations/app/store"
 	"github.com/foundations/foundations/app/web"
 	"github.com/foundations/foundations/courses"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	_ "time/tzdata" // UK dates on certificates wherever the binary runs
 )
 
+// usage is printed by `foundations help`, `-h` and `--help`.
+const usage = `Usage: foundations [command]
+
+Commands:
+  serve                      serve the course (the default)
+  courses check              validate the course files and print each module's size
+  users add --email E --role R [--name N] [--organisation O]
+                             create a user with roles (admin, coordinator, manager), or grant roles
+  demo [--learners N] [--append]
+                             fill the database with realistic demo data
+  secret-key forget          let the next instance record a new SECRET_KEY (all instances stopped)
+  healthcheck [--url URL]    exit 0 if the server answers /healthz (default http://127.0.0.1:PORT)
+  backup FILE                write a consistent copy of the embedded SQLite database to FILE
+  badges rotate-key          sign new badges with a fresh key (old keys stay published)
+  help                       show this message
+
+Configuration is read from environment variables; see the README.
+`
+
 func main() {
+	if len(os.Args) > 1 && isHelp(os.Args[1]) {
+		fmt.Print(usage)
+		return
+	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	if err := run(log, os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) { // a command's -h: the flag package printed its usage
+			return
+		}
 		var p content.Problems
 		if errors.As(err, &p) {
 			fmt.Fprintln(os.Stderr, "The course files have problems:")
@@ -46,9 +77,22 @@ func main() {
 			}
 			os.Exit(1)
 		}
-		log.Error("foundations stopped", "err", err)
+		fmt.Fprintln(os.Stderr, errorLine(err))
 		os.Exit(1)
 	}
+}
+
+func isHelp(arg string) bool {
+	return arg == "help" || arg == "-h" || arg == "-help" || arg == "--help"
+}
+
+// errorLine is how a failed command reports itself: one plain line for a
+// person at a terminal, not a log record.
+func errorLine(err error) string {
+	if e, ok := err.(*app.Error); ok {
+		err = errors.New(e.Message)
+	}
+	return "foundations: " + strings.Join(strings.Fields(err.Error()), " ")
 }
 
 func run(log *slog.Logger, args []string) error {
@@ -66,8 +110,10 @@ func run(log *slog.Logger, args []string) error {
 		return runDemo(context.Background(), cfg, args[1:], os.Stdout)
 	case len(args) == 2 && args[0] == "secret-key" && args[1] == "forget":
 		return forgetSecretKey(context.Background(), cfg, os.Stdout)
-	case len(args) == 1 && args[0] == "healthcheck":
-		return healthcheck(cfg)
+	case len(args) >= 1 && args[0] == "healthcheck":
+		return healthcheck(cfg, args[1:], os.Stderr)
+	case len(args) >= 1 && args[0] == "backup":
+		return backup(context.Background(), cfg, args[1:], os.Stdout)
 	case len(args) == 2 && args[0] == "badges" && args[1] == "rotate-key":
 		return rotateBadgeKey(context.Background(), cfg, os.Stdout)
 	case len(args) == 2 && args[0] == "courses" && args[1] == "check":
@@ -82,7 +128,7 @@ func run(log *slog.Logger, args []string) error {
 		fmt.Println("The course is valid.")
 		return nil
 	default:
-		return fmt.Errorf("unknown command %q; commands: serve, courses check, users add, demo, secret-key forget, healthcheck, badges rotate-key", args)
+		return fmt.Errorf("unknown command %q; run 'foundations help' for the list", strings.Join(args, " "))
 	}
 }
 
@@ -91,6 +137,11 @@ func loadCourse(cfg *config) (*app.Course, error) {
 }
 
 func openStore(ctx context.Context, cfg *config) (*store.Store, error) {
+	if cfg.DatabaseURL == "" {
+		if err := checkDataDir(cfg.DataDir); err != nil {
+			return nil, err
+		}
+	}
 	s, err := store.OpenWith(cfg.DatabaseURL, filepath.Join(cfg.DataDir, "foundations.db"),
 		store.Options{MaxConns: cfg.DBMaxConns, NoPreparedStatements: !cfg.DBPrepare})
 	if err != nil {
@@ -109,6 +160,22 @@ func openStore(ctx context.Context, cfg *config) (*store.Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// checkDataDir makes sure the embedded database's folder exists and this
+// user may write in it, and says so plainly if not: SQLite reports a folder
+// it cannot write as "out of memory (14)".
+func checkDataDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create the data folder %s: %w", dir, err)
+	}
+	f, err := os.CreateTemp(dir, ".write-check-")
+	if err != nil {
+		return fmt.Errorf("the data folder %s is not writable by this user (uid %d): %w; give it to that user, or set DATA_DIR", dir, os.Getuid(), errors.Unwrap(err))
+	}
+	name := f.Name()
+	_ = f.Close() // an empty file only made to see that the folder takes one
+	return os.Remove(name)
 }
 
 // ensureOrganisations adds the configured organisations (ORGANISATIONS), or
@@ -160,6 +227,14 @@ func serve(log *slog.Logger, cfg *config) error {
 	if err != nil {
 		return err
 	}
+	var metrics *web.Metrics
+	if cfg.MetricsPort != "" || cfg.MetricsToken != "" {
+		sqlDB, err := st.DB().DB()
+		if err != nil {
+			return err
+		}
+		metrics = web.NewMetrics(collectors.NewDBStatsCollector(sqlDB, map[bool]string{true: "postgres", false: "sqlite"}[st.Postgres()]))
+	}
 	now := func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 	orderKey := sha256.Sum256([]byte("option order:" + cfg.SecretKey)) // its own key, derived from the shared secret
 	learning := &app.Learning{Store: st, Course: course, Now: now, Partnership: cfg.Placeholders["partnership_name"], ValidityMonths: cfg.ValidityMonths,
@@ -181,6 +256,9 @@ func serve(log *slog.Logger, cfg *config) error {
 	srv, err := web.New(web.Config{
 		Learning: learning, Accounts: accounts, Oversight: oversight, Store: st, Certificates: renderer, Badges: badges, Logger: log,
 		Mail: mailer, Recovery: recovery, EmailVerification: verification, Privacy: privacy, Invitations: invitations,
+		Breakdown: &app.Breakdown{Store: st, Course: course, Now: now}, AuditTrail: &app.AuditTrail{Store: st},
+		StaffDecisions: &app.StaffDecisions{Oversight: oversight, Store: st}, Accessibility: cfg.Accessibility,
+		Metrics: metrics, MetricsToken: cfg.MetricsToken,
 		BaseURL: cfg.BaseURL, SecretKey: cfg.SecretKey, Partnership: cfg.Placeholders["partnership_name"], Contacts: cfg.localContacts(), KnowledgeChecks: st,
 		HelpContact: cfg.HelpContact, QuickExitURL: cfg.QuickExitURL, TrustedProxies: cfg.TrustedProxies, Limits: limits,
 	})
@@ -192,8 +270,15 @@ func serve(log *slog.Logger, cfg *config) error {
 		return fmt.Errorf("start job queue: %w", err)
 	}
 
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Listen(":" + cfg.Port) }()
+	if cfg.MetricsPort != "" {
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", metrics.Handler())
+		ms := &http.Server{Addr: ":" + cfg.MetricsPort, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		go func() { errc <- fmt.Errorf("metrics listener: %w", ms.ListenAndServe()) }()
+		defer ms.Close()
+	}
 	db := "sqlite"
 	if st.Postgres() {
 		db = "postgres"
@@ -217,17 +302,27 @@ func serve(log *slog.Logger, cfg *config) error {
 	return nil
 }
 
-// healthcheck asks the local server whether it is up, for container
-// health checks in images that have no curl.
-func healthcheck(cfg *config) error {
-	client := &http.Client{Timeout: 3 * time.Second}
-	resp, err := client.Get("http://127.0.0.1:" + cfg.Port + "/healthz")
-	if err != nil {
+// healthcheck asks the server whether it is up, for container health
+// checks in images that have no curl: --url names the address, else the
+// local server on PORT.
+func healthcheck(cfg *config, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
+	fs.SetOutput(out)
+	url := fs.String("url", "http://127.0.0.1:"+cfg.Port, "the server's address; /healthz is added")
+	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("healthcheck takes only --url, not %q", strings.Join(fs.Args(), " "))
+	}
+	client := &http.Client{Timeout: 3 * time.Second}
+	resp, err := client.Get(strings.TrimRight(*url, "/") + "/healthz")
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("healthz answered %d", resp.StatusCode)
+		return fmt.Errorf("healthcheck: %s/healthz answered %d", strings.TrimRight(*url, "/"), resp.StatusCode)
 	}
 	return nil
 }

@@ -29,9 +29,13 @@ func TestWithoutJavaScript(t *testing.T) {
 	}
 
 	// The contrast toggle is a form: it works without JavaScript and the
-	// choice follows the person from page to page.
+	// choice follows the person from page to page. Its label says what it
+	// will do: "Standard contrast" while high contrast is on.
 	contrast := func() bool {
-		return eval[bool](j, "read the theme", `document.documentElement.classList.contains('app-theme-contrast') && document.querySelector('.app-contrast-toggle').getAttribute('aria-pressed') === 'true'`)
+		return eval[bool](j, "read the theme", `document.documentElement.classList.contains('app-theme-contrast') && document.querySelector('.app-contrast-toggle').textContent === 'Standard contrast'`)
+	}
+	if label := eval[string](j, "read the toggle", `document.querySelector('.app-contrast-toggle').textContent`); label != "High contrast" {
+		t.Errorf("in the standard theme the toggle says %q, want High contrast", label)
 	}
 	if contrast() {
 		t.Fatal("the start page is in high contrast before asking")
@@ -91,6 +95,19 @@ func TestWithoutJavaScript(t *testing.T) {
 	j.expectPath("after Save answers", "/modules/"+m1.ID+"?saved=1")
 	if got := j.text(".govuk-notification-banner__heading"); got != "Your answers have been saved." {
 		t.Errorf("after Save answers the banner says %q", got)
+	}
+	// The page comes back at #save, by the buttons: the confirmation is
+	// there, on screen, and in the module bar too.
+	type landing struct {
+		Note, Status string
+		InView       bool
+	}
+	if l := eval[landing](j, "read where Save answers lands", `(() => {
+		const n = document.querySelector('#save .app-saved-note'), r = n.getBoundingClientRect();
+		return {note: getComputedStyle(n).display === 'none' ? '' : n.textContent, status: document.getElementById('save-status').textContent,
+			inView: location.hash === '#save' && r.top >= 0 && r.bottom <= innerHeight};
+	})()`); l.Note != "Your answers have been saved." || !l.InView || l.Status != "Your answers have been saved." {
+		t.Errorf("where Save answers lands: %+v; want the confirmation shown there, on screen, and in the module bar", l)
 	}
 	for _, q := range qs[:2] {
 		want := correctOptions(q)

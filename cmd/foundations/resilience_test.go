@@ -66,7 +66,7 @@ func TestOfflineAnswersArrive(t *testing.T) {
 	note := "Written while offline: Zoë’s note ✓"
 	j.do("type a reflection", chromedp.SendKeys(chromedp.CSS("#field-"+reflection.ID), note))
 	j.waitFor("Not saved yet with the network down", notSaved, 10*time.Second)
-	pending := eval[map[string][]string](j, "read the device queue", fmt.Sprintf(`JSON.parse(localStorage.getItem(%q) || '{}')`, "foundations:pending:"+m1.ID))
+	pending := eval[map[string][]string](j, "read the device queue", fmt.Sprintf(`JSON.parse(localStorage.getItem(%s) || '{}')`, pendingKeyJS(m1.ID)))
 	for _, q := range append(choices[1:], reflection) {
 		if len(pending[q.ID]) == 0 {
 			t.Errorf("offline, question %s is not kept on the device: %v", q.ID, pending)
@@ -77,7 +77,7 @@ func TestOfflineAnswersArrive(t *testing.T) {
 	j.expectPath("after Submit offline", "/modules/"+m1.ID)
 	j.setOffline(false)
 	j.waitFor("Saved once the network is back", saved, 40*time.Second)
-	if left := eval[bool](j, "read the device queue", fmt.Sprintf(`localStorage.getItem(%q) !== null`, "foundations:pending:"+m1.ID)); left {
+	if left := eval[bool](j, "read the device queue", fmt.Sprintf(`localStorage.getItem(%s) !== null`, pendingKeyJS(m1.ID))); left {
 		t.Error("after Saved, answers are still queued on the device")
 	}
 

@@ -89,14 +89,72 @@
     }
   });
 
+  /* Answers kept on this device belong to one learner ----------------------------------- */
+
+  // Unsent answers are filed under the signed-in learner's opaque key (body data-learner), so
+  // on a shared computer one learner's are never restored into, or sent from, another's
+  // session. A signed-in page forgets every other learner's (and the old unfiled ones); the
+  // page after signing out forgets all. After a time-out they stay, filed under the learner,
+  // for when that learner signs in again.
+  var PENDING = 'foundations:pending:';
+  var POSITION = 'foundations:position:';
+  var learner = doc.body ? doc.body.getAttribute('data-learner') || '' : '';
+
+  function forgetKept(keep) {
+    try {
+      var ls = window.localStorage;
+      for (var i = ls.length - 1; i >= 0; i--) {
+        var k = ls.key(i);
+        if (k && (k.indexOf(PENDING) === 0 || k.indexOf(POSITION) === 0) && !(keep && k.indexOf(keep) !== -1)) ls.removeItem(k);
+      }
+    } catch (e) { /* no storage: nothing kept */ }
+  }
+
+  // And what a learner left on the device more than 12 hours ago (the longest a session
+  // lasts) goes, whoever opens the next page: a shared computer keeps no old reflection.
+  var KEPT_AT = 'foundations:kept-at:';
+  function forgetStale() {
+    try {
+      var ls = window.localStorage, now = Date.now();
+      for (var i = ls.length - 1; i >= 0; i--) {
+        var k = ls.key(i);
+        if (!k || k.indexOf(KEPT_AT) !== 0) continue;
+        var at = parseInt(ls.getItem(k), 10);
+        if (at > 0 && now - at < 12 * 3600 * 1000) continue;
+        var who = ':' + k.slice(KEPT_AT.length) + ':';
+        for (var j = ls.length - 1; j >= 0; j--) {
+          var kk = ls.key(j);
+          if (kk && (kk.indexOf(PENDING) === 0 || kk.indexOf(POSITION) === 0) && kk.indexOf(who) !== -1) ls.removeItem(kk);
+        }
+        ls.removeItem(k);
+      }
+    } catch (e) { /* no storage: nothing kept */ }
+  }
+
+  forgetStale();
+  if (doc.body && doc.body.hasAttribute('data-signed-out')) {
+    forgetKept('');
+    forgetAllKeptAt();
+  } else if (learner) forgetKept(':' + learner + ':');
+
+  function forgetAllKeptAt() {
+    try {
+      var ls = window.localStorage;
+      for (var i = ls.length - 1; i >= 0; i--) {
+        var k = ls.key(i);
+        if (k && k.indexOf(KEPT_AT) === 0) ls.removeItem(k);
+      }
+    } catch (e) { /* no storage */ }
+  }
+
   /* b) and c) Autosave with an offline queue ---------------------------------------------- */
 
   function setupAutosave(form) {
     var url = form.getAttribute('data-autosave-url');
     var moduleID = form.getAttribute('data-module');
-    if (!url || !moduleID) return;
+    if (!url || !moduleID || !learner) return;
 
-    var key = 'foundations:pending:' + moduleID;
+    var key = PENDING + learner + ':' + moduleID;
     var status = form.querySelector('.app-save-status') || doc.getElementById('save-status');
     var memory = {};          // used when localStorage is unavailable or full
     var debounce = {};        // questionID -> {t, m} timers for text answers
@@ -130,6 +188,7 @@
     function writePending(pending) {
       memory = pending;
       var empty = Object.keys(pending).length === 0;
+      if (!empty) storageSet(KEPT_AT + learner, String(Date.now()));
       if (!storageSet(key, empty ? null : JSON.stringify(pending)) && !empty) {
         storageSet(key, null); // fall back to memory only rather than keep a stale copy
       }
@@ -390,6 +449,98 @@
 
   var autosaveForm = doc.querySelector('form[data-autosave-url][data-module]');
   if (autosaveForm) setupAutosave(autosaveForm);
+
+  /* e) Where the learner is in a module -------------------------------------------------- */
+
+  // The module bar (server-rendered, sticky by CSS) counts the questions answered, names the
+  // section in view, and points "Skip to the next unanswered question" at the first unanswered
+  // question below it. A returning learner is brought back to the question they last worked on
+  // (kept on this device, under their key) or else the first unanswered one.
+  function setupModuleBar(form) {
+    var bar = doc.getElementById('module-bar');
+    if (!bar) return;
+    var moduleID = form.getAttribute('data-module') || '';
+    var answeredEl = bar.querySelector('[data-answered]');
+    var sectionEl = bar.querySelector('[data-section]');
+    var next = doc.getElementById('next-unanswered');
+    var resume = doc.querySelector('a[data-resume]');
+    var questions = Array.prototype.slice.call(form.querySelectorAll('.app-question[id]'));
+    var sections = Array.prototype.slice.call(form.querySelectorAll('section[aria-labelledby]'));
+    var posKey = learner ? POSITION + learner + ':' + moduleID : '';
+
+    function answered(q) {
+      return Array.prototype.some.call(q.querySelectorAll('input, textarea'), function (el) {
+        return el.type === 'radio' || el.type === 'checkbox' ? el.checked : el.value.trim() !== '';
+      });
+    }
+
+    function edge() { return bar.getBoundingClientRect().bottom + 1; }
+
+    function nextUnanswered() {
+      var open = questions.filter(function (q) { return !answered(q); });
+      var e = edge();
+      return open.find(function (q) { return q.getBoundingClientRect().bottom > e; }) || open[0] || null;
+    }
+
+    function update() {
+      if (answeredEl) answeredEl.textContent = String(questions.filter(answered).length);
+      if (sectionEl) {
+        var cur = -1, e = edge();
+        sections.forEach(function (sec, i) { if (sec.getBoundingClientRect().top <= e) cur = i; });
+        sectionEl.textContent = cur < 0 ? '' : ' \u00b7 section ' + (cur + 1) + ' of ' + sections.length;
+      }
+      if (next) {
+        var q = nextUnanswered();
+        next.hidden = !q;
+        if (q) next.setAttribute('href', '#' + q.id);
+      }
+    }
+
+    function goTo(q) {
+      var field = q.querySelector('input:not([type=hidden]), textarea') || q;
+      q.scrollIntoView({ block: 'start' });
+      if (field.focus) field.focus({ preventScroll: true });
+    }
+
+    if (next) {
+      next.addEventListener('click', function (e) {
+        var q = nextUnanswered();
+        if (!q) return;
+        e.preventDefault();
+        goTo(q);
+        update();
+      });
+    }
+
+    function remember(el) {
+      var q = el && el.closest ? el.closest('.app-question[id]') : null;
+      if (q && posKey) storageSet(posKey, q.id);
+    }
+    form.addEventListener('change', function (e) { remember(e.target); update(); });
+    form.addEventListener('input', function (e) { remember(e.target); update(); });
+    form.addEventListener('focusin', function (e) { remember(e.target); });
+
+    var ticking = false;
+    window.addEventListener('scroll', function () {
+      if (ticking) return;
+      ticking = true;
+      window.requestAnimationFrame(function () { ticking = false; update(); });
+    }, { passive: true });
+
+    // Coming back: to the question last worked on, else the first unanswered one, unless the
+    // address already says where to go (an error summary link, "Save answers" without script).
+    var last = posKey ? doc.getElementById(storageGet(posKey) || '') : null;
+    if (last && questions.indexOf(last) === -1) last = null;
+    if (resume && last) resume.setAttribute('href', '#' + last.id);
+    if (!window.location.hash && resume) {
+      var target = last || doc.getElementById((resume.getAttribute('href') || '').slice(1));
+      if (target) target.scrollIntoView({ block: 'start' });
+    }
+    update();
+  }
+
+  var moduleForm = doc.querySelector('form[data-module]');
+  if (moduleForm) setupModuleBar(moduleForm);
 
   /* d) Session time-out warning ---------------------------------------------------------- */
 
