@@ -79,6 +79,7 @@ type LearnerQuery struct {
 	CourseID       string
 	OrganisationID int64
 	Status         LearnerStatus
+	Reached        Milestone // learners who have reached it, whatever their status
 	CompletedFrom  *time.Time
 	CompletedTo    *time.Time
 	Search         string // name or email, case-insensitive, normalised here
@@ -108,6 +109,14 @@ func (q *LearnerQuery) Normalise() {
 	q.Search = strings.ToLower(strings.TrimSpace(q.Search))
 	if utf8.RuneCountInString(q.Search) > 100 {
 		q.Search = string([]rune(q.Search)[:100])
+	}
+	if !slices.ContainsFunc(Milestones, func(m struct {
+		Milestone Milestone
+		Label     string
+	}) bool {
+		return m.Milestone == q.Reached
+	}) {
+		q.Reached = ""
 	}
 	if !slices.ContainsFunc(LearnerStatuses, func(s struct {
 		Status LearnerStatus

@@ -193,3 +193,39 @@ func Summarise(f EnrolmentFacts) EnrolmentSummary {
 	s.Stage = row.Stage()
 	return s
 }
+
+// Milestone is a point in the course that a learner has reached, whatever
+// their status now. The dashboard's totals count learners by milestone, and
+// the learner list filters by it, so each total links to exactly its list.
+type Milestone string
+
+// Milestones.
+const (
+	MilestoneStarted   Milestone = "started"   // opened a module
+	MilestoneCompleted Milestone = "completed" // completed the course at least once
+	MilestoneConfirmed Milestone = "confirmed" // the current completion confirmed by the manager
+)
+
+// Milestones in the order filters offer them, with their labels.
+var Milestones = []struct {
+	Milestone Milestone
+	Label     string
+}{
+	{MilestoneStarted, "Started"},
+	{MilestoneCompleted, "Completed at least once"},
+	{MilestoneConfirmed, "Confirmed by manager"},
+}
+
+// Reached reports whether the learner has reached m: a refresher under way
+// still counts as a completion.
+func (r *LearnerRow) Reached(m Milestone) bool {
+	switch m {
+	case MilestoneStarted:
+		return r.StartedAt != nil
+	case MilestoneCompleted:
+		return r.CompletedAt != nil || r.Cycle > 1
+	case MilestoneConfirmed:
+		return r.ConfirmedAt != nil
+	}
+	return false
+}

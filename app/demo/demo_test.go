@@ -228,6 +228,86 @@ func TestDemo(t *testing.T) {
 
 		checkDemoConsistency(t, s, c)
 
+		// Every dashboard figure is the count of the list it links to.
+		listed := func(q app.LearnerQuery) int {
+			t.Helper()
+			q.CourseID, q.Now, q.PageSize = c.ID, demoNow, 1
+			q.Normalise()
+			_, n, err := s.Learners(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		for _, f := range []struct {
+			name  string
+			shown int
+			q     app.LearnerQuery
+		}{
+			{"registered", d.Registered, app.LearnerQuery{}},
+			{"started", d.Started, app.LearnerQuery{Reached: app.MilestoneStarted}},
+			{"completed", d.Completed, app.LearnerQuery{Reached: app.MilestoneCompleted}},
+			{"confirmed", d.Confirmed, app.LearnerQuery{Reached: app.MilestoneConfirmed}},
+			{"refresher due", d.RefresherDue, app.LearnerQuery{Status: app.LearnerRefresherDue}},
+		} {
+			if got := listed(f.q); got != f.shown {
+				t.Errorf("dashboard %s: %d, but its list has %d", f.name, f.shown, got)
+			}
+		}
+		for _, o := range d.PerOrganisation {
+			for _, f := range []struct {
+				name  string
+				shown int
+				q     app.LearnerQuery
+			}{
+				{"registered", o.Registered, app.LearnerQuery{OrganisationID: o.OrganisationID}},
+				{"started", o.Started, app.LearnerQuery{OrganisationID: o.OrganisationID, Reached: app.MilestoneStarted}},
+				{"completed", o.Completed, app.LearnerQuery{OrganisationID: o.OrganisationID, Reached: app.MilestoneCompleted}},
+			} {
+				if got := listed(f.q); got != f.shown {
+					t.Errorf("%s %s: %d on the dashboard, %d in its list", o.Organisation, f.name, f.shown, got)
+				}
+			}
+		}
+		counts, err := s.StatusCounts(ctx, c.ID, demoNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range app.LearnerStatuses {
+			if got := listed(app.LearnerQuery{Status: st.Status}); got != counts[st.Status] {
+				t.Errorf("status %s: %d in the breakdown, %d in its list", st.Status, counts[st.Status], got)
+			}
+		}
+		// And the milestone filter is app.LearnerRow.Reached, both ways.
+		byRule := map[app.Milestone]int{}
+		if err := s.EachLearner(ctx, app.LearnerQuery{CourseID: c.ID, Now: demoNow, Sort: "name"}, func(r *app.LearnerRow) error {
+			for _, m := range app.Milestones {
+				if r.Reached(m.Milestone) {
+					byRule[m.Milestone]++
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range app.Milestones {
+			if got := listed(app.LearnerQuery{Reached: m.Milestone}); got != byRule[m.Milestone] {
+				t.Errorf("milestone %s: %d listed, %d by the rule", m.Milestone, got, byRule[m.Milestone])
+			}
+		}
+		for _, m := range app.Milestones {
+			q := app.LearnerQuery{CourseID: c.ID, Now: demoNow, Reached: m.Milestone, Sort: "name"}
+			err := s.EachLearner(ctx, q, func(r *app.LearnerRow) error {
+				if !r.Reached(m.Milestone) {
+					t.Errorf("learner %d is listed as %s but has not reached it by the rule", r.UserID, m.Milestone)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+
 		// The manager named in the summary sees their staff.
 		m, err := s.UserByEmail(ctx, sum.ManagerEmail)
 		if err != nil || !m.Has(app.RoleManager) {

@@ -96,6 +96,10 @@ func learnerConds(q app.LearnerQuery, orgColumn string) (conds []string, args ma
 		conds = append(conds, statusCondition(q.Status))
 	}
 	enrolled = q.Status != "" && q.Status != app.LearnerNotStarted
+	if q.Reached != "" {
+		conds = append(conds, milestoneCondition(q.Reached))
+		enrolled = true
+	}
 	if q.CompletedFrom != nil {
 		conds = append(conds, "e.completed_at >= @from")
 		args["from"] = q.CompletedFrom.UTC()
@@ -149,6 +153,21 @@ func statusCondition(st app.LearnerStatus) string {
 		return "1 = 0"
 	}
 	return "(" + strings.Join(ors, " OR ") + ")"
+}
+
+// milestoneCondition is app.LearnerRow.Reached in SQL over an enrolment e
+// (a row exists once a module is started, and started_at is never NULL in
+// it). The dashboard's totals count with it too.
+func milestoneCondition(m app.Milestone) string {
+	switch m {
+	case app.MilestoneStarted:
+		return "e.started_at IS NOT NULL"
+	case app.MilestoneCompleted:
+		return "(e.completed_at IS NOT NULL OR e.cycle > 1)"
+	case app.MilestoneConfirmed:
+		return "e.confirmed_at IS NOT NULL"
+	}
+	return "1 = 0"
 }
 
 func whereClause(conds []string) string {
@@ -345,8 +364,10 @@ func (s *Store) Dashboard(ctx context.Context, c *app.Course, now time.Time, mon
 	}
 	// Completed counts everyone who has completed the course, a refresher
 	// under way or not; due is exactly the learner list's "refresher due".
-	err := db.Raw(`SELECT e.organisation_id, e.modules_started, e.modules_passed, COUNT(*) AS learners, COUNT(e.started_at) AS started,
-			SUM(CASE WHEN e.completed_at IS NOT NULL OR e.cycle > 1 THEN 1 ELSE 0 END) AS completed, COUNT(e.confirmed_at) AS confirmed,
+	err := db.Raw(`SELECT e.organisation_id, e.modules_started, e.modules_passed, COUNT(*) AS learners,
+			SUM(CASE WHEN `+milestoneCondition(app.MilestoneStarted)+` THEN 1 ELSE 0 END) AS started,
+			SUM(CASE WHEN `+milestoneCondition(app.MilestoneCompleted)+` THEN 1 ELSE 0 END) AS completed,
+			SUM(CASE WHEN `+milestoneCondition(app.MilestoneConfirmed)+` THEN 1 ELSE 0 END) AS confirmed,
 			SUM(CASE WHEN `+statusCondition(app.LearnerRefresherDue)+` THEN 1 ELSE 0 END) AS due
 		FROM enrolments e WHERE e.course_id = @course GROUP BY e.organisation_id, e.modules_started, e.modules_passed`,
 		map[string]any{"now": expiredBy.UTC(), "due": dueBy.UTC(), "course": course}).Scan(&groups).Error

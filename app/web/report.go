@@ -75,7 +75,7 @@ func (s *Server) handleDashboard(c *fiber.Ctx) error {
 // that is not a date is an error to show, not a filter to drop silently:
 // the query comes back without it, with the field errors.
 func learnerQuery(c *fiber.Ctx) (app.LearnerQuery, []app.FieldError) {
-	q := app.LearnerQuery{Status: app.LearnerStatus(c.Query("status")), Search: c.Query("q"), Sort: c.Query("sort"), Desc: c.Query("dir") == "desc"}
+	q := app.LearnerQuery{Status: app.LearnerStatus(c.Query("status")), Reached: app.Milestone(c.Query("reached")), Search: c.Query("q"), Sort: c.Query("sort"), Desc: c.Query("dir") == "desc"}
 	q.OrganisationID, _ = strconv.ParseInt(c.Query("organisation"), 10, 64)
 	q.Page, _ = strconv.Atoi(c.Query("page"))
 	var errs []app.FieldError
@@ -121,6 +121,7 @@ type learnersPage struct {
 	From, To      string
 	Organisations []app.Organisation
 	Statuses      any
+	Milestones    any
 	Now           time.Time
 	Pages         int
 	CSVURL        string // the exports of this list: its filters and order, every page
@@ -141,10 +142,10 @@ func (s *Server) handleLearners(c *fiber.Ctx) error {
 		return err
 	}
 	p := &learnersPage{basePage: basePage{Title: "Learners", NavReports: true, Errors: errs}, Rows: rows, Total: total, Query: q, Organisations: orgs,
-		Statuses: app.LearnerStatuses, Now: s.cfg.Learning.Now(), From: c.Query("from"), To: c.Query("to")}
+		Statuses: app.LearnerStatuses, Milestones: app.Milestones, Now: s.cfg.Learning.Now(), From: c.Query("from"), To: c.Query("to")}
 	p.Pages = (total + q.PageSize - 1) / q.PageSize
 	v := url.Values{}
-	for _, k := range []string{"q", "organisation", "status", "from", "to"} {
+	for _, k := range []string{"q", "organisation", "status", "reached", "from", "to"} {
 		if x := c.Query(k); x != "" {
 			v.Set(k, x)
 		}
