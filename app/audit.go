@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -55,4 +56,38 @@ func (a *AuditTrail) Search(ctx context.Context, actor *User, q AuditQuery) ([]A
 	q.Normalise()
 	es, total, err := a.Store.SearchAudit(ctx, q)
 	return es, total, q, err
+}
+
+// AuditEntry is one change someone made to another person's record.
+type AuditEntry struct {
+	ID            int64
+	ActorID       int64
+	ActorName     string
+	Action        string
+	SubjectUserID *int64
+	SubjectName   string
+	Detail        string
+	CreatedAt     time.Time
+}
+
+func (o *Oversight) audit(ctx context.Context, s ReportStore, actor *User, action string, subject *int64, detail string) error {
+	if err := s.AddAudit(ctx, &AuditEntry{ActorID: actor.ID, Action: action, SubjectUserID: subject, Detail: detail, CreatedAt: o.Now()}); err != nil {
+		return err
+	}
+	if o.Log != nil {
+		var subjectID int64
+		if subject != nil {
+			subjectID = *subject
+		}
+		o.Log.Info("audited change", "action", action, "actor_id", actor.ID, "subject_user_id", subjectID)
+	}
+	return nil
+}
+
+// Audit lists the most recent audit entries.
+func (o *Oversight) Audit(ctx context.Context, actor *User) ([]AuditEntry, error) {
+	if !mayCoordinate(actor) {
+		return nil, forbidden()
+	}
+	return o.Store.Audit(ctx, 200)
 }

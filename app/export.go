@@ -1,6 +1,8 @@
 package app
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -44,4 +46,46 @@ func neutralisePart(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// ExportLearners streams every learner matching q to fn, for CSV and XLSX.
+func (o *Oversight) ExportLearners(ctx context.Context, actor *User, q LearnerQuery, fn func(*LearnerRow) error) error {
+	if !mayCoordinate(actor) {
+		return forbidden()
+	}
+	q.CourseID, q.Now = o.Learning.Course.ID, o.Now()
+	q.Normalise()
+	return o.Store.EachLearner(ctx, q, fn)
+}
+
+// CSVCell neutralises a value that a spreadsheet would run as a formula:
+// a cell beginning with =, +, -, @, tab or carriage return gets a leading
+// apostrophe, and so does each part after a semicolon (spreadsheets set
+// to a ";" list separator split "Nurse;=1+1" into two cells).
+func CSVCell(s string) string {
+	parts := strings.Split(s, ";")
+	for i, p := range parts {
+		parts[i] = neutralisePart(p)
+	}
+	return strings.Join(parts, ";")
+}
+
+// ExportHeader and ExportRecord define the columns of the learner export,
+// once, for CSV and XLSX alike.
+var ExportHeader = []string{"Name", "Email", "Organisation", "Job role", "Status", "Registered", "Started", "Modules passed", "Completed", "Confirmed by manager", "Certificate code", "Certificate expires"}
+
+// ExportRecord is one learner's export row.
+func ExportRecord(r *LearnerRow, now time.Time) []string {
+	d := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.UTC().Format("2006-01-02")
+	}
+	code := ""
+	if r.CertificateCode != "" {
+		code = FormatCode(r.CertificateCode)
+	}
+	return []string{r.Name, r.Email, r.Organisation, r.JobRole, r.Status(now).Label(), r.RegisteredAt.UTC().Format("2006-01-02"),
+		d(r.StartedAt), fmt.Sprint(r.ModulesPassed), d(r.CompletedAt), d(r.ConfirmedAt), code, d(r.CertificateExpiresAt)}
 }

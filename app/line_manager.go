@@ -97,3 +97,36 @@ func (d *StaffDecisions) LineManager(ctx context.Context, learner *User) (*LineM
 	}
 	return lm, nil
 }
+
+// AssignManager sets (or, with an empty email, removes) a learner's line
+// manager. A manager assigned by a coordinator is accepted at once.
+func (o *Oversight) AssignManager(ctx context.Context, actor *User, learnerID int64, managerEmail string) error {
+	if !mayCoordinate(actor) {
+		return forbidden()
+	}
+	managerEmail = NormaliseEmail(managerEmail)
+	var link *int64
+	if managerEmail != "" {
+		if msg := emailProblem(managerEmail); msg != "" {
+			return Invalid([]FieldError{{Field: "manager_email", Message: "Enter the manager's email address in the correct format"}})
+		}
+		m, err := o.Store.UserByEmail(ctx, managerEmail)
+		if err == nil && m.ID != learnerID {
+			link = &m.ID
+		}
+	}
+	if _, err := o.Store.UserByID(ctx, learnerID); err != nil {
+		return err
+	}
+	return o.Store.InTx(ctx, func(tx Store) error {
+		rs := tx.(ReportStore)
+		if err := rs.SetManager(ctx, learnerID, managerEmail, link, o.Now()); err != nil {
+			return err
+		}
+		detail := "manager removed"
+		if managerEmail != "" {
+			detail = "manager set to " + managerEmail
+		}
+		return o.audit(ctx, rs, actor, "assigned manager", &learnerID, detail)
+	})
+}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"cmp"
+	"context"
 	"slices"
 )
 
@@ -62,4 +63,30 @@ func SortQuestionStats(stats []QuestionStat, by string, desc bool) {
 	if desc && by != "correct" && by != "attempts" {
 		slices.Reverse(stats)
 	}
+}
+
+// QuestionStat is the first-attempt analysis of one question.
+type QuestionStat struct {
+	Module         *Module
+	Question       *Question
+	FirstAttempts  int
+	FirstCorrect   int
+	TopWrongOption *Option
+	TopWrongCount  int
+}
+
+// PercentCorrect is the share right at the first attempt.
+func (q QuestionStat) PercentCorrect() int {
+	if q.FirstAttempts == 0 {
+		return 0
+	}
+	return q.FirstCorrect * 100 / q.FirstAttempts
+}
+
+// QuestionStats is the question analysis for a coordinator.
+func (o *Oversight) QuestionStats(ctx context.Context, actor *User) ([]QuestionStat, error) {
+	if !mayCoordinate(actor) {
+		return nil, forbidden()
+	}
+	return o.Store.QuestionStats(ctx, o.Learning.Course)
 }

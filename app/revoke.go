@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -28,4 +29,80 @@ func PublicRevokeReason(publicReason string) (string, error) {
 		return "", Invalid([]FieldError{{Field: "public_reason", Message: fmt.Sprintf("The public reason must be %d characters or fewer", MaxPublicReasonLength)}})
 	}
 	return publicReason, nil
+}
+
+// Revoke revokes a certificate with a reason; verification then says so.
+func (o *Oversight) Revoke(ctx context.Context, actor *User, learnerID int64, reason string) error {
+	return o.RevokeWithNotice(ctx, actor, learnerID, reason, "")
+}
+
+// RevokeWithNotice is Revoke with a public reason, which the verification
+// page and its JSON show (optional; the reason itself stays in the audit
+// trail).
+func (o *Oversight) RevokeWithNotice(ctx context.Context, actor *User, learnerID int64, reason, publicReason string) error {
+	if !mayCoordinate(actor) {
+		return forbidden()
+	}
+	reason, err := RevokeReason(reason)
+	if err != nil {
+		return err
+	}
+	if publicReason, err = PublicRevokeReason(publicReason); err != nil {
+		return err
+	}
+	cert, err := o.Learning.Certificate(ctx, learnerID)
+	if err != nil {
+		return err
+	}
+	if cert.RevokedAt != nil {
+		return Errorf(ECONFLICT, "This certificate is already revoked.")
+	}
+	now := o.Now()
+	return o.Store.InTx(ctx, func(tx Store) error {
+		rs := tx.(ReportStore)
+		if err := rs.RevokeCertificate(ctx, cert.Code, reason, now); err != nil {
+			return err
+		}
+		if publicReason != "" {
+			notices, ok := tx.(CertificateNotices)
+			if !ok {
+				return fmt.Errorf("store %T cannot keep a public revocation reason", tx)
+			}
+			if err := notices.SetPublicReason(ctx, cert.Code, publicReason); err != nil {
+				return err
+			}
+		}
+		return o.audit(ctx, rs, actor, "revoked certificate", &learnerID, reason)
+	})
+}
+
+// Reissue issues a fresh certificate (new code, the learner's current name,
+// the original completion date and expiry) and marks the previous one
+// revoked and replaced. For a changed name or a revoked-in-error certificate.
+func (o *Oversight) Reissue(ctx context.Context, actor *User, learnerID int64) (*Certificate, error) {
+	if !mayCoordinate(actor) {
+		return nil, forbidden()
+	}
+	old, err := o.Learning.Certificate(ctx, learnerID)
+	if err != nil {
+		return nil, err
+	}
+	u, err := o.Store.UserByID(ctx, learnerID)
+	if err != nil {
+		return nil, err
+	}
+	now := o.Now()
+	fresh := o.Learning.newCertificate(u, now)
+	fresh.CompletedAt, fresh.ExpiresAt, fresh.Cycle = old.CompletedAt, old.ExpiresAt, old.Cycle
+	err = o.Store.InTx(ctx, func(tx Store) error {
+		rs := tx.(ReportStore)
+		if err := rs.ReissueCertificate(ctx, old.Code, fresh, now); err != nil {
+			return err
+		}
+		return o.audit(ctx, rs, actor, "reissued certificate", &learnerID, "")
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reissue certificate for user %d: %w", learnerID, err)
+	}
+	return fresh, nil
 }

@@ -56,3 +56,50 @@ func (s *Store) SearchAudit(ctx context.Context, q app.AuditQuery) ([]app.AuditE
 	}
 	return out, int(total), nil
 }
+
+type auditRow struct {
+	ID            int64
+	ActorID       int64
+	Action        string
+	SubjectUserID *int64
+	Detail        string
+	CreatedAt     time.Time
+}
+
+func (auditRow) TableName() string { return "audit_log" }
+
+// AddAudit implements app.ReportStore.
+func (s *Store) AddAudit(ctx context.Context, e *app.AuditEntry) error {
+	r := auditRow{ActorID: e.ActorID, Action: e.Action, SubjectUserID: e.SubjectUserID, Detail: e.Detail, CreatedAt: e.CreatedAt.UTC()}
+	if err := s.db.WithContext(ctx).Create(&r).Error; err != nil {
+		return wrap(err, "audit")
+	}
+	e.ID = r.ID
+	return nil
+}
+
+// Audit implements app.ReportStore, newest first.
+func (s *Store) Audit(ctx context.Context, limit int) ([]app.AuditEntry, error) {
+	var rows []struct {
+		ID            int64
+		ActorID       int64
+		ActorName     string
+		Action        string
+		SubjectUserID *int64
+		SubjectName   sql.NullString
+		Detail        string
+		CreatedAt     time.Time
+	}
+	err := s.db.WithContext(ctx).Raw(`SELECT a.id, a.actor_id, actor.name AS actor_name, a.action, a.subject_user_id, subject.name AS subject_name, a.detail, a.created_at
+		FROM audit_log a JOIN users actor ON actor.id = a.actor_id LEFT JOIN users subject ON subject.id = a.subject_user_id
+		ORDER BY a.created_at DESC, a.id DESC LIMIT ?`, limit).Scan(&rows).Error
+	if err != nil {
+		return nil, wrap(err, "audit")
+	}
+	out := make([]app.AuditEntry, len(rows))
+	for i, r := range rows {
+		out[i] = app.AuditEntry{ID: r.ID, ActorID: r.ActorID, ActorName: r.ActorName, Action: r.Action, SubjectUserID: r.SubjectUserID,
+			SubjectName: r.SubjectName.String, Detail: r.Detail, CreatedAt: r.CreatedAt}
+	}
+	return out, nil
+}

@@ -79,3 +79,19 @@ func (s *Store) LineManager(ctx context.Context, learnerID int64, courseID strin
 	}
 	return lm, nil
 }
+
+// SetManager implements app.ReportStore: a new manager email drops any
+// previous acceptance; link, if set, is accepted at once.
+func (s *Store) SetManager(ctx context.Context, learnerID int64, managerEmail string, link *int64, at time.Time) error {
+	db := s.db.WithContext(ctx)
+	if err := db.Exec(`UPDATE users SET manager_email = ?, updated_at = ? WHERE id = ?`, managerEmail, Now(), learnerID).Error; err != nil {
+		return wrap(err, "user")
+	}
+	if err := db.Exec(`DELETE FROM manager_links WHERE learner_id = ?`, learnerID).Error; err != nil {
+		return wrap(err, "manager links")
+	}
+	if link != nil {
+		return s.AcceptStaff(ctx, *link, learnerID, at)
+	}
+	return nil
+}

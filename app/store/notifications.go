@@ -113,4 +113,3 @@ func (s *Store) DigestManagers(ctx context.Context) ([]app.User, error) {
 	}
 	return out, nil
 }
-

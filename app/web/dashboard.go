@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/foundations/foundations/app"
+	"github.com/gofiber/fiber/v2"
 )
 
 // dashboardCharts are the reports dashboard's charts, each drawn from the
@@ -94,4 +95,58 @@ func buildDashboardCharts(d *app.Dashboard, orgs []app.OrgCount, statuses []app.
 		c.Evaluation.Summary = fmt.Sprintf("From %d evaluations: highest rated “%s” at %s, lowest “%s” at %s.", d.Evaluation.Responses, hi.Label, hi.Text, lo.Label, lo.Text)
 	}
 	return c
+}
+
+type dashboardPage struct {
+	basePage
+	D             *app.Dashboard
+	Course        *app.Course
+	Organisations []app.OrgCount // shown in the table and chart
+	HiddenEmpty   int            // organisations with no learners, left out unless asked for
+	ShowEmpty     bool
+	MonthInput    string // what the month field shows: the coordinator's text after an error
+	Statuses      []app.StatusCount
+	Charts        dashboardCharts
+	Gain          *app.KnowledgeGain // nil when the course has no knowledge check
+}
+
+func (s *Server) handleDashboard(c *fiber.Ctx) error {
+	u, month := currentUser(c), c.Query("month")
+	d, err := s.cfg.Oversight.Dashboard(c.UserContext(), u, month)
+	var errs []app.FieldError
+	if app.ErrorCode(err) == app.EINVALID && len(app.ErrorFields(err)) > 0 {
+		errs = app.ErrorFields(err) // show the error, and the current month's figures
+		d, err = s.cfg.Oversight.Dashboard(c.UserContext(), u, "")
+	}
+	if err != nil {
+		return err
+	}
+	statuses, err := s.cfg.Breakdown.Statuses(c.UserContext(), u)
+	if err != nil {
+		return err
+	}
+	p := &dashboardPage{basePage: basePage{Title: "Training reports", NavReports: true, Errors: errs}, D: d, Course: s.cfg.Learning.Course,
+		ShowEmpty: c.Query("empty") == "show", MonthInput: d.Month, Statuses: statuses}
+	if errs != nil {
+		p.MonthInput = month
+	}
+	p.Organisations = d.OrganisationsWithLearners()
+	p.HiddenEmpty = len(d.PerOrganisation) - len(p.Organisations)
+	if p.ShowEmpty {
+		p.Organisations = d.PerOrganisation
+	}
+	p.Charts = buildDashboardCharts(d, d.OrganisationsWithLearners(), statuses)
+	if s.cfg.KnowledgeChecks != nil && len(p.Course.KnowledgeCheck) > 0 {
+		before, after, err := s.cfg.KnowledgeChecks.KnowledgeCheckPercents(c.UserContext(), p.Course.ID)
+		if err != nil {
+			return err
+		}
+		g := app.MeanKnowledgeGain(before, after)
+		p.Gain = &g
+	}
+	status := fiber.StatusOK
+	if errs != nil {
+		status = fiber.StatusUnprocessableEntity
+	}
+	return s.render(c, status, "reports", p)
 }

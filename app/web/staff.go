@@ -2,67 +2,11 @@ package web
 
 import (
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/foundations/foundations/app"
 	"github.com/gofiber/fiber/v2"
 )
-
-// requireRole refuses signed-in users without the permission (403); the
-// Oversight service checks again, so a missing guard here cannot leak data.
-func (s *Server) requireRole(may func(*app.User) bool) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		if !may(currentUser(c)) {
-			return app.Errorf(app.EFORBIDDEN, "You do not have permission to see this page.")
-		}
-		return c.Next()
-	}
-}
-
-func idParam(c *fiber.Ctx) (int64, error) {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, app.Errorf(app.ENOTFOUND, "There is no such person.")
-	}
-	return id, nil
-}
-
-type profilePage struct {
-	basePage
-	Form          app.Registration
-	Organisations []app.Organisation
-	Saved         bool
-	Changed       string // "password" after a change of password
-}
-
-func (s *Server) handleProfileForm(c *fiber.Ctx) error {
-	u := currentUser(c)
-	orgs, err := s.cfg.Learning.Store.Organisations(c.UserContext())
-	if err != nil {
-		return err
-	}
-	form := app.Registration{Name: u.Name, Email: u.Email, OrganisationID: u.OrganisationID, JobRole: u.JobRole, ManagerEmail: u.ManagerEmail}
-	return s.render(c, fiber.StatusOK, "profile", &profilePage{basePage: basePage{Title: "Your details", NavProfile: true}, Form: form, Organisations: orgs, Saved: c.Query("saved") == "1", Changed: c.Query("changed")})
-}
-
-func (s *Server) handleProfile(c *fiber.Ctx) error {
-	u := currentUser(c)
-	orgID, _ := strconv.ParseInt(c.FormValue("organisation"), 10, 64)
-	form := app.Registration{Name: c.FormValue("name"), Email: u.Email, OrganisationID: orgID, JobRole: c.FormValue("job_role"), ManagerEmail: strings.TrimSpace(c.FormValue("manager_email"))}
-	err := s.cfg.Oversight.UpdateProfile(c.UserContext(), u, form)
-	if app.ErrorCode(err) == app.EINVALID {
-		orgs, oerr := s.cfg.Learning.Store.Organisations(c.UserContext())
-		if oerr != nil {
-			return oerr
-		}
-		return s.render(c, fiber.StatusUnprocessableEntity, "profile", &profilePage{basePage: basePage{Title: "Your details", Errors: app.ErrorFields(err)}, Form: form, Organisations: orgs})
-	}
-	if err != nil {
-		return err
-	}
-	return c.Redirect("/profile?saved=1", fiber.StatusSeeOther)
-}
 
 type staffPage struct {
 	basePage
