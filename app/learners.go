@@ -68,7 +68,8 @@ type LearnerRow struct {
 	CertificateCode      string
 	CertificateExpiresAt *time.Time
 	CertificateRevokedAt *time.Time
-	Cycle                int // 1, then 2 for the first refresher…
+	Cycle                int  // 1, then 2 for the first refresher…
+	EmailVerified        bool // the learner has confirmed their email address
 }
 
 // LearnerQuery filters, sorts and pages the learner list. Zero values mean

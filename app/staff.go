@@ -14,10 +14,12 @@ import (
 
 // InStaffOf reports whether learner is one of manager's staff: someone
 // with the manager role whom the learner named as their line manager, by
-// email. Nobody is their own staff. A manager sees their staff's names and
-// statuses at once, to accept them.
+// email, once the learner has confirmed their own address (so nobody can
+// place themselves in a manager's list with an address that is not
+// theirs). Nobody is their own staff. A manager sees their staff's names
+// and statuses at once, to accept them.
 func InStaffOf(manager *User, learner *LearnerRow) bool {
-	return manager != nil && MayManage(manager) && learner.UserID != manager.ID &&
+	return manager != nil && MayManage(manager) && learner.UserID != manager.ID && learner.EmailVerified &&
 		learner.ManagerEmail != "" && learner.ManagerEmail == manager.EmailNorm
 }
 

@@ -9,7 +9,10 @@ import (
 func TestManagerScope(t *testing.T) {
 	manager := &app.User{ID: 1, EmailNorm: "mo@example.org", Roles: []string{app.RoleLearner, app.RoleManager}}
 	notAManager := &app.User{ID: 2, EmailNorm: "nat@example.org", Roles: []string{app.RoleLearner}}
-	named := func(id int64, email string) *app.LearnerRow { return &app.LearnerRow{UserID: id, ManagerEmail: email} }
+	named := func(id int64, email string) *app.LearnerRow {
+		return &app.LearnerRow{UserID: id, ManagerEmail: email, EmailVerified: true}
+	}
+	unverified := &app.LearnerRow{UserID: 15, ManagerEmail: "mo@example.org"}
 	tests := []struct {
 		name    string
 		manager *app.User
@@ -22,6 +25,7 @@ func TestManagerScope(t *testing.T) {
 		{"a manager is never their own staff", manager, named(1, "mo@example.org"), false},
 		{"someone without the manager role has no staff", notAManager, named(13, "nat@example.org"), false},
 		{"nobody signed in has no staff", nil, named(14, "mo@example.org"), false},
+		{"a learner who has not confirmed their own address is nobody's staff yet", manager, unverified, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

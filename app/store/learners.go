@@ -18,7 +18,8 @@ var _ app.ReportStore = (*Store)(nil)
 const learnerColumns = `SELECT u.id AS user_id, u.name, u.email, u.organisation_id, o.name AS organisation, u.job_role, u.manager_email,
 	u.created_at AS registered_at, e.started_at, COALESCE(e.modules_started, 0) AS modules_started,
 	COALESCE(e.modules_passed, 0) AS modules_passed, e.completed_at, e.confirmed_at,
-	COALESCE(e.certificate_code, '') AS certificate_code, e.certificate_expires_at, e.certificate_revoked_at, COALESCE(e.cycle, 1) AS cycle`
+	COALESCE(e.certificate_code, '') AS certificate_code, e.certificate_expires_at, e.certificate_revoked_at, COALESCE(e.cycle, 1) AS cycle,
+	u.email_verified_at IS NOT NULL AS email_verified`
 
 const learnerFrom = `
 FROM users u
@@ -45,6 +46,7 @@ type learnerRow struct {
 	CertificateExpiresAt *time.Time
 	CertificateRevokedAt *time.Time
 	Cycle                int
+	EmailVerified        bool
 }
 
 func (r *learnerRow) row() app.LearnerRow { return app.LearnerRow(*r) }
@@ -230,7 +232,7 @@ func (s *Store) EachLearner(ctx context.Context, q app.LearnerQuery, fn func(*ap
 		var r app.LearnerRow
 		err := rows.Scan(&r.UserID, &r.Name, &r.Email, &r.OrganisationID, &r.Organisation, &r.JobRole, &r.ManagerEmail,
 			&r.RegisteredAt, &r.StartedAt, &r.ModulesStarted, &r.ModulesPassed, &r.CompletedAt, &r.ConfirmedAt,
-			&r.CertificateCode, &r.CertificateExpiresAt, &r.CertificateRevokedAt, &r.Cycle)
+			&r.CertificateCode, &r.CertificateExpiresAt, &r.CertificateRevokedAt, &r.Cycle, &r.EmailVerified)
 		if err != nil {
 			return wrap(err, "scan learner")
 		}

@@ -17,7 +17,7 @@ func (s *Store) StaffOf(ctx context.Context, courseID string, manager *app.User)
 		Accepted bool
 	}
 	err := db.Raw(learnerColumns+`, EXISTS (SELECT 1 FROM manager_links ml WHERE ml.learner_id = u.id AND ml.manager_id = @manager) AS accepted`+learnerFrom+`
-		WHERE u.manager_email = @email AND u.email_verified_at IS NOT NULL ORDER BY u.name_norm, u.id`,
+		WHERE u.manager_email = @email ORDER BY u.name_norm, u.id`,
 		map[string]any{"course": courseID, "manager": manager.ID, "email": manager.EmailNorm}).Scan(&rows).Error
 	if err != nil {
 		return nil, wrap(err, "staff")
