@@ -337,19 +337,22 @@ func TestAccessibility(t *testing.T) {
 		}
 	})
 
-	// A demo learner whose certificate is due for renewal (30 days left)
-	// is offered the refresher and starts it.
+	// A demo learner whose certificate expired ten days ago is offered the
+	// refresher and starts it (renewing after expiry, as the issue asks).
 	var dueEmail string
 	var dueID int64
 	if err := db.QueryRow(`SELECT u.email_norm, u.id FROM users u JOIN enrolments e ON e.user_id = u.id WHERE e.stage = 'completed' ORDER BY u.id LIMIT 1`).Scan(&dueEmail, &dueID); err != nil {
 		t.Fatalf("find a demo learner who has completed: %v", err)
 	}
-	if _, err := db.Exec(`UPDATE certificates SET expires_at = ? WHERE user_id = ? AND revoked_at IS NULL`, time.Now().UTC().Add(30*24*time.Hour).Truncate(time.Microsecond), dueID); err != nil {
-		t.Fatalf("bring the certificate near expiry: %v", err)
+	if _, err := db.Exec(`UPDATE certificates SET expires_at = ? WHERE user_id = ? AND revoked_at IS NULL`, time.Now().UTC().Add(-10*24*time.Hour).Truncate(time.Microsecond), dueID); err != nil {
+		t.Fatalf("let the certificate expire: %v", err)
 	}
 	renew := newTab(t, browser, srv.url, course, tabOptions{})
 	signInTab(renew, dueEmail)
-	a.page(renew, "task list, refresher open", "/course", 200)
+	a.page(renew, "task list, certificate expired, refresher open", "/course", 200)
+	if !strings.Contains(eval[string](renew, "read the course page", `document.body.innerText`), "Start your refresher") {
+		t.Error("an expired certificate's holder is not offered the refresher")
+	}
 	renew.follow("start the refresher", chromedp.Click(chromedp.CSS(`form[action="/course/refresher"] button`)))
 	renew.expectPath("after starting the refresher", "/course?done=refresher")
 	a.page(renew, "task list, refresher started", "/course?done=refresher", 200)
