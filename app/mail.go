@@ -62,6 +62,12 @@ type MailStore interface {
 	Emails(ctx context.Context, limit int) ([]Email, error)
 }
 
+// MailCounter counts outbox emails by status, for the operators' metrics
+// (queue depth and failures). Implemented by app/store.
+type MailCounter interface {
+	EmailCounts(ctx context.Context) (map[EmailStatus]int, error)
+}
+
 // Job is a unit of background work: a value that names its kind and is
 // kept as JSON until a worker runs it.
 type Job interface{ Kind() string }

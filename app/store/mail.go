@@ -104,3 +104,20 @@ func (s *Store) SQLTx() (*sql.Tx, error) {
 		}
 	}
 }
+
+// EmailCounts implements app.MailCounter: how many outbox emails stand in
+// each status, for the operators' metrics.
+func (s *Store) EmailCounts(ctx context.Context) (map[app.EmailStatus]int, error) {
+	var rows []struct {
+		Status string
+		N      int
+	}
+	if err := s.db.WithContext(ctx).Raw(`SELECT status, COUNT(*) AS n FROM emails GROUP BY status`).Scan(&rows).Error; err != nil {
+		return nil, wrap(err, "count emails")
+	}
+	out := map[app.EmailStatus]int{}
+	for _, r := range rows {
+		out[app.EmailStatus(r.Status)] = r.N
+	}
+	return out, nil
+}

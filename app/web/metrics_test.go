@@ -1,11 +1,14 @@
 package web_test
 
 import (
+	"context"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/foundations/foundations/app"
 	"github.com/foundations/foundations/app/store"
 	"github.com/foundations/foundations/app/store/storetest"
 	"github.com/foundations/foundations/app/web"
@@ -61,6 +64,45 @@ func TestMetrics(t *testing.T) {
 		for _, personal := range []string{"zoe", "Zoë", "example.org", module1} {
 			if strings.Contains(strings.ToLower(body), strings.ToLower(personal)) {
 				t.Errorf("/metrics contains %q", personal)
+			}
+		}
+	})
+}
+
+// TestMailMetrics: the outbox's depth and failures are on /metrics, as
+// counts by status only.
+func TestMailMetrics(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		const token = "a-metrics-token-long-enough-1234"
+		srv := newTestServer(t, st, func(c *web.Config) { c.Metrics, c.MetricsToken = web.NewMetrics(web.NewMailCollector(st)), token })
+		ctx := context.Background()
+		now := time.Now().UTC()
+		for i, to := range []string{"queued.person@example.org", "failed.person@example.org"} {
+			e := &app.Email{Message: app.Message{To: to, Kind: "password_reset", Subject: "Reset your password", Text: "body"},
+				Status: app.EmailQueued, CreatedAt: now, UpdatedAt: now}
+			if err := st.AddEmail(ctx, e); err != nil {
+				t.Fatal(err)
+			}
+			if i == 1 {
+				if err := st.MarkEmailFailure(ctx, e.ID, app.EmailFailed, 8, "550 no such mailbox", now); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		req := httptest.NewRequest("GET", "/metrics", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		res := srv.newClient(t).do(req)
+		res.wantStatus(t, fiber.StatusOK)
+		body := string(res.body)
+		for _, want := range []string{`foundations_mail_emails{status="queued"} 1`, `foundations_mail_emails{status="failed"} 1`,
+			`foundations_mail_emails{status="retrying"} 0`, `foundations_mail_emails{status="sent"} 0`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("/metrics lacks %q", want)
+			}
+		}
+		for _, secret := range []string{"queued.person", "failed.person", "Reset your password", "550"} {
+			if strings.Contains(body, secret) {
+				t.Errorf("/metrics shows %q", secret)
 			}
 		}
 	})

@@ -233,7 +233,8 @@ func serve(log *slog.Logger, cfg *config) error {
 		if err != nil {
 			return err
 		}
-		metrics = web.NewMetrics(collectors.NewDBStatsCollector(sqlDB, map[bool]string{true: "postgres", false: "sqlite"}[st.Postgres()]))
+		metrics = web.NewMetrics(collectors.NewDBStatsCollector(sqlDB, map[bool]string{true: "postgres", false: "sqlite"}[st.Postgres()]),
+			web.NewMailCollector(st))
 	}
 	now := func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 	orderKey := sha256.Sum256([]byte("option order:" + cfg.SecretKey)) // its own key, derived from the shared secret
