@@ -16,9 +16,14 @@ import (
 // one another freely once each run ends byte-aligned, so the result is an
 // ordinary gzip body; the CRC and length cover the whole page.
 
+// minDeflated is the shortest run of the learner's parts worth deflating
+// per request; shorter ones are stored (they are a few bytes each, and a
+// deflate flush costs more than it saves).
+const minDeflated = 1024
+
 // minPrecompressed is the smallest static piece worth deflating on its own;
 // smaller ones go out with the learner's parts around them.
-const minPrecompressed = 512
+const minPrecompressed = 128
 
 // deflateOnce compresses a static piece at start-up.
 func deflateOnce(text string) []byte {
@@ -81,6 +86,15 @@ func (g *gzipStitch) flush() {
 	}
 	g.crc = crc32.Update(g.crc, crc32.IEEETable, g.pending)
 	g.size += uint32(len(g.pending)) // #nosec G115 -- gzip's ISIZE is the length modulo 2^32 by definition (RFC 1952)
+	if n := len(g.pending); n < minDeflated {
+		// A short run (an attribute, a token, a line of the learner's
+		// text) is cheaper stored than deflated: a stored block is a
+		// 5-byte header and the bytes (RFC 1951, 3.2.4).
+		g.out.Write([]byte{0x00, byte(n), byte(n >> 8), ^byte(n), ^byte(n >> 8)}) // #nosec G115 -- n < minDeflated, two bytes
+		g.out.Write(g.pending)
+		g.pending = g.pending[:0]
+		return
+	}
 	w := flatePool.Get().(*flate.Writer)
 	w.Reset(g.out)
 	_, _ = w.Write(g.pending) // into a bytes.Buffer

@@ -144,6 +144,18 @@ func BenchmarkModuleBody(b *testing.B) {
 			}
 		}
 	})
+	b.Run("prerendered-gzip", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			var top, buf bytes.Buffer
+			if err := s.pages.set["module"].ExecuteTemplate(&top, "module-top", p); err != nil {
+				b.Fatal(err)
+			}
+			g := newGzipStitch(&buf)
+			writePieces(g, s.modules[m.ID].pieces, v, p.CSRF, top.Bytes())
+			g.close()
+		}
+	})
 	b.Run("prerendered", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
