@@ -20,7 +20,7 @@ type mailCollector struct {
 // NewMailCollector makes the outbox's metrics for NewMetrics.
 func NewMailCollector(c app.MailCounter) prometheus.Collector {
 	return &mailCollector{counter: c,
-		desc: prometheus.NewDesc("foundations_mail_emails", "Outbox emails by status: queued and retrying are the queue's depth, failed were refused for good.", []string{"status"}, nil),
+		desc:   prometheus.NewDesc("foundations_mail_emails", "Outbox emails by status: queued and retrying are the queue's depth, failed were refused for good.", []string{"status"}, nil),
 		errors: prometheus.NewCounter(prometheus.CounterOpts{Name: "foundations_mail_metrics_errors_total", Help: "Scrapes that could not count the outbox."})}
 }
 
