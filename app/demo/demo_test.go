@@ -8,33 +8,10 @@ import (
 	"time"
 
 	"github.com/foundations/foundations/app"
-	"github.com/foundations/foundations/app/content"
 	"github.com/foundations/foundations/app/demo"
 	"github.com/foundations/foundations/app/store"
 	"github.com/foundations/foundations/app/store/storetest"
-	"github.com/foundations/foundations/courses"
 )
-
-// demoCourse loads the real course with the default placeholders.
-func demoCourse(t testing.TB) *app.Course {
-	t.Helper()
-	placeholders := map[string]string{
-		"partnership_name":       "Example Safeguarding Children Partnership",
-		"partnership_short_name": "ESCP",
-		"front_door_name":        "Example Children's Front Door",
-		"front_door_phone":       "01632 960000",
-		"front_door_url":         "https://example.org/worried-about-a-child",
-		"out_of_hours_phone":     "01632 960001",
-		"escalation_policy_url":  "https://example.org/escalation",
-		"neglect_toolkit_url":    "https://example.org/neglect-toolkit",
-		"training_contact":       "training@example.org",
-	}
-	c, err := content.Load(courses.FS, "neglect-foundations", content.DefaultOptions(placeholders))
-	if err != nil {
-		t.Fatalf("load course: %v", err)
-	}
-	return c
-}
 
 const demoPassword = "demo password for tests"
 
@@ -45,7 +22,7 @@ var demoNow = time.Date(2026, 3, 15, 10, 30, 0, 0, time.UTC)
 // filter agrees with app.LearnerRow.Status for every learner, the
 // dashboard adds up, and the question analysis has something to show.
 func TestDemo(t *testing.T) {
-	c := demoCourse(t)
+	c := storetest.RealCourse(t)
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		sum, err := demo.Run(ctx, s, c, demo.Options{Learners: 300, Now: demoNow, Seed: 7, Password: demoPassword, Partnership: "Test Partnership"})

@@ -17,7 +17,7 @@ var statusNow = time.Date(2026, 3, 15, 10, 30, 0, 0, time.UTC)
 // learners whose app.LearnerRow.Status is each status, and adds up to
 // everyone registered.
 func TestStatusCounts(t *testing.T) {
-	c := demoCourse(t)
+	c := storetest.RealCourse(t)
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		if _, err := demo.Run(ctx, s, c, demo.Options{Learners: 150, Now: statusNow, Seed: 3, Password: "status counts test password", Partnership: "Test Partnership"}); err != nil {

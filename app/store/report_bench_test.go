@@ -31,6 +31,7 @@ import (
 	"github.com/foundations/foundations/app"
 	"github.com/foundations/foundations/app/demo"
 	"github.com/foundations/foundations/app/store"
+	"github.com/foundations/foundations/app/store/storetest"
 )
 
 const benchSchema = "bench_reports"
@@ -80,7 +81,7 @@ func openBenchData(b *testing.B, base string) error {
 	q.Set("search_path", benchSchema)
 	u.RawQuery = q.Encode()
 
-	bench.c = demoCourse(b)
+	bench.c = storetest.RealCourse(b)
 	for attempt := 0; ; attempt++ {
 		if err := admin.DB().Exec(`CREATE SCHEMA IF NOT EXISTS ` + benchSchema).Error; err != nil {
 			return fmt.Errorf("create schema %s: %w", benchSchema, err)

@@ -13,7 +13,10 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/foundations/foundations/app"
+	"github.com/foundations/foundations/app/content"
 	"github.com/foundations/foundations/app/store"
+	"github.com/foundations/foundations/courses"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -108,4 +111,26 @@ func FreshSchema(t testing.TB) (dsn, schema string) {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String(), schema
+}
+
+// RealCourse loads the real course (courses/neglect-foundations) with
+// obviously placeholder local settings, for tests that need its size.
+func RealCourse(t testing.TB) *app.Course {
+	t.Helper()
+	placeholders := map[string]string{
+		"partnership_name":       "Example Safeguarding Children Partnership",
+		"partnership_short_name": "ESCP",
+		"front_door_name":        "Example Children's Front Door",
+		"front_door_phone":       "01632 960000",
+		"front_door_url":         "https://example.org/worried-about-a-child",
+		"out_of_hours_phone":     "01632 960001",
+		"escalation_policy_url":  "https://example.org/escalation",
+		"neglect_toolkit_url":    "https://example.org/neglect-toolkit",
+		"training_contact":       "training@example.org",
+	}
+	c, err := content.Load(courses.FS, "neglect-foundations", content.DefaultOptions(placeholders))
+	if err != nil {
+		t.Fatalf("load course: %v", err)
+	}
+	return c
 }
