@@ -149,6 +149,7 @@ type Store interface {
 	DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error)
 
 	LearningStore
+	IdentityStore
 
 	Ping(ctx context.Context) error
 }

@@ -375,6 +375,20 @@ CREATE TABLE manager_declines (
 );
 CREATE INDEX manager_declines_learner ON manager_declines (learner_id, declined_at)
 `, nil},
+	{60, "sign-in through organisation accounts and learning platforms", `
+CREATE TABLE identities (
+	id {{id}},
+	user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	method TEXT NOT NULL,
+	issuer TEXT NOT NULL,
+	subject TEXT NOT NULL,
+	label TEXT NOT NULL,
+	created_at {{time}} NOT NULL,
+	last_used_at {{time}} NOT NULL,
+	UNIQUE (method, issuer, subject)
+);
+CREATE INDEX identities_user ON identities (user_id)
+`, nil},
 }
 
 func (s *Store) dialectSQL(sql string) string {
