@@ -389,6 +389,17 @@ CREATE TABLE identities (
 );
 CREATE INDEX identities_user ON identities (user_id)
 `, nil},
+	{65, "outside sign-ins waiting for a step", `
+CREATE TABLE pending_sign_ins (
+	token_hash TEXT PRIMARY KEY,
+	step TEXT NOT NULL,
+	account TEXT NOT NULL,
+	user_id BIGINT REFERENCES users(id) ON DELETE CASCADE,
+	created_at {{time}} NOT NULL,
+	expires_at {{time}} NOT NULL
+);
+CREATE INDEX pending_sign_ins_expires ON pending_sign_ins (expires_at)
+`, nil},
 	// 70: LTI 1.3: platforms an administrator registered, logins in
 	// flight (state and nonce, single use), each subject's latest launch
 	// (its line item), the scores owed to platforms (one per learner,
