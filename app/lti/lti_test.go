@@ -525,3 +525,81 @@ func parseSet(t *testing.T, b []byte) jose.JSONWebKeySet {
 	}
 	return set
 }
+
+// A slow score endpoint times out: the attempt is recorded as failed and
+// retried later, and nothing waits on it.
+func TestSlowScoreEndpointTimesOut(t *testing.T) {
+	st := storetest.SQLite(t)
+	ctx := context.Background()
+	e := setup(t, st)
+	now := e.tool.Now()
+	u := &app.User{Name: e.learner.Name, Email: e.learner.Email, EmailNorm: e.learner.Email, PasswordHash: app.NoPasswordHash(),
+		OrganisationID: e.admin.OrganisationID, JobRole: "Social worker", Roles: []string{app.RoleLearner}, CreatedAt: now, EmailVerifiedAt: &now}
+	if err := st.CreateUserWithIdentity(ctx, u, &app.Identity{Method: app.MethodLTI, Issuer: e.plat.URL, Subject: e.learner.Subject, Label: "Council Moodle", CreatedAt: now, LastUsedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RecordLTILaunch(ctx, &app.LTILaunch{PlatformID: e.platform.ID, Subject: e.learner.Subject, DeploymentID: e.plat.DeploymentID, ResourceLinkID: "link-1",
+		LineItem: e.plat.LineItem(), Scopes: []string{app.LTIScoreScope}, LaunchedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.InTx(ctx, func(tx app.Store) error { return e.svc.ModulePassed(ctx, tx, u.ID, 1, "module-1", 1, now) }); err != nil {
+		t.Fatal(err)
+	}
+	id := e.jobs.jobs[0].(app.LTIScoreJob).ScoreID
+	e.plat.DelayScores(5 * time.Second)
+	e.tool.HTTP.Timeout = 300 * time.Millisecond
+	start := time.Now()
+	if err := e.svc.DeliverScore(ctx, id, 1, false); err == nil || strings.Contains(err.Error(), e.plat.LineItem()) {
+		t.Fatalf("slow delivery: %v (must fail without naming the line item)", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("slow delivery took %v", d)
+	}
+	sc, _ := st.LTIScore(ctx, id)
+	if sc.Status != app.LTIScoreRetrying {
+		t.Fatalf("status %s", sc.Status)
+	}
+	// On the last attempt a failure is final.
+	if err := e.svc.DeliverScore(ctx, id, app.LTIScoreAttempts, true); err == nil {
+		t.Fatal("final attempt succeeded against a slow platform")
+	}
+	if sc, _ := st.LTIScore(ctx, id); sc.Status != app.LTIScoreFailed {
+		t.Fatalf("after the final attempt: %s", sc.Status)
+	}
+}
+
+// The hourly clean-up removes logins never finished, and the launches and
+// finished scores of a subject no longer linked to any account.
+func TestDeleteStaleLTI(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		e := setup(t, st)
+		e.login(t)
+		now := e.tool.Now()
+		if err := st.RecordLTILaunch(ctx, &app.LTILaunch{PlatformID: e.platform.ID, Subject: "erased-subject", LaunchedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.RecordLTILaunch(ctx, &app.LTILaunch{PlatformID: e.platform.ID, Subject: "linked", LaunchedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.LinkIdentity(ctx, &app.Identity{UserID: e.admin.ID, Method: app.MethodLTI, Issuer: e.plat.URL, Subject: "linked", Label: "x", CreatedAt: now, LastUsedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.DeleteStaleLTI(ctx, now.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		var states, launches int64
+		st.DB().Raw(`SELECT COUNT(*) FROM lti_states`).Scan(&states)
+		st.DB().Raw(`SELECT COUNT(*) FROM lti_launches`).Scan(&launches)
+		if states != 1 || launches != 1 {
+			t.Fatalf("within the login's life: %d states, %d launches (want 1, 1)", states, launches)
+		}
+		if _, err := st.DeleteStaleLTI(ctx, now.Add(app.LTILoginTTL+time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		st.DB().Raw(`SELECT COUNT(*) FROM lti_states`).Scan(&states)
+		if states != 0 {
+			t.Fatalf("%d expired states kept", states)
+		}
+	})
+}
