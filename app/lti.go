@@ -203,6 +203,20 @@ func (m *LTIMessage) CanScore() bool {
 	return false
 }
 
+// MayChooseContent reports whether the launch is from someone who may
+// add content at the platform: an instructor, content developer or
+// administrator (LIS roles, context or institution or system).
+func (m *LTIMessage) MayChooseContent() bool {
+	for _, r := range m.Roles {
+		for _, ok := range []string{"Instructor", "ContentDeveloper", "Administrator"} {
+			if r == ok || strings.HasSuffix(r, "#"+ok) || strings.HasSuffix(r, "/"+ok) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // LTILaunch is a subject's latest launch from a platform: the resource
 // link and the line item their scores go to. It is kept by platform and
 // subject and reaches the learner through their identity (app.Identity),
@@ -447,8 +461,9 @@ func limitText(s string, n int) string {
 // is the state consumed, once: a replay finds it gone. A resource-link
 // launch records the launch and signs the learner in (or returns the
 // pending step: choose an organisation, or prove an existing account); a Deep Linking launch returns what to offer.
-// Every refusal is EINVALID (EUNAVAILABLE when the platform's keys cannot
-// be fetched) and changes nothing.
+// Every refusal is EINVALID (EFORBIDDEN for a Deep Linking request from
+// a learner, EUNAVAILABLE when the platform's keys cannot be fetched) and
+// changes nothing.
 func (l *LTI) Launch(ctx context.Context, idToken, state, browserSecret string) (*LTILaunchResult, error) {
 	if idToken == "" || state == "" {
 		return nil, ltiRefused("This address is for launches from a learning platform, and nothing was launched. Go back to your learning platform and open the course again.")
@@ -486,6 +501,9 @@ func (l *LTI) Launch(ctx context.Context, idToken, state, browserSecret string) 
 			return nil, ltiRefused("Your learning platform launched the course without saying who you are. Ask your administrator to send the user's identity to this tool.")
 		}
 	case LTIDeepLinkingRequest:
+		if !m.MayChooseContent() {
+			return nil, &Error{Code: EFORBIDDEN, Message: "Only a teacher or an administrator of your learning platform can add this course to a course there."}
+		}
 		if m.DeepLinkReturnURL == "" || !acceptsResourceLink(m.AcceptTypes) {
 			return nil, ltiRefused("Your learning platform asked to choose content but cannot take a link to a course (ltiResourceLink). Ask your administrator to check the tool's settings.")
 		}

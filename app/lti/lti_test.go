@@ -45,6 +45,7 @@ type env struct {
 	platform *app.LTIPlatform
 	admin    *app.User
 	learner  ltitest.User
+	teacher  ltitest.User
 	base     string
 }
 
@@ -65,6 +66,8 @@ func setup(t *testing.T, st *store.Store) *env {
 	e.plat = ltitest.Start(t, e.base)
 	e.learner = ltitest.User{Subject: "moodle-user-7", Name: "Alex Byrne", Email: "alex@council.example", Roles: []string{"http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"}}
 	e.plat.AddUser(e.learner)
+	e.teacher = ltitest.User{Subject: "moodle-teacher-2", Name: "Tam Teacher", Roles: []string{"http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"}}
+	e.plat.AddUser(e.teacher)
 	e.svc = &app.LTI{Store: st, Protocol: e.tool, Jobs: e.jobs, Course: storetest.RealCourse(t), BaseURL: e.base, Now: e.tool.Now}
 	if err := st.EnsureOrganisations(ctx, []string{"Council"}); err != nil {
 		t.Fatal(err)
@@ -118,7 +121,11 @@ func (e *env) login(t *testing.T) (state, nonce, secret string) {
 
 func (e *env) token(t *testing.T, kind, nonce string, mutate func(map[string]any)) string {
 	t.Helper()
-	c := e.plat.Claims(e.learner, kind, nonce)
+	who := e.learner
+	if kind == "deeplink" {
+		who = e.teacher
+	}
+	c := e.plat.Claims(who, kind, nonce)
 	if mutate != nil {
 		mutate(c)
 	}
@@ -153,6 +160,7 @@ func TestLaunchRefusals(t *testing.T) {
 			secret func(secret string) string
 			state  func(state string) string
 			want   string
+			code   string // EINVALID unless set
 		}{
 			{name: "bad signature", token: func(n string) string {
 				tok, _ := e.plat.Sign(e.plat.Claims(e.learner, "resource", n), otherKey, e.plat.KeyID)
@@ -217,6 +225,10 @@ func TestLaunchRefusals(t *testing.T) {
 			{name: "anonymous", token: func(n string) string {
 				return e.token(t, "resource", n, func(c map[string]any) { delete(c, "sub") })
 			}, want: "who you are"},
+			{name: "deep linking by a learner", token: func(n string) string {
+				tok, _ := e.plat.Sign(e.plat.Claims(e.learner, "deeplink", n), e.plat.Key, e.plat.KeyID)
+				return tok
+			}, want: "Only a teacher", code: app.EFORBIDDEN},
 			{name: "unknown state", state: func(string) string { return "made-up-state" }, want: "expired or was already used"},
 			{name: "another browser", secret: func(string) string { return "another-browsers-secret" }, want: "another browser"},
 			{name: "no cookie", secret: func(string) string { return "" }, want: "another browser"},
@@ -236,8 +248,12 @@ func TestLaunchRefusals(t *testing.T) {
 					badSecret = tc.secret(secret)
 				}
 				_, err := e.svc.Launch(context.Background(), tok, badState, badSecret)
-				if app.ErrorCode(err) != app.EINVALID || !strings.Contains(app.ErrorMessage(err), tc.want) {
-					t.Fatalf("Launch = %v; want EINVALID saying %q", err, tc.want)
+				code := tc.code
+				if code == "" {
+					code = app.EINVALID
+				}
+				if app.ErrorCode(err) != code || !strings.Contains(app.ErrorMessage(err), tc.want) {
+					t.Fatalf("Launch = %v; want %s saying %q", err, code, tc.want)
 				}
 				if n := e.launches(t); n != 0 {
 					t.Fatalf("a refused launch recorded %d launches", n)
