@@ -1,7 +1,9 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -213,4 +215,44 @@ func waitScores(t *testing.T, plat *ltitest.Platform, n int) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// TestLTIRotateKey: the command makes a new tool key current and the
+// served key set keeps the previous one.
+func TestLTIRotateKey(t *testing.T) {
+	env := []string{"DATA_DIR=" + t.TempDir()}
+	first := runCommand(t, env, "", "lti", "rotate-key")
+	second := runCommand(t, env, "", "lti", "rotate-key")
+	kid := func(out string) string {
+		f := strings.Fields(strings.TrimPrefix(out, "LTI messages are now signed with key "))
+		if len(f) == 0 {
+			t.Fatalf("rotate-key printed %q", out)
+		}
+		return strings.TrimSuffix(f[0], ".")
+	}
+	srv := startServer(t, env)
+	resp, err := http.Get(srv.url + "/.well-known/jwks.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var set struct {
+		Keys []struct {
+			Kid string `json:"kid"`
+			Alg string `json:"alg"`
+		} `json:"keys"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&set); err != nil {
+		t.Fatal(err)
+	}
+	var rsa []string
+	for _, k := range set.Keys {
+		if k.Alg == "RS256" {
+			rsa = append(rsa, k.Kid)
+		}
+	}
+	if len(rsa) != 2 || rsa[0] != kid(second) || rsa[1] != kid(first) {
+		t.Fatalf("served RS256 keys %v; want %s (current) then %s", rsa, kid(second), kid(first))
+	}
+	srv.stop(t)
 }
