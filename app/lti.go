@@ -570,4 +570,3 @@ func (l *LTI) deepLink(ctx context.Context, p *LTIPlatform, m *LTIMessage) (*LTI
 	}
 	return &LTIDeepLink{ReturnURL: m.DeepLinkReturnURL, Item: item, Add: add, Cancel: cancel}, nil
 }
-
