@@ -295,7 +295,7 @@ func (s *Store) Answers(ctx context.Context, k app.ModuleKey) (app.Answers, erro
 }
 
 // SubmitModule implements app.LearningStore.
-func (s *Store) SubmitModule(ctx context.Context, k app.ModuleKey, now time.Time, mark app.MarkFunc) (*app.Attempt, error) {
+func (s *Store) SubmitModule(ctx context.Context, k app.ModuleKey, now time.Time, mark app.MarkFunc, passed func(tx app.Store, att *app.Attempt) error) (*app.Attempt, error) {
 	var att *app.Attempt
 	err := s.transact(ctx, func(tx *Store) error {
 		if _, err := tx.lockModule(k); err != nil {
@@ -348,7 +348,13 @@ func (s *Store) SubmitModule(ctx context.Context, k app.ModuleKey, now time.Time
 				return wrap(err, "module minutes")
 			}
 		}
-		return tx.refreshEnrolment(ctx, k.UserID, k.CourseID, now)
+		if err := tx.refreshEnrolment(ctx, k.UserID, k.CourseID, now); err != nil {
+			return err
+		}
+		if passed != nil {
+			return passed(tx, att)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -42,6 +42,7 @@ type Config struct {
 	EmailVerification *app.EmailVerification
 	Privacy           *app.Privacy // the privacy notice, data downloads and erasure (privacy.go)
 	Invitations       *app.Invitations
+	LTI               *app.LTI // LTI 1.3 tool (lti.go); nil serves none of it
 
 	BaseURL     string // public URL, no trailing slash; https:// makes cookies Secure
 	SecretKey   string // keys CSRF tokens
