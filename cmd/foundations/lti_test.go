@@ -100,6 +100,16 @@ func walkLTI(t *testing.T, b backend, course *app.Course, chromium string) {
 	j.do("launch from the platform", chromedp.Navigate(plat.LaunchURL(learnerSub, "resource")),
 		chromedp.WaitVisible(chromedp.CSS("#field-organisation")))
 	j.expectPath("first launch", "/sign-in/setup")
+	if axe != "" {
+		j.checkAxe("setup step", axe)
+	}
+	// Sent without a job role: the error summary, then the step again.
+	if got := j.follow("continue without a job role", chromedp.Click(chromedp.CSS(`form[action="/sign-in/setup"] button`))); got != 422 {
+		t.Errorf("setup without organisation or job role: status %d, want 422", got)
+	}
+	if axe != "" {
+		j.checkAxe("setup step with errors", axe)
+	}
 	org := eval[string](j, "find an organisation", `[...document.querySelectorAll('#field-organisation option')].find(o => o.value !== '').value`)
 	j.do("fill in the setup", chromedp.SetValue(chromedp.CSS("#field-organisation"), org),
 		chromedp.SendKeys(chromedp.CSS("#field-job_role"), "Social worker"))
