@@ -44,9 +44,11 @@ type IdentityStore interface {
 	// LinkIdentity links an identity to an existing user.
 	LinkIdentity(ctx context.Context, id *Identity) error
 	// TouchIdentity records a sign-in through it.
-	TouchIdentity(ctx context.Context, identityID int64, at time.Time) error
+	TouchIdentity(ctx context.Context, method, issuer, subject string, at time.Time) error
 	// Identities lists a user's identities, oldest first.
 	Identities(ctx context.Context, userID int64) ([]Identity, error)
+
+	PendingStore
 }
 
 // NoPasswordHash is the stored password of an account made through an

@@ -127,6 +127,9 @@ func (r *Registration) Validate(organisations []Organisation) error {
 	return Invalid(f)
 }
 
+// ValidEmail reports whether s could be an account's address.
+func ValidEmail(s string) bool { return emailProblem(s) == "" }
+
 func emailProblem(s string) string {
 	s = strings.TrimSpace(s)
 	if s == "" {

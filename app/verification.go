@@ -110,6 +110,21 @@ func (v *EmailVerification) queueVerification(ctx context.Context, tx Store, u *
 	return v.Mail.Queue(ctx, tx, v.Mail.compose(l))
 }
 
+// CompleteSetup finishes an outside sign-in's setup step
+// (Accounts.CompleteSetup). An address the person typed is proved as at
+// registration: a link is sent to it; without mail it is taken as given.
+func (v *EmailVerification) CompleteSetup(ctx context.Context, token string, f ExternalSetup) (*ExternalOutcome, error) {
+	f.emailAsGiven = !v.Mail.Enabled()
+	out, err := v.Accounts.CompleteSetup(ctx, token, f)
+	if err != nil || out.Token == "" || out.User.EmailVerifiedAt != nil {
+		return out, err
+	}
+	if err := v.ResendVerification(ctx, out.User); err != nil {
+		return nil, fmt.Errorf("send verification after setup for user %d: %w", out.User.ID, err)
+	}
+	return out, nil
+}
+
 // ResendVerification sends a new link to a signed-in person whose address
 // is not yet verified. Already verified is ECONFLICT.
 func (v *EmailVerification) ResendVerification(ctx context.Context, u *User) error {

@@ -154,5 +154,12 @@ func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
 // DeleteExpiredSessions implements app.Store.
 func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error) {
 	res := s.db.WithContext(ctx).Exec(`DELETE FROM sessions WHERE expires_at <= ?`, now.UTC())
-	return res.RowsAffected, wrap(res.Error, "sessions")
+	if res.Error != nil {
+		return 0, wrap(res.Error, "sessions")
+	}
+	// Outside sign-ins that never finished hold a name and an email.
+	if err := s.db.WithContext(ctx).Exec(`DELETE FROM pending_sign_ins WHERE expires_at <= ?`, now.UTC()).Error; err != nil {
+		return res.RowsAffected, wrap(err, "pending sign-ins")
+	}
+	return res.RowsAffected, nil
 }

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/foundations/foundations/app"
@@ -64,9 +66,9 @@ func (s *Store) LinkIdentity(ctx context.Context, id *app.Identity) error {
 }
 
 // TouchIdentity implements app.IdentityStore.
-func (s *Store) TouchIdentity(ctx context.Context, identityID int64, at time.Time) error {
-	return wrap(s.db.WithContext(ctx).Exec(`UPDATE identities SET last_used_at = ? WHERE id = ? AND last_used_at < ?`,
-		at.UTC(), identityID, at.UTC()).Error, "identity")
+func (s *Store) TouchIdentity(ctx context.Context, method, issuer, subject string, at time.Time) error {
+	return wrap(s.db.WithContext(ctx).Exec(`UPDATE identities SET last_used_at = ? WHERE method = ? AND issuer = ? AND subject = ? AND last_used_at < ?`,
+		at.UTC(), method, issuer, subject, at.UTC()).Error, "identity")
 }
 
 // Identities implements app.IdentityStore.
@@ -80,4 +82,79 @@ func (s *Store) Identities(ctx context.Context, userID int64) ([]app.Identity, e
 		out[i] = r.identity()
 	}
 	return out, nil
+}
+
+type pendingRow struct {
+	TokenHash string `gorm:"primaryKey"`
+	Step      string
+	Account   string
+	UserID    *int64
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+func (pendingRow) TableName() string { return "pending_sign_ins" }
+
+func (r pendingRow) pending() (*app.PendingSignIn, error) {
+	p := &app.PendingSignIn{TokenHash: r.TokenHash, Step: r.Step, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt}
+	if r.UserID != nil {
+		p.UserID = *r.UserID
+	}
+	if err := json.Unmarshal([]byte(r.Account), &p.Account); err != nil {
+		return nil, fmt.Errorf("pending sign-in account: %w", err)
+	}
+	return p, nil
+}
+
+// AddPendingSignIn implements app.PendingStore.
+func (s *Store) AddPendingSignIn(ctx context.Context, p *app.PendingSignIn) error {
+	acct, err := json.Marshal(p.Account)
+	if err != nil {
+		return err
+	}
+	r := pendingRow{TokenHash: p.TokenHash, Step: p.Step, Account: string(acct), CreatedAt: p.CreatedAt.UTC(), ExpiresAt: p.ExpiresAt.UTC()}
+	if p.UserID != 0 {
+		r.UserID = &p.UserID
+	}
+	return wrap(s.db.WithContext(ctx).Create(&r).Error, "pending sign-in")
+}
+
+// PendingSignIn implements app.PendingStore.
+func (s *Store) PendingSignIn(ctx context.Context, tokenHash string, now time.Time) (*app.PendingSignIn, error) {
+	var r pendingRow
+	if err := s.db.WithContext(ctx).Where("token_hash = ? AND expires_at > ?", tokenHash, now.UTC()).Take(&r).Error; err != nil {
+		return nil, wrap(err, "pending sign-in")
+	}
+	return r.pending()
+}
+
+// TakePendingSignIn implements app.PendingStore: one DELETE … RETURNING
+// on PostgreSQL, a read and a delete that must remove the row on SQLite
+// (whose writers take turns), so two requests never both take it.
+func (s *Store) TakePendingSignIn(ctx context.Context, tokenHash string, now time.Time) (*app.PendingSignIn, error) {
+	var r pendingRow
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if s.postgres {
+			res := tx.Raw(`DELETE FROM pending_sign_ins WHERE token_hash = ? AND expires_at > ? RETURNING *`, tokenHash, now.UTC()).Scan(&r)
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 0 {
+				return gorm.ErrRecordNotFound
+			}
+			return nil
+		}
+		if err := tx.Where("token_hash = ? AND expires_at > ?", tokenHash, now.UTC()).Take(&r).Error; err != nil {
+			return err
+		}
+		res := tx.Exec(`DELETE FROM pending_sign_ins WHERE token_hash = ?`, tokenHash)
+		if res.Error == nil && res.RowsAffected == 0 {
+			return gorm.ErrRecordNotFound
+		}
+		return res.Error
+	})
+	if err != nil {
+		return nil, wrap(err, "pending sign-in")
+	}
+	return r.pending()
 }

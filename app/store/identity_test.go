@@ -53,7 +53,7 @@ func TestIdentitiesLinkOneSubjectToOneAccount(t *testing.T) {
 		if err := s.LinkIdentity(ctx, lti); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.TouchIdentity(ctx, lti.ID, now.Add(2*time.Hour)); err != nil {
+		if err := s.TouchIdentity(ctx, app.MethodLTI, "https://moodle.example", "7", now.Add(2*time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 		ids, err := s.Identities(ctx, u.ID)

@@ -403,6 +403,17 @@ CREATE TABLE oidc_states (
 );
 CREATE INDEX oidc_states_expires ON oidc_states (expires_at)
 `, nil},
+	{65, "outside sign-ins waiting for a step", `
+CREATE TABLE pending_sign_ins (
+	token_hash TEXT PRIMARY KEY,
+	step TEXT NOT NULL,
+	account TEXT NOT NULL,
+	user_id BIGINT REFERENCES users(id) ON DELETE CASCADE,
+	created_at {{time}} NOT NULL,
+	expires_at {{time}} NOT NULL
+);
+CREATE INDEX pending_sign_ins_expires ON pending_sign_ins (expires_at)
+`, nil},
 }
 
 func (s *Store) dialectSQL(sql string) string {

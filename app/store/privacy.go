@@ -85,6 +85,7 @@ func (s *Store) EraseUser(ctx context.Context, userID int64, at time.Time) error
 	for _, q := range []string{
 		`DELETE FROM sessions WHERE user_id = ?`,
 		`DELETE FROM identities WHERE user_id = ?`,
+		`DELETE FROM pending_sign_ins WHERE user_id = ?`,
 		`DELETE FROM link_tokens WHERE user_id = ?`,
 		`DELETE FROM email_preferences WHERE user_id = ?`,
 		`DELETE FROM notifications_sent WHERE user_id = ?`,
