@@ -20,6 +20,9 @@ type Accounts struct {
 	// Log receives security events at info level, with user IDs only
 	// (nil: not logged).
 	Log *slog.Logger
+	// OIDCProviders are the organisations' providers: where one has
+	// PasswordSignIn false, SignInWithPassword refuses its domains.
+	OIDCProviders []OIDCProvider
 }
 
 func (a *Accounts) event(msg string, args ...any) {

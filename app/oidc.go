@@ -177,6 +177,20 @@ func passwordOff(p *OIDCProvider) error {
 		": use the \u201cSign in with " + p.Name + "\u201d button instead of a password"}})
 }
 
+// SignInWithPassword is the password form's sign-in: SignIn, except that
+// an address whose organisation turned password sign-in off is refused
+// (EINVALID on the email field, pointing to its provider's button) before
+// any password is checked. The rule is the domain's, so the answer says
+// nothing about whether an account exists. Linking an existing account
+// (LinkWithPassword) still takes its password: that proves ownership.
+func (a *Accounts) SignInWithPassword(ctx context.Context, email, password string) (*User, string, error) {
+	if p := PasswordOffFor(a.OIDCProviders, email); p != nil {
+		a.event("password sign-in refused", "provider", p.ID)
+		return nil, "", passwordOff(p)
+	}
+	return a.SignIn(ctx, email, password)
+}
+
 // OIDCState is one sign-in under way at a provider, kept in the database
 // from the redirect to the provider until its answer: ten minutes at most,
 // used once, and only in the browser that started it.

@@ -32,6 +32,8 @@ func (s *Server) routes(f *fiber.App) {
 	f.Post("/register", registerLimit, s.handleRegister)
 	f.Get("/sign-in", s.handleSignInForm)
 	f.Post("/sign-in", signInLimit, s.handleSignIn)
+	f.Post("/sign-in/oidc/:provider", s.limitOIDCStart, s.handleOIDCStart)
+	f.Get("/sign-in/oidc/:provider/callback", s.limitOIDCCallback, s.handleOIDCCallback)
 	f.Get("/sign-in/link", s.handleLinkForm)
 	f.Post("/sign-in/link", signInLimit, s.handleLink)
 	f.Get("/sign-in/setup", s.handleSetupForm)

@@ -42,6 +42,9 @@ type Config struct {
 	EmailVerification *app.EmailVerification
 	Privacy           *app.Privacy // the privacy notice, data downloads and erasure (privacy.go)
 	Invitations       *app.Invitations
+	// OIDC signs people in through their organisation's OpenID provider
+	// (oidc.go); nil: no providers are configured.
+	OIDC *app.OIDCSignIn
 
 	BaseURL     string // public URL, no trailing slash; https:// makes cookies Secure
 	SecretKey   string // keys CSRF tokens
