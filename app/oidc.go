@@ -300,7 +300,7 @@ func (o *OIDCSignIn) Start(ctx context.Context, providerID, browser, next string
 	to, err := o.Protocol.AuthCodeURL(ctx, p.ID, state, nonce, verifier)
 	if err != nil {
 		if ErrorCode(err) == EUNAVAILABLE {
-			o.event("oidc provider unreachable", "provider", p.ID, "err", err)
+			o.warn("oidc provider unreachable", "provider", p.ID, "err", err)
 			return "", o.unreachable(p)
 		}
 		return "", fmt.Errorf("start sign-in at %s: %w", p.ID, err)
@@ -378,7 +378,7 @@ func (o *OIDCSignIn) Finish(ctx context.Context, providerID, browser string, ans
 	switch ErrorCode(err) {
 	case "":
 	case EUNAVAILABLE:
-		o.event("oidc provider unreachable", "provider", p.ID, "err", err)
+		o.warn("oidc provider unreachable", "provider", p.ID, "err", err)
 		return nil, o.unreachable(p)
 	case EFORBIDDEN:
 		return nil, o.refuse(p, ErrorMessage(err), "We could not confirm who you are with "+p.Name+
@@ -451,6 +451,12 @@ func (o *OIDCSignIn) organisationID(ctx context.Context, name string) (int64, er
 		}
 	}
 	return 0, nil
+}
+
+func (o *OIDCSignIn) warn(msg string, args ...any) {
+	if o.Log != nil {
+		o.Log.Warn(msg, args...)
+	}
 }
 
 func (o *OIDCSignIn) event(msg string, args ...any) {
