@@ -66,6 +66,8 @@ var routeAccess = map[string]struct {
 	"GET /sign-in":                           {nil, expect{ok, see, see, see, see, see, see}},
 	"POST /sign-in":                          {url.Values{}, expect{unproc, unproc, unproc, unproc, unproc, unproc, unproc}},
 	"POST /sign-out":                         {url.Values{}, expect{ok, ok, ok, ok, ok, ok, ok}},
+	"POST /sign-in/oidc/:provider":           {url.Values{}, expect{nf, nf, nf, nf, nf, nf, nf}}, // no providers here: see TestOIDCSignIn
+	"GET /sign-in/oidc/:provider/callback":   {nil, expect{nf, nf, nf, nf, nf, nf, nf}},
 	"POST /preferences/contrast":             {url.Values{"return": {"/"}}, expect{see, see, see, see, see, see, see}},
 	"GET /verify":                            {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
 	"GET /verify/:code":                      {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
