@@ -52,6 +52,7 @@ func TestOIDCJourney(t *testing.T) {
 				j.openWant("/sign-in", 200)
 				if step == "first" {
 					j.checkAxe("sign-in page with providers", axe)
+					j.checkNarrow("sign-in page with providers")
 				}
 				if got := j.follow("press Sign in with NHSmail", chromedp.Click(chromedp.CSS(`form[action="/sign-in/oidc/nhsmail"] button`))); got != 200 {
 					t.Fatalf("%s: the provider's login page answered %d", step, got)
