@@ -84,6 +84,9 @@ func (s *Server) handleOIDCCallback(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if c.Method() == fiber.MethodHead {
+		return c.SendStatus(fiber.StatusOK) // a HEAD (a link checker) must not spend the state
+	}
 	out, err := s.cfg.OIDC.Finish(c.UserContext(), p.ID, s.cookie(c, oidcCookie),
 		app.OIDCAnswer{State: c.Query("state"), Code: c.Query("code"), Error: c.Query("error")})
 	if err != nil {

@@ -3,6 +3,7 @@ package web_test
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -56,9 +57,14 @@ func newOIDCProvider(t *testing.T) *oidctest.Provider {
 // sent the browser back to.
 func (c *client) startOIDC(t *testing.T, provider, email string) string {
 	t.Helper()
+	return c.startOIDCTo(t, provider, email, "")
+}
+
+func (c *client) startOIDCTo(t *testing.T, provider, email, next string) string {
+	t.Helper()
 	page := c.get("/sign-in")
 	page.wantStatus(t, fiber.StatusOK)
-	res := c.post("/sign-in/oidc/"+provider, url.Values{"next": {""}})
+	res := c.post("/sign-in/oidc/"+provider, url.Values{"next": {next}})
 	res.wantStatus(t, fiber.StatusSeeOther)
 	to := res.Header.Get("Location")
 	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -161,6 +167,15 @@ func TestOIDCSignIn(t *testing.T) {
 			if n := srv.count(t, "sessions", "user_id = ?", userID); n != 2 {
 				t.Fatalf("%d sessions for asha's account, want 2", n)
 			}
+		})
+
+		t.Run("the page asked for is where the sign-in lands", func(t *testing.T) {
+			c := srv.newClient(t)
+			back := c.startOIDCTo(t, "work", "asha@trust.example", "/modules/"+module1)
+			c.do(httptest.NewRequest(http.MethodHead, back, nil)).wantStatus(t, fiber.StatusOK) // a HEAD spends nothing
+			c.get(back).wantRedirect(t, "/modules/"+module1)
+			c = srv.newClient(t)
+			c.get(c.startOIDCTo(t, "work", "asha@trust.example", "//evil.example/")).wantRedirect(t, "/course")
 		})
 
 		t.Run("a callback opened in another browser is refused", func(t *testing.T) {
