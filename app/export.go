@@ -30,11 +30,11 @@ func ExportCells(r *LearnerRow, now time.Time) []any {
 		code = FormatCode(r.CertificateCode)
 	}
 	return []any{text(r.Name), text(r.Email), text(r.Organisation), text(r.JobRole), r.Status(now).Label(), d(&r.RegisteredAt),
-		d(r.StartedAt), r.ModulesPassed, d(r.CompletedAt), d(r.ConfirmedAt), text(code), d(r.CertificateExpiresAt)}
+		d(r.StartedAt), r.ModulesPassed, d(r.CompletedAt), d(r.ConfirmedAt), text(code), d(r.CertificateExpiresAt), r.SignInMethods()}
 }
 
 // ExportWidths are the export's column widths in characters, for XLSX.
-var ExportWidths = []float64{28, 34, 34, 24, 22, 12, 12, 10, 12, 14, 22, 14}
+var ExportWidths = []float64{28, 34, 34, 24, 22, 12, 12, 10, 12, 14, 22, 14, 30}
 
 // formulaStart are the characters that make a spreadsheet treat a cell as
 // a formula (or, for tab and carriage return, hide one).
@@ -72,7 +72,7 @@ func CSVCell(s string) string {
 
 // ExportHeader and ExportRecord define the columns of the learner export,
 // once, for CSV and XLSX alike.
-var ExportHeader = []string{"Name", "Email", "Organisation", "Job role", "Status", "Registered", "Started", "Modules passed", "Completed", "Confirmed by manager", "Certificate code", "Certificate expires"}
+var ExportHeader = []string{"Name", "Email", "Organisation", "Job role", "Status", "Registered", "Started", "Modules passed", "Completed", "Confirmed by manager", "Certificate code", "Certificate expires", "Signs in with"}
 
 // ExportRecord is one learner's export row.
 func ExportRecord(r *LearnerRow, now time.Time) []string {
@@ -87,5 +87,5 @@ func ExportRecord(r *LearnerRow, now time.Time) []string {
 		code = FormatCode(r.CertificateCode)
 	}
 	return []string{r.Name, r.Email, r.Organisation, r.JobRole, r.Status(now).Label(), r.RegisteredAt.UTC().Format("2006-01-02"),
-		d(r.StartedAt), fmt.Sprint(r.ModulesPassed), d(r.CompletedAt), d(r.ConfirmedAt), code, d(r.CertificateExpiresAt)}
+		d(r.StartedAt), fmt.Sprint(r.ModulesPassed), d(r.CompletedAt), d(r.ConfirmedAt), code, d(r.CertificateExpiresAt), r.SignInMethods()}
 }

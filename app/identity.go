@@ -32,6 +32,14 @@ type Identity struct {
 	LastUsedAt time.Time
 }
 
+// Kind names the sort of issuer, for people.
+func (id Identity) Kind() string {
+	if id.Method == MethodLTI {
+		return "learning platform"
+	}
+	return "organisation account"
+}
+
 // IdentityStore keeps identities. ECONFLICT when the method, issuer and
 // subject are already linked (to anyone), ENOTFOUND when no user has one.
 type IdentityStore interface {
@@ -60,7 +68,10 @@ func NoPasswordHash() string {
 	return "none$" + hex.EncodeToString(b)
 }
 
+// PasswordHashPrefix begins every stored hash that a password can match.
+const PasswordHashPrefix = "$argon2id$"
+
 // HasPassword reports whether a stored hash can ever match a password.
 func HasPassword(hash string) bool {
-	return strings.HasPrefix(hash, "$argon2id$")
+	return strings.HasPrefix(hash, PasswordHashPrefix)
 }

@@ -70,6 +70,46 @@ type LearnerRow struct {
 	CertificateRevokedAt *time.Time
 	Cycle                int  // 1, then 2 for the first refresher…
 	EmailVerified        bool // the learner has confirmed their email address
+	// How the learner signs in: a password of their own, and the first
+	// linked organisation account (OpenID Connect) and learning platform
+	// (LTI), by label ("" when none).
+	HasPassword bool
+	OIDCLabel   string
+	LTILabel    string
+}
+
+// SignInMethods says how the learner signs in, for coordinators: where
+// they came from ("City Moodle (learning platform)") before a password.
+func (r *LearnerRow) SignInMethods() string {
+	var m []string
+	if r.LTILabel != "" {
+		m = append(m, r.LTILabel+" ("+Identity{Method: MethodLTI}.Kind()+")")
+	}
+	if r.OIDCLabel != "" {
+		m = append(m, r.OIDCLabel+" ("+Identity{Method: MethodOIDC}.Kind()+")")
+	}
+	if r.HasPassword || len(m) == 0 {
+		m = append(m, "Password")
+	}
+	return strings.Join(m, ", ")
+}
+
+// Sign-in filters of the learner list: where learners came from.
+const (
+	SignInAny          = ""
+	SignInPasswordOnly = MethodPassword // no outside identity linked
+	SignInOIDC         = MethodOIDC     // an organisation account is linked
+	SignInLTI          = MethodLTI      // arrived from a learning platform
+)
+
+// SignInFilters are the sign-in filters with their labels, in order.
+var SignInFilters = []struct {
+	Filter string
+	Label  string
+}{
+	{SignInPasswordOnly, "Password only"},
+	{SignInOIDC, "Organisation account (OpenID Connect)"},
+	{SignInLTI, "Learning platform (LTI)"},
 }
 
 // LearnerQuery filters, sorts and pages the learner list. Zero values mean
@@ -82,6 +122,7 @@ type LearnerQuery struct {
 	CompletedFrom  *time.Time
 	CompletedTo    *time.Time
 	Search         string // name or email, case-insensitive, normalised here
+	SignIn         string // one of SignInFilters ("": any)
 	Sort           string // "name" (default), "organisation", "registered", "completed", "expires"
 	Desc           bool
 	Page           int // 1-based
@@ -117,6 +158,14 @@ func (q *LearnerQuery) Normalise() {
 	}) {
 		q.Reached = ""
 	}
+	if !slices.ContainsFunc(SignInFilters, func(f struct {
+		Filter string
+		Label  string
+	}) bool {
+		return f.Filter == q.SignIn
+	}) {
+		q.SignIn = SignInAny
+	}
 	if !slices.ContainsFunc(LearnerStatuses, func(s struct {
 		Status LearnerStatus
 		Label  string
@@ -145,6 +194,7 @@ type LearnerDetail struct {
 	Progress     *Progress
 	Confirmation *Confirmation
 	Certificate  *Certificate
+	Identities   []Identity // organisation accounts and learning platforms linked, oldest first
 }
 
 // Learner returns one learner's detail with attempts per module (never
@@ -162,6 +212,9 @@ func (o *Oversight) Learner(ctx context.Context, actor *User, userID int64) (*Le
 		return nil, err
 	}
 	d := &LearnerDetail{Row: row, User: u, Attempts: map[string][]Attempt{}}
+	if d.Identities, err = o.Store.Identities(ctx, userID); err != nil {
+		return nil, err
+	}
 	if d.Progress, err = o.Learning.Progress(ctx, userID); err != nil {
 		return nil, err
 	}

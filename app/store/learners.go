@@ -19,7 +19,10 @@ const learnerColumns = `SELECT u.id AS user_id, u.name, u.email, u.organisation_
 	u.created_at AS registered_at, e.started_at, COALESCE(e.modules_started, 0) AS modules_started,
 	COALESCE(e.modules_passed, 0) AS modules_passed, e.completed_at, e.confirmed_at,
 	COALESCE(e.certificate_code, '') AS certificate_code, e.certificate_expires_at, e.certificate_revoked_at, COALESCE(e.cycle, 1) AS cycle,
-	u.email_verified_at IS NOT NULL AS email_verified`
+	u.email_verified_at IS NOT NULL AS email_verified,
+	u.password_hash LIKE '` + app.PasswordHashPrefix + `%' AS has_password,
+	COALESCE((SELECT MIN(i.label) FROM identities i WHERE i.user_id = u.id AND i.method = '` + app.MethodOIDC + `'), '') AS oidc_label,
+	COALESCE((SELECT MIN(i.label) FROM identities i WHERE i.user_id = u.id AND i.method = '` + app.MethodLTI + `'), '') AS lti_label`
 
 const learnerFrom = `
 FROM users u
@@ -47,6 +50,9 @@ type learnerRow struct {
 	CertificateRevokedAt *time.Time
 	Cycle                int
 	EmailVerified        bool
+	HasPassword          bool
+	OIDCLabel            string `gorm:"column:oidc_label"`
+	LTILabel             string `gorm:"column:lti_label"`
 }
 
 func (r *learnerRow) row() app.LearnerRow { return app.LearnerRow(*r) }
@@ -109,6 +115,13 @@ func learnerConds(q app.LearnerQuery, orgColumn string) (conds []string, args ma
 		conds = append(conds, "e.completed_at < @to")
 		args["to"] = q.CompletedTo.UTC()
 		enrolled = true
+	}
+	switch q.SignIn {
+	case app.SignInPasswordOnly:
+		conds = append(conds, "NOT EXISTS (SELECT 1 FROM identities i WHERE i.user_id = u.id)")
+	case app.SignInOIDC, app.SignInLTI:
+		conds = append(conds, "EXISTS (SELECT 1 FROM identities i WHERE i.user_id = u.id AND i.method = @signin)")
+		args["signin"] = q.SignIn
 	}
 	if q.Search != "" {
 		esc := strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(q.Search)
@@ -232,7 +245,8 @@ func (s *Store) EachLearner(ctx context.Context, q app.LearnerQuery, fn func(*ap
 		var r app.LearnerRow
 		err := rows.Scan(&r.UserID, &r.Name, &r.Email, &r.OrganisationID, &r.Organisation, &r.JobRole, &r.ManagerEmail,
 			&r.RegisteredAt, &r.StartedAt, &r.ModulesStarted, &r.ModulesPassed, &r.CompletedAt, &r.ConfirmedAt,
-			&r.CertificateCode, &r.CertificateExpiresAt, &r.CertificateRevokedAt, &r.Cycle, &r.EmailVerified)
+			&r.CertificateCode, &r.CertificateExpiresAt, &r.CertificateRevokedAt, &r.Cycle, &r.EmailVerified,
+			&r.HasPassword, &r.OIDCLabel, &r.LTILabel)
 		if err != nil {
 			return wrap(err, "scan learner")
 		}

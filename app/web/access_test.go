@@ -65,6 +65,10 @@ var routeAccess = map[string]struct {
 	"POST /register":                         {url.Values{}, expect{unproc, unproc, unproc, unproc, unproc, unproc, unproc}},
 	"GET /sign-in":                           {nil, expect{ok, see, see, see, see, see, see}},
 	"POST /sign-in":                          {url.Values{}, expect{unproc, unproc, unproc, unproc, unproc, unproc, unproc}},
+	"GET /sign-in/link":                      {nil, expect{nf, nf, nf, nf, nf, nf, nf}},
+	"POST /sign-in/link":                     {url.Values{}, expect{nf, nf, nf, nf, nf, nf, nf}},
+	"GET /sign-in/setup":                     {nil, expect{nf, nf, nf, nf, nf, nf, nf}},
+	"POST /sign-in/setup":                    {url.Values{}, expect{nf, nf, nf, nf, nf, nf, nf}},
 	"POST /sign-out":                         {url.Values{}, expect{ok, ok, ok, ok, ok, ok, ok}},
 	"POST /sign-in/oidc/:provider":           {url.Values{}, expect{nf, nf, nf, nf, nf, nf, nf}}, // no providers here: see TestOIDCSignIn
 	"GET /sign-in/oidc/:provider/callback":   {nil, expect{nf, nf, nf, nf, nf, nf, nf}},

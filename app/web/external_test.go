@@ -3,6 +3,8 @@ package web_test
 import (
 	"context"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -99,4 +101,55 @@ func TestPendingStepPagesWithoutAStep(t *testing.T) {
 	c.get("/sign-in/link").wantStatus(t, fiber.StatusNotFound)
 	c.get("/sign-in") // a CSRF token for the form
 	c.post("/sign-in/link", url.Values{"password": {"x"}}).wantStatus(t, fiber.StatusNotFound)
+}
+
+// Coordinators see where learners came from: on the learner's page, as a
+// filter of the list, and in the exports.
+func TestCoordinatorsSeeHowLearnersSignIn(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		srv := newTestServer(t, st)
+		ctx := context.Background()
+		srv.ovUser(t, "Pat Password", "pat@example.org", "")
+		orgs, _ := st.Organisations(ctx)
+		out, err := srv.accounts.SignInExternal(ctx, app.ExternalAccount{Method: app.MethodLTI, Issuer: "https://moodle.example", Subject: "9",
+			Label: "City Moodle", Name: "Lee Launch", Email: "lee@council.example", EmailVerified: true, OrganisationID: orgs[0].ID})
+		if err != nil || out.User == nil {
+			t.Fatalf("LTI sign-in: %+v, %v", out, err)
+		}
+		coord := srv.ovSignIn(t, srv.ovUser(t, "Cora Coordinator", "cora@example.org", "", app.RoleCoordinator))
+
+		emails := func(path string) []string {
+			var got []string
+			for _, r := range csvRecords(t, coord.get(path))[1:] {
+				got = append(got, r[1])
+			}
+			return got
+		}
+		if got := emails("/reports/learners.csv?signin=lti"); len(got) != 1 || got[0] != "lee@council.example" {
+			t.Errorf("learning-platform learners: %v, want Lee only", got)
+		}
+		if got := emails("/reports/learners.csv?signin=password"); len(got) != 2 || slices.Contains(got, "lee@council.example") {
+			t.Errorf("password-only learners: %v, want Pat and Cora", got)
+		}
+		if got := emails("/reports/learners.csv?signin=oidc"); len(got) != 0 {
+			t.Errorf("organisation-account learners: %v, want none", got)
+		}
+		recs := byEmail(csvRecords(t, coord.get("/reports/learners.csv")))
+		if got := recs["lee@council.example"][12]; got != "City Moodle (learning platform)" {
+			t.Errorf("Lee signs in with %q in the export", got)
+		}
+		if got := recs["pat@example.org"][12]; got != "Password" {
+			t.Errorf("Pat signs in with %q in the export", got)
+		}
+		list := coord.get("/reports/learners?signin=lti")
+		list.wantStatus(t, fiber.StatusOK)
+		if body := string(list.body); !strings.Contains(body, "Lee Launch") || strings.Contains(body, "Pat Password") {
+			t.Error("the list's sign-in filter does not match the export's")
+		}
+		page := coord.get("/reports/learners/" + strconv.FormatInt(out.User.ID, 10))
+		page.wantStatus(t, fiber.StatusOK)
+		if !strings.Contains(textOf(page.html(t)), "City Moodle (learning platform), linked") {
+			t.Error("the learner's page does not say they came from City Moodle")
+		}
+	})
 }

@@ -17,7 +17,7 @@ import (
 // that is not a date is an error to show, not a filter to drop silently:
 // the query comes back without it, with the field errors.
 func learnerQuery(c *fiber.Ctx) (app.LearnerQuery, []app.FieldError) {
-	q := app.LearnerQuery{Status: app.LearnerStatus(c.Query("status")), Reached: app.Milestone(c.Query("reached")), Search: c.Query("q"), Sort: c.Query("sort"), Desc: c.Query("dir") == "desc"}
+	q := app.LearnerQuery{Status: app.LearnerStatus(c.Query("status")), Reached: app.Milestone(c.Query("reached")), Search: c.Query("q"), SignIn: c.Query("signin"), Sort: c.Query("sort"), Desc: c.Query("dir") == "desc"}
 	q.OrganisationID, _ = strconv.ParseInt(c.Query("organisation"), 10, 64)
 	q.Page, _ = strconv.Atoi(c.Query("page"))
 	var errs []app.FieldError
@@ -64,6 +64,7 @@ type learnersPage struct {
 	Organisations []app.Organisation
 	Statuses      any
 	Milestones    any
+	SignIns       any
 	Now           time.Time
 	Pages         int
 	CSVURL        string // the exports of this list: its filters and order, every page
@@ -84,10 +85,10 @@ func (s *Server) handleLearners(c *fiber.Ctx) error {
 		return err
 	}
 	p := &learnersPage{basePage: basePage{Title: "Learners", NavReports: true, Errors: errs}, Rows: rows, Total: total, Query: q, Organisations: orgs,
-		Statuses: app.LearnerStatuses, Milestones: app.Milestones, Now: s.cfg.Learning.Now(), From: c.Query("from"), To: c.Query("to")}
+		Statuses: app.LearnerStatuses, Milestones: app.Milestones, SignIns: app.SignInFilters, Now: s.cfg.Learning.Now(), From: c.Query("from"), To: c.Query("to")}
 	p.Pages = (total + q.PageSize - 1) / q.PageSize
 	v := url.Values{}
-	for _, k := range []string{"q", "organisation", "status", "reached", "from", "to"} {
+	for _, k := range []string{"q", "organisation", "status", "reached", "signin", "from", "to"} {
 		if x := c.Query(k); x != "" {
 			v.Set(k, x)
 		}

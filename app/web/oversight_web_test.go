@@ -470,7 +470,7 @@ func TestOversightExports(t *testing.T) {
 			}
 			zoe := rows["zoe@example.org"]
 			cert, _ := srv.learning.Certificate(ctx, zoeID)
-			want := []string{"Zoe Normal", "zoe@example.org", orgs[0].Name, "Social worker", "Completed", "2025-03-14", "2025-03-14", "2", "2025-03-14", "", app.FormatCode(cert.Code), "2028-03-14"}
+			want := []string{"Zoe Normal", "zoe@example.org", orgs[0].Name, "Social worker", "Completed", "2025-03-14", "2025-03-14", "2", "2025-03-14", "", app.FormatCode(cert.Code), "2028-03-14", "Password"}
 			if !slices.Equal(zoe, want) {
 				t.Errorf("Zoe's row %q, want %q", zoe, want)
 			}
@@ -565,8 +565,8 @@ func TestOversightExports(t *testing.T) {
 			if panes, _ := f.GetPanes(sheet); !panes.Freeze || panes.YSplit != 1 {
 				t.Errorf("panes %+v, want the header row frozen", panes)
 			}
-			if tables, _ := f.GetTables(sheet); len(tables) != 1 || tables[0].Range != fmt.Sprintf("A1:L%d", len(rows)) {
-				t.Errorf("tables %+v, want a filter over A1:L%d", tables, len(rows))
+			if tables, _ := f.GetTables(sheet); len(tables) != 1 || tables[0].Range != fmt.Sprintf("A1:M%d", len(rows)) {
+				t.Errorf("tables %+v, want a filter over A1:M%d", tables, len(rows))
 			}
 			if w, _ := f.GetColWidth(sheet, "B"); w < 20 {
 				t.Errorf("the email column is %v wide, want it set wide enough to read", w)
