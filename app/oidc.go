@@ -272,6 +272,19 @@ func (o *OIDCSignIn) Provider(id string) (*OIDCProvider, error) {
 	return nil, Errorf(ENOTFOUND, "There is no such way to sign in.")
 }
 
+// ProvidersFor lists the configured providers for an administrator's
+// settings page (there is nothing secret in them: client secrets never
+// leave app/oidc). EFORBIDDEN for anyone else.
+func (o *OIDCSignIn) ProvidersFor(u *User) ([]OIDCProvider, error) {
+	if !u.Has(RoleAdmin) {
+		return nil, Errorf(EFORBIDDEN, "Only administrators can see how sign-in is set up.")
+	}
+	if o == nil {
+		return nil, nil
+	}
+	return o.Providers, nil
+}
+
 // randomValue is 32 random bytes in base64url: states, nonces, PKCE
 // verifiers (43 characters, as RFC 7636 asks) and browser cookies.
 func randomValue() string {

@@ -147,6 +147,7 @@ var routeAccess = map[string]struct {
 	"GET /profile/data.csv":                 {nil, expect{see, ok, ok, ok, ok, ok, ok}},
 	"POST /reports/learners/:id/erase":      {url.Values{}, expect{unauth, forbid, forbid, forbid, forbid, forbid, unproc}},
 	"GET /admin/email":                      {nil, expect{see, forbid, forbid, forbid, forbid, forbid, ok}},
+	"GET /admin/sign-in":                    {nil, expect{see, forbid, forbid, forbid, forbid, forbid, ok}},
 }
 
 func TestEveryRouteAsEveryUser(t *testing.T) {

@@ -118,3 +118,27 @@ func (s *Server) oidcProblem(c *fiber.Ctx, p *app.OIDCProvider, err error) error
 	}
 	return s.render(c, status, "sign_in_problem", &oidcProblemPage{basePage: basePage{Title: heading}, Heading: heading, Message: app.ErrorMessage(err)})
 }
+
+type oidcSettingsPage struct {
+	basePage
+	Providers []oidcProviderRow
+}
+
+type oidcProviderRow struct {
+	app.OIDCProvider
+	RedirectURI string
+}
+
+// handleOIDCSettings shows administrators the configured providers and
+// the redirect URI to register at each; never a secret.
+func (s *Server) handleOIDCSettings(c *fiber.Ctx) error {
+	ps, err := s.cfg.OIDC.ProvidersFor(currentUser(c))
+	if err != nil {
+		return err
+	}
+	page := &oidcSettingsPage{basePage: basePage{Title: "Sign-in providers", NavReports: true}}
+	for _, p := range ps {
+		page.Providers = append(page.Providers, oidcProviderRow{OIDCProvider: p, RedirectURI: s.cfg.BaseURL + "/sign-in/oidc/" + p.ID + "/callback"})
+	}
+	return s.render(c, fiber.StatusOK, "sign_in_providers", page)
+}

@@ -122,6 +122,27 @@ func TestOIDCSignIn(t *testing.T) {
 			}
 		})
 
+		t.Run("administrators see the providers, never a secret", func(t *testing.T) {
+			admin := srv.signUp(t, "Ada Admin", "ada@example.org")
+			if err := st.DB().Exec(`UPDATE users SET roles = 'learner,admin' WHERE email_norm = 'ada@example.org'`).Error; err != nil {
+				t.Fatal(err)
+			}
+			res := admin.get("/admin/sign-in")
+			res.wantStatus(t, fiber.StatusOK)
+			page := textOf(res.html(t))
+			for _, want := range []string{"Work account", op.Issuer(), "http://localhost:3000/sign-in/oidc/work/callback", "trust.example", "Other place"} {
+				if !strings.Contains(page, want) {
+					t.Errorf("the settings page does not show %q", want)
+				}
+			}
+			for _, secret := range []string{op.ClientSecret, "never-shown-secret"} {
+				if strings.Contains(string(res.body), secret) {
+					t.Errorf("the settings page shows the secret %q", secret)
+				}
+			}
+			srv.signUp(t, "Lee Learner", "lee@example.org").get("/admin/sign-in").wantStatus(t, fiber.StatusForbidden)
+		})
+
 		t.Run("the button needs the form's CSRF token", func(t *testing.T) {
 			c := srv.newClient(t)
 			c.get("/sign-in").wantStatus(t, fiber.StatusOK)

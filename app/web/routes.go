@@ -125,5 +125,6 @@ func (s *Server) routes(f *fiber.App) {
 	// Administrators.
 	admin := s.requireRole(func(u *app.User) bool { return u.Has(app.RoleAdmin) })
 	f.Get("/admin/email", signedIn, admin, s.handleDeliveries)
+	f.Get("/admin/sign-in", signedIn, admin, s.handleOIDCSettings)
 	f.Post("/reports/learners/:id/erase", signedIn, admin, s.erase())
 }

@@ -123,13 +123,22 @@ func TestOIDCJourney(t *testing.T) {
 			}
 			j.checkAxe("password sign-in off for the domain", axe)
 			const password = "tangerine kestrel harbour 47"
-			runCommand(t, env, password+"\n", "users", "add", "--email", "pat@example.org", "--name", "Pat Password")
+			runCommand(t, env, password+"\n", "users", "add", "--role", "admin", "--email", "pat@example.org", "--name", "Pat Password")
 			j.openWant("/sign-in", 200)
 			j.do("type a password account's email and password",
 				chromedp.SendKeys(chromedp.CSS("#field-email"), "pat@example.org"),
 				chromedp.SendKeys(chromedp.CSS("#field-password"), password))
 			j.follow("sign in with a password", chromedp.Click(chromedp.CSS(`form[action="/sign-in"] button`)))
 			j.expectPath("password sign-in while a provider is down", "/course")
+
+			// The administrator's view of the providers: no secret on it.
+			j.openWant("/admin/sign-in", 200)
+			page := j.text("main")
+			if !strings.Contains(page, base+"/sign-in/oidc/nhsmail/callback") || strings.Contains(page, "journey-client-secret") || strings.Contains(page, "council-client-secret") {
+				t.Fatalf("providers page: %q", page)
+			}
+			j.checkAxe("sign-in providers", axe)
+			j.checkNarrow("sign-in providers")
 		})
 	}
 }
