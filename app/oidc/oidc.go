@@ -37,8 +37,6 @@ type Options struct {
 	RetryAfter time.Duration
 	// Now is the clock ID tokens' expiry is checked against.
 	Now func() time.Time
-	// Transport, when set, carries the HTTP requests (tests).
-	Transport http.RoundTripper
 }
 
 // Client implements app.OIDCProtocol for the configured providers. It is
@@ -69,7 +67,7 @@ func New(ps []Provider, opt Options) *Client {
 		opt.Now = time.Now
 	}
 	opt.BaseURL = strings.TrimSuffix(opt.BaseURL, "/")
-	c := &Client{opt: opt, http: &http.Client{Timeout: opt.Timeout, Transport: opt.Transport,
+	c := &Client{opt: opt, http: &http.Client{Timeout: opt.Timeout,
 		// A token or key endpoint has no business redirecting.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 		providers: map[string]*provider{}}
@@ -221,6 +219,10 @@ func (c *Client) Verify(ctx context.Context, providerID, code, verifier, nonce s
 	tok, err := p.oauth2(c, disc).Exchange(cctx, code, oauth2.VerifierOption(verifier))
 	if err != nil {
 		var re *oauth2.RetrieveError
+		if errors.As(err, &re) && re.ErrorCode == "invalid_client" {
+			// Our configuration, not the person: logged as an error.
+			return nil, fmt.Errorf("token endpoint of %s refused the client credentials: check client_id and the client secret", p.ID)
+		}
 		if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode < 500 {
 			reason := "the token endpoint refused the code"
 			if re.ErrorCode != "" && len(re.ErrorCode) < 40 {

@@ -326,6 +326,19 @@ func TestProviderDownOrSlow(t *testing.T) {
 	})
 }
 
+// A wrong client secret is our configuration's fault: an internal error
+// that is logged, not a refusal blamed on the person.
+func TestWrongClientSecretIsOurs(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st, func(c *oidc.ProviderConfig) { c.ClientSecret = "not-the-secret" })
+		browser := app.NewOIDCBrowser()
+		_, err := e.finish(browser, e.answer(browser, "asha@trust.example"))
+		if app.ErrorCode(err) != app.EINTERNAL || !strings.Contains(err.Error(), "client credentials") || strings.Contains(err.Error(), "not-the-secret") {
+			t.Fatalf("wrong client secret: %v, want an internal error naming the client credentials", err)
+		}
+	})
+}
+
 // Without allowed domains an address the provider does not vouch for is
 // dropped (the learner is asked), never taken.
 func TestUnverifiedEmailIsDroppedWithoutDomains(t *testing.T) {
