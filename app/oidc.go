@@ -158,7 +158,7 @@ type OIDCAnswer struct {
 	Error       string // the error parameter (access_denied …), when it did not sign the person in
 }
 
-// refusal is the EFORBIDDEN error a refused answer gets: the reason goes
+// refuse is the EFORBIDDEN error a refused answer gets: the reason goes
 // to the log, the message to the person.
 func (o *OIDCSignIn) refuse(p *OIDCProvider, reason, message string) error {
 	o.event("oidc sign-in refused", "provider", p.ID, "reason", reason)
