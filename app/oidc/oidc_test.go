@@ -153,6 +153,27 @@ func TestALinkedSubjectSignsInToItsAccount(t *testing.T) {
 	})
 }
 
+// Two instances behind a load balancer: the answer may reach another
+// instance than the one that started the sign-in.
+func TestAnotherInstanceFinishes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st, nil)
+		other := *e.signIn
+		ps, err := oidc.ParseProviders(mustJSON(t, []oidc.ProviderConfig{{ID: "work", Name: "Work account", Issuer: e.op.Issuer(),
+			ClientID: "foundations", ClientSecret: "s3cret-value", Domains: []string{"trust.example"}}}), func(string) string { return "" }, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		other.Protocol = oidc.New(ps, oidc.Options{BaseURL: baseURL}) // its own discovery, nothing in common but the database
+		browser := app.NewOIDCBrowser()
+		a := e.answer(browser, "asha@trust.example")
+		out, err := other.Finish(context.Background(), "work", browser, a)
+		if err != nil || (out.Token == "" && out.Pending == "") {
+			t.Fatalf("the other instance: %+v, %v", out, err)
+		}
+	})
+}
+
 // Email only from UserInfo (as zitadel's provider sends it).
 func TestEmailFromUserInfo(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
