@@ -186,3 +186,13 @@ func (a *Accounts) SignInWithPassword(ctx context.Context, email, password strin
 	}
 	return a.SignIn(ctx, email, password)
 }
+
+// passwordAccountAllowed refuses registering a password for an address
+// whose organisation turned password sign-in off: it could never be used.
+func (a *Accounts) passwordAccountAllowed(email string) error {
+	if p := PasswordOffFor(a.OIDCProviders, email); p != nil {
+		return Invalid([]FieldError{{Field: "email", Message: "Your organisation signs you in with " + p.Name +
+			": use the \u201cSign in with " + p.Name + "\u201d button on the sign-in page instead of creating a password"}})
+	}
+	return nil
+}

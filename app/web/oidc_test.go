@@ -277,7 +277,17 @@ func TestOIDCPasswordSignInOff(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		op := newOIDCProvider(t)
 		srv := newTestServer(t, st, withOIDC(t, st, op, true))
-		srv.signUp(t, "Old Account", "old@trust.example")
+		// An account made before the provider's rule: registration now refuses the domain.
+		orgs, err := st.Organisations(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := srv.clock.Now()
+		old := &app.User{Name: "Old Account", Email: "old@trust.example", EmailNorm: "old@trust.example", PasswordHash: app.HashPassword(strongPassword),
+			OrganisationID: orgs[0].ID, JobRole: "Nurse", Roles: []string{app.RoleLearner}, CreatedAt: now, EmailVerifiedAt: &now}
+		if err := st.CreateUser(t.Context(), old); err != nil {
+			t.Fatal(err)
+		}
 		srv.signUp(t, "Elsewhere", "someone@elsewhere.example")
 		c := srv.newClient(t)
 		c.get("/sign-in").wantStatus(t, fiber.StatusOK)
@@ -299,6 +309,16 @@ func TestOIDCPasswordSignInOff(t *testing.T) {
 		}
 		c.get("/sign-in").wantStatus(t, fiber.StatusOK)
 		c.post("/sign-in", url.Values{"email": {"someone@elsewhere.example"}, "password": {strongPassword}}).wantRedirect(t, "/course")
+
+		// Nor can a new password account be made for the domain.
+		reg := srv.newClient(t)
+		page := reg.get("/register")
+		if msg := wantFieldError(t, reg.post("/register", registration(firstOrganisation(t, page), "new@trust.example")), "email"); !strings.Contains(msg, "Sign in with Work account") {
+			t.Errorf("registration refusal says %q", msg)
+		}
+		if n := srv.count(t, "users", "email_norm = ?", "new@trust.example"); n != 0 {
+			t.Fatal("a password account was made for a domain whose password sign-in is off")
+		}
 
 		// The existing password account links on its first sign-in with the
 		// provider: the password proves it is theirs, once.
