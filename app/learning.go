@@ -21,6 +21,9 @@ type Learning struct {
 	Partnership    string // printed on certificates
 	ValidityMonths int    // certificate validity; the course's own if zero
 	Mail           *Mail  // tells the learner their certificate is issued; nil sends nothing
+	// LTI owes learning platforms a score for each pass and completion;
+	// nil (or not enabled) owes none.
+	LTI *LTI
 	// OrderKey keys the order in which each learner sees a question's
 	// options (OptionOrder); empty keeps the course file's order.
 	OrderKey []byte
@@ -211,10 +214,13 @@ func (l *Learning) SubmitModule(ctx context.Context, userID int64, moduleID stri
 		return nil, err
 	}
 	var score Score
+	passedBefore := 0
 	att, err := l.Store.SubmitModule(ctx, l.key(userID, m), l.Now(), func(modules []ModuleProgress, answers Answers) (*Attempt, error) {
-		if !l.progressOf(modules).CanAnswer(m) {
+		p := l.progressOf(modules)
+		if !p.CanAnswer(m) {
 			return nil, ErrNotAnswerable
 		}
+		passedBefore = p.PassedCount()
 		if missing := Missing(m, answers); len(missing) > 0 {
 			return nil, missingError(m, missing)
 		}
@@ -226,6 +232,10 @@ func (l *Learning) SubmitModule(ctx context.Context, userID int64, moduleID stri
 			att.Right[r.Question.ID] = r.Correct
 		}
 		return att, nil
+	}, func(tx Store, att *Attempt) error {
+		// The score owed for the pass is recorded, and its delivery
+		// queued, in the transaction that records the pass.
+		return l.LTI.ModulePassed(ctx, tx, userID, att.Cycle, m.ID, passedBefore+1, att.CreatedAt)
 	})
 	if errors.Is(err, ErrNotAnswerable) {
 		return nil, l.whyNotAnswerable(ctx, userID, m)
@@ -311,7 +321,10 @@ func (l *Learning) SubmitEvaluation(ctx context.Context, u *User, form Evaluatio
 	}, func(tx Store, c *Certificate) error {
 		// The email is queued in the transaction that issues the
 		// certificate: both happen, or neither.
-		return l.Mail.CertificateIssued(ctx, tx, u, c)
+		if err := l.Mail.CertificateIssued(ctx, tx, u, c); err != nil {
+			return err
+		}
+		return l.LTI.CourseCompleted(ctx, tx, u.ID, c.Cycle, c.IssuedAt)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("submit evaluation for user %d: %w", u.ID, err)

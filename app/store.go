@@ -100,8 +100,11 @@ type LearningStore interface {
 	// holds, and records the attempt it returns: attempt number, progress
 	// (in place), the pass-time histogram and the enrolment summary, in one
 	// transaction. Returns ErrNotAnswerable if the module is not open for
-	// answers, or mark's error.
-	SubmitModule(ctx context.Context, k ModuleKey, now time.Time, mark MarkFunc) (*Attempt, error)
+	// answers, or mark's error. When the attempt passes, passed (if not
+	// nil) is called with the transaction and the attempt, for what must
+	// happen with the pass (the score owed to a learning platform); its
+	// error undoes everything.
+	SubmitModule(ctx context.Context, k ModuleKey, now time.Time, mark MarkFunc, passed func(tx Store, att *Attempt) error) (*Attempt, error)
 	// Attempts returns the learner's attempts at a module, oldest first.
 	Attempts(ctx context.Context, k ModuleKey) ([]Attempt, error)
 	// CompleteCourse locks the learner's enrolment, calls complete with

@@ -39,6 +39,7 @@ type Config struct {
 	DB       *sql.DB // the app's pool
 	Postgres bool
 	Mail     *app.Mail
+	LTI      *app.LTI // delivers scores to learning platforms (lti.go)
 	Logger   *slog.Logger
 	// PollInterval is how often idle workers look for new jobs (default 1s).
 	PollInterval time.Duration
@@ -87,6 +88,7 @@ func New(cfg Config) (*Queue, error) {
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &emailWorker{mail: cfg.Mail})
+	river.AddWorker(workers, &ltiScoreWorker{lti: cfg.LTI})
 	tasks := map[string]Periodic{}
 	var periodic []*river.PeriodicJob
 	for _, p := range cfg.Periodic {
@@ -134,6 +136,9 @@ func (q *Queue) Enqueue(ctx context.Context, tx app.Store, job app.Job) error {
 	opts := &river.InsertOpts{}
 	if _, ok := job.(app.EmailJob); ok {
 		opts.MaxAttempts = EmailAttempts
+	}
+	if _, ok := job.(app.LTIScoreJob); ok {
+		opts.MaxAttempts = app.LTIScoreAttempts
 	}
 	if _, err := q.client.InsertTx(ctx, sqlTx, job, opts); err != nil {
 		return fmt.Errorf("enqueue %s: %w", job.Kind(), err)

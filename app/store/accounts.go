@@ -119,25 +119,29 @@ func (s *Store) CreateSession(ctx context.Context, se *app.Session) error {
 	return s.MarkActive(ctx, se.UserID, se.CreatedAt) // privacy.go: signing in postpones erasure
 }
 
-type sessionUserRow struct {
-	User        userRow `gorm:"embedded"`
-	SCreatedAt  time.Time
-	SLastSeenAt time.Time
-	SExpiresAt  time.Time
-}
+// sessionUserSQL reads a live session with its user and organisation.
+const sessionUserSQL = `SELECT users.id, users.name, users.email, users.email_norm, users.password_hash, users.organisation_id,
+	organisations.name, users.job_role, users.manager_email, users.roles, users.created_at, users.email_verified_at,
+	sessions.created_at, sessions.last_seen_at, sessions.expires_at
+	FROM sessions JOIN users ON users.id = sessions.user_id JOIN organisations ON organisations.id = users.organisation_id
+	WHERE sessions.token_hash = ? AND sessions.expires_at > ?`
 
-// SessionUser implements app.Store: one query for the session and its user.
+// SessionUser implements app.Store: one query for the session and its
+// user, made on every signed-in request, so straight on the connection
+// (direct.go).
 func (s *Store) SessionUser(ctx context.Context, tokenHash string, now time.Time) (*app.Session, *app.User, error) {
-	var r sessionUserRow
-	err := s.db.WithContext(ctx).Raw(`SELECT users.*, organisations.name AS organisation,
-		sessions.created_at AS s_created_at, sessions.last_seen_at AS s_last_seen_at, sessions.expires_at AS s_expires_at
-		FROM sessions JOIN users ON users.id = sessions.user_id JOIN organisations ON organisations.id = users.organisation_id
-		WHERE sessions.token_hash = ? AND sessions.expires_at > ?`, tokenHash, now.UTC()).Take(&r).Error
+	var u app.User
+	var roles string
+	se := &app.Session{TokenHash: tokenHash}
+	err := s.direct().QueryRowContext(ctx, s.bound(sessionUserSQL), tokenHash, now.UTC()).Scan(
+		&u.ID, &u.Name, &u.Email, &u.EmailNorm, &u.PasswordHash, &u.OrganisationID,
+		&u.Organisation, &u.JobRole, &u.ManagerEmail, &roles, &u.CreatedAt, &u.EmailVerifiedAt,
+		&se.CreatedAt, &se.LastSeenAt, &se.ExpiresAt)
 	if err != nil {
 		return nil, nil, wrap(err, "session")
 	}
-	se := &app.Session{TokenHash: tokenHash, UserID: r.User.ID, CreatedAt: r.SCreatedAt, LastSeenAt: r.SLastSeenAt, ExpiresAt: r.SExpiresAt}
-	return se, r.User.user(), nil
+	u.Roles, se.UserID = strings.Split(roles, ","), u.ID
+	return se, &u, nil
 }
 
 // TouchSession implements app.Store.

@@ -414,6 +414,72 @@ CREATE TABLE pending_sign_ins (
 );
 CREATE INDEX pending_sign_ins_expires ON pending_sign_ins (expires_at)
 `, nil},
+	// 70: LTI 1.3: platforms an administrator registered, logins in
+	// flight (state and nonce, single use), each subject's latest launch
+	// (its line item), the scores owed to platforms (one per learner,
+	// platform and event) and the tool's own RS256 keys.
+	{70, "LTI 1.3 platforms, launches, scores and tool keys", `
+CREATE TABLE lti_platforms (
+	id {{id}},
+	name TEXT NOT NULL,
+	issuer TEXT NOT NULL,
+	client_id TEXT NOT NULL,
+	deployment_ids TEXT NOT NULL,
+	auth_url TEXT NOT NULL,
+	token_url TEXT NOT NULL,
+	keyset_url TEXT NOT NULL,
+	created_at {{time}} NOT NULL,
+	updated_at {{time}} NOT NULL,
+	UNIQUE (issuer, client_id)
+);
+CREATE TABLE lti_states (
+	state_hash TEXT PRIMARY KEY,
+	browser_hash TEXT NOT NULL,
+	nonce TEXT NOT NULL,
+	platform_id BIGINT NOT NULL REFERENCES lti_platforms(id) ON DELETE CASCADE,
+	expires_at {{time}} NOT NULL
+);
+CREATE INDEX lti_states_expiry ON lti_states (expires_at);
+CREATE TABLE lti_launches (
+	platform_id BIGINT NOT NULL REFERENCES lti_platforms(id) ON DELETE CASCADE,
+	subject TEXT NOT NULL,
+	deployment_id TEXT NOT NULL,
+	resource_link_id TEXT NOT NULL,
+	context_id TEXT NOT NULL,
+	line_item TEXT NOT NULL,
+	line_items TEXT NOT NULL,
+	scopes TEXT NOT NULL,
+	launched_at {{time}} NOT NULL,
+	PRIMARY KEY (platform_id, subject)
+);
+CREATE TABLE lti_scores (
+	id {{id}},
+	user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	platform_id BIGINT NOT NULL REFERENCES lti_platforms(id) ON DELETE CASCADE,
+	event TEXT NOT NULL,
+	line_item TEXT NOT NULL,
+	subject TEXT NOT NULL,
+	score_given DOUBLE PRECISION NOT NULL,
+	score_maximum DOUBLE PRECISION NOT NULL,
+	activity_progress TEXT NOT NULL,
+	grading_progress TEXT NOT NULL,
+	scored_at {{time}} NOT NULL,
+	status TEXT NOT NULL,
+	attempts INTEGER NOT NULL DEFAULT 0,
+	last_error TEXT NOT NULL DEFAULT '',
+	sent_at {{time}},
+	UNIQUE (user_id, platform_id, event)
+);
+CREATE INDEX lti_scores_platform ON lti_scores (platform_id, status);
+CREATE TABLE lti_keys (
+	id {{id}},
+	kid TEXT NOT NULL UNIQUE,
+	algorithm TEXT NOT NULL,
+	private_jwk TEXT NOT NULL,
+	current_slot INTEGER UNIQUE,
+	created_at {{time}} NOT NULL,
+	retired_at {{time}}
+)`, nil},
 }
 
 func (s *Store) dialectSQL(sql string) string {

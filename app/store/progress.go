@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"time"
 
@@ -173,17 +174,19 @@ func (s *Store) SaveAnswer(ctx context.Context, a app.Answer) error {
 	set, setArgs := s.visitSet(a.UpdatedAt)
 	guard := `UPDATE module_progress SET ` + set + ` WHERE ` + keyWhere + ` AND passed_at IS NULL`
 	guardArgs := append(setArgs, keyArgs(k)...)
-	db := s.db.WithContext(ctx)
-	if s.postgres {
+	if s.postgres { // straight on the connection: every autosave is this (direct.go)
 		var n int64
 		var err error
 		if a.Empty() {
-			err = db.Raw(`WITH p AS (`+guard+` RETURNING 1), d AS (DELETE FROM answers WHERE user_id = ? AND course_id = ? AND question_id = ? AND EXISTS (SELECT 1 FROM p))
-				SELECT COUNT(*) FROM p`, append(guardArgs, a.UserID, a.CourseID, a.QuestionID)...).Scan(&n).Error
+			err = s.direct().QueryRowContext(ctx, s.bound(`WITH p AS (`+guard+` RETURNING 1), d AS (DELETE FROM answers WHERE user_id = ? AND course_id = ? AND question_id = ? AND EXISTS (SELECT 1 FROM p))
+				SELECT COUNT(*) FROM p`), append(guardArgs, a.UserID, a.CourseID, a.QuestionID)...).Scan(&n)
 		} else {
-			res := db.Exec(`WITH p AS (`+guard+` RETURNING 1) `+answerUpsertSQL+`SELECT ?, ?, ?, ?, ?, ?, ? FROM p`+answerConflictSQL,
+			var res sql.Result
+			res, err = s.direct().ExecContext(ctx, s.bound(`WITH p AS (`+guard+` RETURNING 1) `+answerUpsertSQL+`SELECT ?, ?, ?, ?, ?, ?, ? FROM p`+answerConflictSQL),
 				append(guardArgs, answerArgs(a)...)...)
-			err, n = res.Error, res.RowsAffected
+			if err == nil {
+				n, err = res.RowsAffected()
+			}
 		}
 		if err != nil {
 			return wrap(err, "answer")
@@ -269,21 +272,30 @@ func (s *Store) writeAnswers(k app.ModuleKey, answers []app.Answer) error {
 
 // Answers implements app.LearningStore.
 func (s *Store) Answers(ctx context.Context, k app.ModuleKey) (app.Answers, error) {
-	var rows []answerRow
-	err := s.db.WithContext(ctx).Raw(`SELECT user_id, course_id, question_id, module_id, options, text, updated_at FROM answers WHERE `+keyWhere, keyArgs(k)...).Scan(&rows).Error
+	// Every module page reads these: straight on the connection (direct.go).
+	rows, err := s.direct().QueryContext(ctx, s.bound(`SELECT question_id, module_id, options, text, updated_at FROM answers WHERE `+keyWhere), keyArgs(k)...)
 	if err != nil {
 		return nil, wrap(err, "answers")
 	}
-	out := make(app.Answers, len(rows))
-	for _, r := range rows {
-		out[r.QuestionID] = app.Answer{UserID: r.UserID, CourseID: r.CourseID, ModuleID: r.ModuleID, QuestionID: r.QuestionID,
-			Options: splitOptions(r.Options), Text: r.Text, UpdatedAt: r.UpdatedAt}
+	defer rows.Close()
+	out := app.Answers{}
+	for rows.Next() {
+		a := app.Answer{UserID: k.UserID, CourseID: k.CourseID}
+		var options string
+		if err := rows.Scan(&a.QuestionID, &a.ModuleID, &options, &a.Text, &a.UpdatedAt); err != nil {
+			return nil, wrap(err, "answers")
+		}
+		a.Options = splitOptions(options)
+		out[a.QuestionID] = a
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(err, "answers")
 	}
 	return out, nil
 }
 
 // SubmitModule implements app.LearningStore.
-func (s *Store) SubmitModule(ctx context.Context, k app.ModuleKey, now time.Time, mark app.MarkFunc) (*app.Attempt, error) {
+func (s *Store) SubmitModule(ctx context.Context, k app.ModuleKey, now time.Time, mark app.MarkFunc, passed func(tx app.Store, att *app.Attempt) error) (*app.Attempt, error) {
 	var att *app.Attempt
 	err := s.transact(ctx, func(tx *Store) error {
 		if _, err := tx.lockModule(k); err != nil {
@@ -336,7 +348,13 @@ func (s *Store) SubmitModule(ctx context.Context, k app.ModuleKey, now time.Time
 				return wrap(err, "module minutes")
 			}
 		}
-		return tx.refreshEnrolment(ctx, k.UserID, k.CourseID, now)
+		if err := tx.refreshEnrolment(ctx, k.UserID, k.CourseID, now); err != nil {
+			return err
+		}
+		if passed != nil {
+			return passed(tx, att)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -151,7 +152,7 @@ func wrap(err error, what string) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, gorm.ErrRecordNotFound):
+	case errors.Is(err, gorm.ErrRecordNotFound), errors.Is(err, sql.ErrNoRows):
 		return &app.Error{Code: app.ENOTFOUND, Message: what + " not found"}
 	case errors.Is(err, gorm.ErrDuplicatedKey):
 		return &app.Error{Code: app.ECONFLICT, Message: what + " already exists"}

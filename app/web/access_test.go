@@ -148,6 +148,17 @@ var routeAccess = map[string]struct {
 	"POST /reports/learners/:id/erase":      {url.Values{}, expect{unauth, forbid, forbid, forbid, forbid, forbid, unproc}},
 	"GET /admin/email":                      {nil, expect{see, forbid, forbid, forbid, forbid, forbid, ok}},
 	"GET /admin/sign-in":                    {nil, expect{see, forbid, forbid, forbid, forbid, forbid, ok}},
+	// LTI: launches are refused without the platform's parameters; the
+	// platform pages are the administrators'.
+	"GET /lti/login":      {nil, expect{unproc, unproc, unproc, unproc, unproc, unproc, unproc}},
+	"POST /lti/login":     {url.Values{}, expect{unproc, unproc, unproc, unproc, unproc, unproc, unproc}},
+	"POST /lti/launch":    {url.Values{}, expect{unproc, unproc, unproc, unproc, unproc, unproc, unproc}},
+	"GET /admin/lti":      {nil, expect{see, forbid, forbid, forbid, forbid, forbid, ok}},
+	"GET /admin/lti/new":  {nil, expect{see, forbid, forbid, forbid, forbid, forbid, ok}},
+	"POST /admin/lti":     {url.Values{}, expect{unauth, forbid, forbid, forbid, forbid, forbid, unproc}},
+	"POST /admin/lti/key": {url.Values{}, expect{unauth, forbid, forbid, forbid, forbid, forbid, see}},
+	"GET /admin/lti/:id":  {nil, expect{see, forbid, forbid, forbid, forbid, forbid, nf}},
+	"POST /admin/lti/:id": {url.Values{}, expect{unauth, forbid, forbid, forbid, forbid, forbid, unproc}},
 }
 
 func TestEveryRouteAsEveryUser(t *testing.T) {

@@ -27,17 +27,6 @@ func (s *Server) handleBadge(c *fiber.Ctx) error {
 	return c.SendString(tok)
 }
 
-// handleKeySet publishes the keys badges are signed with (RFC 7517).
-func (s *Server) handleKeySet(c *fiber.Ctx) error {
-	b, err := s.cfg.Badges.KeySet(c.UserContext())
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, "application/jwk-set+json")
-	c.Set(fiber.HeaderCacheControl, "public, max-age=300")
-	return c.Send(b)
-}
-
 // handleBadgeIssuer is the issuer profile every badge names.
 func (s *Server) handleBadgeIssuer(c *fiber.Ctx) error {
 	b, err := s.cfg.Badges.IssuerProfile()

@@ -18,6 +18,14 @@ func (s *Server) routes(f *fiber.App) {
 	// cookies or a form token: before the CSRF check, authorised by its token.
 	f.Post("/unsubscribe", s.checkInput, s.limitVerify, s.handleUnsubscribe)
 
+	// LTI 1.3 launches arrive as cross-site requests from a learning
+	// platform, without this site's form token: before the CSRF check,
+	// authorised by the platform's signed id_token and a single-use state
+	// bound to the browser (lti.go). Logins are rate limited per address.
+	f.Get("/lti/login", s.checkInput, s.limitVerify, s.handleLTILogin)
+	f.Post("/lti/login", s.checkInput, s.limitVerify, s.handleLTILogin)
+	f.Post("/lti/launch", s.checkInput, s.handleLTILaunch)
+
 	f.Use(s.checkInput, s.loadUser, s.checkCSRF, s.askForPrintableName)
 
 	// Rate limits (app.Limits, counted in the database): sign-in per
@@ -126,5 +134,11 @@ func (s *Server) routes(f *fiber.App) {
 	admin := s.requireRole(func(u *app.User) bool { return u.Has(app.RoleAdmin) })
 	f.Get("/admin/email", signedIn, admin, s.handleDeliveries)
 	f.Get("/admin/sign-in", signedIn, admin, s.handleOIDCSettings)
+	f.Get("/admin/lti", signedIn, admin, s.handleLTIPlatforms)
+	f.Get("/admin/lti/new", signedIn, admin, s.handleLTIPlatformForm)
+	f.Post("/admin/lti", signedIn, admin, s.handleLTIPlatformSave)
+	f.Post("/admin/lti/key", signedIn, admin, s.handleLTIKeyRotate)
+	f.Get("/admin/lti/:id", signedIn, admin, s.handleLTIPlatformForm)
+	f.Post("/admin/lti/:id", signedIn, admin, s.handleLTIPlatformSave)
 	f.Post("/reports/learners/:id/erase", signedIn, admin, s.erase())
 }

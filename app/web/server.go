@@ -45,6 +45,7 @@ type Config struct {
 	// OIDC signs people in through their organisation's OpenID provider
 	// (oidc.go); nil: no providers are configured.
 	OIDC *app.OIDCSignIn
+	LTI  *app.LTI // LTI 1.3 tool (lti.go); nil serves none of it
 
 	BaseURL     string // public URL, no trailing slash; https:// makes cookies Secure
 	SecretKey   string // keys CSRF tokens

@@ -23,6 +23,7 @@ import (
 	"github.com/foundations/foundations/app/badge"
 	"github.com/foundations/foundations/app/certificate"
 	"github.com/foundations/foundations/app/content"
+	"github.com/foundations/foundations/app/lti"
 	"github.com/foundations/foundations/app/store"
 	"github.com/foundations/foundations/app/store/storetest"
 	"github.com/foundations/foundations/app/web"
@@ -150,6 +151,8 @@ func newTestServer(t *testing.T, st *store.Store, tweaks ...func(*web.Config)) *
 		Partnership: "Test Partnership", HelpContact: "training@example.org", QuickExitURL: "https://www.bbc.co.uk/weather",
 		Limits:          limits,
 		KnowledgeChecks: st,
+		LTI: &app.LTI{Store: st, Protocol: lti.New(st, "http://localhost:3000", clk.Now), Accounts: accounts, Course: course,
+			BaseURL: "http://localhost:3000", Now: clk.Now},
 	}
 	for _, tweak := range tweaks {
 		tweak(&cfg)

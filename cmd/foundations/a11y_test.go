@@ -294,6 +294,8 @@ func TestAccessibility(t *testing.T) {
 	a.page(coordinator, "audit trail", "/reports/audit", 200)
 	a.page(coordinator, "audit trail, searched", "/reports/audit?q=revoked", 200)
 	a.page(admin, "email delivery", "/admin/email", 200)
+	a.page(admin, "learning platforms (LTI)", "/admin/lti", 200)
+	a.page(admin, "register a learning platform", "/admin/lti/new", 200)
 	a.page(admin, "a learner's record as administrator", "/reports/learners/"+learnerID, 200)
 	a.state(coordinator, "a one-time password reset link", func() {
 		coordinator.openWant("/reports/learners/"+learnerID, 200)

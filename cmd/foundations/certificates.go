@@ -9,6 +9,7 @@ import (
 
 	"github.com/foundations/foundations/app"
 	"github.com/foundations/foundations/app/badge"
+	"github.com/foundations/foundations/app/lti"
 	"github.com/foundations/foundations/app/store"
 )
 
@@ -43,5 +44,22 @@ func rotateBadgeKey(ctx context.Context, cfg *config, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "New badges are signed with key %s. Earlier keys stay published at %s.\n", k.ID, is.KeySetURL())
+	return nil
+}
+
+// rotateLTIKey makes a fresh LTI tool key current. The old key stays in
+// the published key set for lti.RetiredKeyLife.
+func rotateLTIKey(ctx context.Context, cfg *config, out io.Writer) error {
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	tool := lti.New(st, cfg.BaseURL, func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) })
+	k, err := tool.Rotate(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "LTI messages are now signed with key %s. The previous key stays published at %s for 7 days.\n", k.ID, cfg.BaseURL+app.LTIKeySetPath)
 	return nil
 }

@@ -13,7 +13,7 @@ import (
 
 // startMail builds the outbox and the job queue that delivers it. Without
 // SMTP_URL the outbox sends nothing (and says so once).
-func startMail(log *slog.Logger, cfg *config, st *store.Store, course *app.Course, now func() time.Time) (*app.Mail, *jobs.Queue, error) {
+func startMail(log *slog.Logger, cfg *config, st *store.Store, course *app.Course, now func() time.Time, lti *app.LTI) (*app.Mail, *jobs.Queue, error) {
 	m := &app.Mail{Store: st, Partnership: cfg.Placeholders["partnership_name"], BaseURL: cfg.BaseURL, HelpContact: cfg.HelpContact, Now: now}
 	if cfg.SMTPURL != "" {
 		sender, err := mail.New(mail.Config{URL: cfg.SMTPURL, From: cfg.MailFrom})
@@ -31,12 +31,12 @@ func startMail(log *slog.Logger, cfg *config, st *store.Store, course *app.Cours
 	// River reports its routine at info every few seconds: warnings and
 	// errors only (its messages name jobs, never people).
 	riverLog := slog.New(atLeast{log.Handler(), slog.LevelWarn}).With("component", "jobs")
-	q, err := jobs.New(jobs.Config{DB: db, Postgres: st.Postgres(), Mail: m, Logger: riverLog,
+	q, err := jobs.New(jobs.Config{DB: db, Postgres: st.Postgres(), Mail: m, LTI: lti, Logger: riverLog,
 		Periodic: periodicTasks(log, cfg, st, m, course, now)})
 	if err != nil {
 		return nil, nil, err
 	}
-	m.Jobs = q
+	m.Jobs, lti.Jobs = q, q
 	return m, q, nil
 }
 
@@ -60,6 +60,9 @@ func periodicTasks(log *slog.Logger, cfg *config, st *store.Store, m *app.Mail, 
 		return err
 	}}, {Name: "delete-expired-links", Every: 24 * time.Hour, Run: func(ctx context.Context) error {
 		_, err := st.DeleteExpiredTokens(ctx, now())
+		return err
+	}}, {Name: "delete-stale-lti", Every: time.Hour, Run: func(ctx context.Context) error {
+		_, err := st.DeleteStaleLTI(ctx, now())
 		return err
 	}}, {Name: "erase-inactive-accounts", Every: 24 * time.Hour, Run: func(ctx context.Context) error {
 		warned, erased, err := privacy.EraseInactive(ctx)

@@ -10,6 +10,7 @@
 //	foundations backup FILE      copy the embedded SQLite database while it runs
 //	foundations help             print usage
 //	foundations badges rotate-key  sign new badges with a fresh key (old keys stay published)
+//	foundations lti rotate-key     sign LTI messages with a fresh key (the old one stays published 7 days)
 package main
 
 import (
@@ -33,6 +34,7 @@ import (
 	"github.com/foundations/foundations/app/certificate"
 	"github.com/foundations/foundations/app/content"
 	"github.com/foundations/foundations/app/jobs"
+	"github.com/foundations/foundations/app/lti"
 	"github.com/foundations/foundations/app/store"
 	"github.com/foundations/foundations/app/web"
 	"github.com/foundations/foundations/courses"
@@ -54,6 +56,7 @@ Commands:
   healthcheck [--url URL]    exit 0 if the server answers /healthz (default http://127.0.0.1:PORT)
   backup FILE                write a consistent copy of the embedded SQLite database to FILE
   badges rotate-key          sign new badges with a fresh key (old keys stay published)
+  lti rotate-key             sign LTI messages with a fresh tool key (the old one stays published 7 days)
   help                       show this message
 
 Configuration is read from environment variables; see the README.
@@ -116,6 +119,8 @@ func run(log *slog.Logger, args []string) error {
 		return backup(context.Background(), cfg, args[1:], os.Stdout)
 	case len(args) == 2 && args[0] == "badges" && args[1] == "rotate-key":
 		return rotateBadgeKey(context.Background(), cfg, os.Stdout)
+	case len(args) == 2 && args[0] == "lti" && args[1] == "rotate-key":
+		return rotateLTIKey(context.Background(), cfg, os.Stdout)
 	case len(args) == 2 && args[0] == "courses" && args[1] == "check":
 		c, err := loadCourse(cfg)
 		if err != nil {
@@ -245,7 +250,9 @@ func serve(log *slog.Logger, cfg *config) error {
 		Hashing: app.NewPasswordHashing(cfg.HashConcurrency, 2*time.Second), Log: log}
 	oversight := &app.Oversight{Store: st, Learning: learning, Now: now, Log: log}
 	badges := &badge.Issuer{Keys: st, BaseURL: cfg.BaseURL, Partnership: cfg.Placeholders["partnership_name"], Now: now}
-	mailer, queue, err := startMail(log, cfg, st, course, now)
+	ltiTool := &app.LTI{Store: st, Protocol: lti.New(st, cfg.BaseURL, now), Accounts: accounts, Course: course, BaseURL: cfg.BaseURL, Now: now}
+	learning.LTI = ltiTool
+	mailer, queue, err := startMail(log, cfg, st, course, now, ltiTool)
 	if err != nil {
 		return err
 	}
@@ -260,7 +267,7 @@ func serve(log *slog.Logger, cfg *config) error {
 	}
 	srv, err := web.New(web.Config{
 		Learning: learning, Accounts: accounts, Oversight: oversight, Store: st, Certificates: renderer, Badges: badges, Logger: log,
-		Mail: mailer, Recovery: recovery, EmailVerification: verification, Privacy: privacy, Invitations: invitations,
+		Mail: mailer, Recovery: recovery, EmailVerification: verification, Privacy: privacy, Invitations: invitations, LTI: ltiTool,
 		Breakdown: &app.Breakdown{Store: st, Course: course, Now: now}, AuditTrail: &app.AuditTrail{Store: st},
 		StaffDecisions: &app.StaffDecisions{Oversight: oversight, Store: st}, Accessibility: cfg.Accessibility,
 		Metrics: metrics, MetricsToken: cfg.MetricsToken,
