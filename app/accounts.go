@@ -20,6 +20,9 @@ type Accounts struct {
 	// Log receives security events at info level, with user IDs only
 	// (nil: not logged).
 	Log *slog.Logger
+	// OIDCProviders are the organisations' providers: where one has
+	// PasswordSignIn false, SignInWithPassword refuses its domains.
+	OIDCProviders []OIDCProvider
 }
 
 func (a *Accounts) event(msg string, args ...any) {
@@ -33,6 +36,9 @@ func (a *Accounts) event(msg string, args ...any) {
 // taken email is EINVALID on the email field, with a message that does not
 // confirm who has an account beyond what the form must say.
 func (a *Accounts) Register(ctx context.Context, r Registration) (*User, error) {
+	if err := a.passwordAccountAllowed(r.Email); err != nil {
+		return nil, err
+	}
 	orgs, err := a.Store.Organisations(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list organisations: %w", err)

@@ -122,6 +122,26 @@ func (l *Limits) SignIn(ctx context.Context, address, email string) error {
 	return l.hit(ctx, "sign-in per address and email", l.SignInPerAddressAndEmail, address, NormaliseEmail(email))
 }
 
+// SignInAtProvider counts the start of a sign-in at an organisation's
+// provider from address against the per-address sign-in limit, shared
+// with password attempts (there is no email yet to count it by).
+func (l *Limits) SignInAtProvider(ctx context.Context, address string) error {
+	if l == nil {
+		return nil
+	}
+	return l.hit(ctx, "sign-in per address", l.SignInPerAddress, address)
+}
+
+// SignInFromProvider counts a provider's answer arriving from address:
+// the same limit as starting one, counted apart so a sign-in costs one of
+// each.
+func (l *Limits) SignInFromProvider(ctx context.Context, address string) error {
+	if l == nil {
+		return nil
+	}
+	return l.hit(ctx, "sign-in return per address", l.SignInPerAddress, address)
+}
+
 // Register counts a registration attempt from address.
 func (l *Limits) Register(ctx context.Context, address string) error {
 	if l == nil {

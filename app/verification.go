@@ -43,6 +43,9 @@ func (v *EmailVerification) Register(ctx context.Context, r Registration) (*User
 	if !v.Mail.Enabled() {
 		return v.Accounts.Register(ctx, r)
 	}
+	if err := v.Accounts.passwordAccountAllowed(r.Email); err != nil {
+		return nil, err
+	}
 	orgs, err := v.Store.Organisations(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list organisations: %w", err)

@@ -389,6 +389,20 @@ CREATE TABLE identities (
 );
 CREATE INDEX identities_user ON identities (user_id)
 `, nil},
+	{61, "sign-ins under way at an OpenID provider", `
+CREATE TABLE oidc_states (
+	id {{id}},
+	state_hash TEXT NOT NULL UNIQUE,
+	browser_hash TEXT NOT NULL,
+	provider TEXT NOT NULL,
+	nonce TEXT NOT NULL,
+	verifier TEXT NOT NULL,
+	next TEXT NOT NULL,
+	created_at {{time}} NOT NULL,
+	expires_at {{time}} NOT NULL
+);
+CREATE INDEX oidc_states_expires ON oidc_states (expires_at)
+`, nil},
 	{65, "outside sign-ins waiting for a step", `
 CREATE TABLE pending_sign_ins (
 	token_hash TEXT PRIMARY KEY,

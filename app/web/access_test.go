@@ -70,6 +70,8 @@ var routeAccess = map[string]struct {
 	"GET /sign-in/setup":                     {nil, expect{nf, nf, nf, nf, nf, nf, nf}},
 	"POST /sign-in/setup":                    {url.Values{}, expect{nf, nf, nf, nf, nf, nf, nf}},
 	"POST /sign-out":                         {url.Values{}, expect{ok, ok, ok, ok, ok, ok, ok}},
+	"POST /sign-in/oidc/:provider":           {url.Values{}, expect{nf, nf, nf, nf, nf, nf, nf}}, // no providers here: see TestOIDCSignIn
+	"GET /sign-in/oidc/:provider/callback":   {nil, expect{nf, nf, nf, nf, nf, nf, nf}},
 	"POST /preferences/contrast":             {url.Values{"return": {"/"}}, expect{see, see, see, see, see, see, see}},
 	"GET /verify":                            {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
 	"GET /verify/:code":                      {nil, expect{ok, ok, ok, ok, ok, ok, ok}},
@@ -145,6 +147,7 @@ var routeAccess = map[string]struct {
 	"GET /profile/data.csv":                 {nil, expect{see, ok, ok, ok, ok, ok, ok}},
 	"POST /reports/learners/:id/erase":      {url.Values{}, expect{unauth, forbid, forbid, forbid, forbid, forbid, unproc}},
 	"GET /admin/email":                      {nil, expect{see, forbid, forbid, forbid, forbid, forbid, ok}},
+	"GET /admin/sign-in":                    {nil, expect{see, forbid, forbid, forbid, forbid, forbid, ok}},
 	// LTI: launches are refused without the platform's parameters; the
 	// platform pages are the administrators'.
 	"GET /lti/login":      {nil, expect{unproc, unproc, unproc, unproc, unproc, unproc, unproc}},

@@ -70,9 +70,10 @@ func (s *Server) handleRegister(c *fiber.Ctx) error {
 
 type signInPage struct {
 	basePage
-	Email   string
-	Next    string
-	Timeout bool
+	Email     string
+	Next      string
+	Timeout   bool
+	Providers []app.OIDCProvider // a "Sign in with …" button each, above the password form
 }
 
 func (s *Server) handleSignInForm(c *fiber.Ctx) error {
@@ -86,7 +87,8 @@ func (s *Server) handleSignInForm(c *fiber.Ctx) error {
 		}
 		return c.Redirect(next, fiber.StatusSeeOther)
 	}
-	return s.render(c, fiber.StatusOK, "sign_in", &signInPage{basePage: basePage{Title: "Sign in"}, Next: next, Timeout: c.Query("timeout") == "1"})
+	s.allowFormsToProviders(c)
+	return s.render(c, fiber.StatusOK, "sign_in", &signInPage{basePage: basePage{Title: "Sign in"}, Next: next, Timeout: c.Query("timeout") == "1", Providers: s.oidcProviders()})
 }
 
 func (s *Server) handleSignIn(c *fiber.Ctx) error {
@@ -94,9 +96,10 @@ func (s *Server) handleSignIn(c *fiber.Ctx) error {
 	if next != "" {
 		next = safeNext(next)
 	}
-	u, token, err := s.cfg.Accounts.SignIn(c.UserContext(), email, formValue(c, "password"))
+	u, token, err := s.cfg.Accounts.SignInWithPassword(c.UserContext(), email, formValue(c, "password"))
 	if app.ErrorCode(err) == app.EINVALID {
-		return s.render(c, fiber.StatusUnprocessableEntity, "sign_in", &signInPage{basePage: basePage{Title: "Sign in", Errors: app.ErrorFields(err)}, Email: email, Next: next})
+		s.allowFormsToProviders(c)
+		return s.render(c, fiber.StatusUnprocessableEntity, "sign_in", &signInPage{basePage: basePage{Title: "Sign in", Errors: app.ErrorFields(err)}, Email: email, Next: next, Providers: s.oidcProviders()})
 	}
 	if err != nil {
 		return err

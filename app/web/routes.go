@@ -40,6 +40,8 @@ func (s *Server) routes(f *fiber.App) {
 	f.Post("/register", registerLimit, s.handleRegister)
 	f.Get("/sign-in", s.handleSignInForm)
 	f.Post("/sign-in", signInLimit, s.handleSignIn)
+	f.Post("/sign-in/oidc/:provider", s.limitOIDCStart, s.handleOIDCStart)
+	f.Get("/sign-in/oidc/:provider/callback", s.limitOIDCCallback, s.handleOIDCCallback)
 	f.Get("/sign-in/link", s.handleLinkForm)
 	f.Post("/sign-in/link", signInLimit, s.handleLink)
 	f.Get("/sign-in/setup", s.handleSetupForm)
@@ -131,6 +133,7 @@ func (s *Server) routes(f *fiber.App) {
 	// Administrators.
 	admin := s.requireRole(func(u *app.User) bool { return u.Has(app.RoleAdmin) })
 	f.Get("/admin/email", signedIn, admin, s.handleDeliveries)
+	f.Get("/admin/sign-in", signedIn, admin, s.handleOIDCSettings)
 	f.Get("/admin/lti", signedIn, admin, s.handleLTIPlatforms)
 	f.Get("/admin/lti/new", signedIn, admin, s.handleLTIPlatformForm)
 	f.Post("/admin/lti", signedIn, admin, s.handleLTIPlatformSave)

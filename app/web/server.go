@@ -42,7 +42,10 @@ type Config struct {
 	EmailVerification *app.EmailVerification
 	Privacy           *app.Privacy // the privacy notice, data downloads and erasure (privacy.go)
 	Invitations       *app.Invitations
-	LTI               *app.LTI // LTI 1.3 tool (lti.go); nil serves none of it
+	// OIDC signs people in through their organisation's OpenID provider
+	// (oidc.go); nil: no providers are configured.
+	OIDC *app.OIDCSignIn
+	LTI  *app.LTI // LTI 1.3 tool (lti.go); nil serves none of it
 
 	BaseURL     string // public URL, no trailing slash; https:// makes cookies Secure
 	SecretKey   string // keys CSRF tokens

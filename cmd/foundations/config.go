@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/foundations/foundations/app"
+	"github.com/foundations/foundations/app/oidc"
 	"github.com/foundations/foundations/templates"
 )
 
@@ -52,6 +53,7 @@ type config struct {
 	Accessibility app.AccessibilityStatement // ACCESSIBILITY_* and the embedded suite results
 	MetricsPort   string                     // METRICS_PORT: serve /metrics on this port (bind it privately)
 	MetricsToken  string                     // METRICS_TOKEN: serve /metrics on PORT to requests bearing it
+	OIDCProviders []oidc.Provider            // OIDC_PROVIDERS or OIDC_PROVIDERS_FILE (oidc.go)
 }
 
 // certificateConfig is the configurable part of the certificate's design.
@@ -158,6 +160,9 @@ func loadConfig(log *slog.Logger) (*config, error) {
 		return nil, fmt.Errorf("METRICS_PORT must differ from PORT (use METRICS_TOKEN to serve metrics on PORT)")
 	}
 	if err := c.loadAccessibility(); err != nil {
+		return nil, err
+	}
+	if err := c.loadOIDC(); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -261,6 +261,10 @@ func serve(log *slog.Logger, cfg *config) error {
 	verification := &app.EmailVerification{Store: st, Accounts: accounts, Mail: mailer, Now: now}
 	privacy := &app.Privacy{Store: st, Course: course, Mail: mailer, Notice: cfg.Privacy, Now: now}
 	invitations := &app.Invitations{Store: st, Mail: mailer, Now: now}
+	oidcSignIn, err := newOIDCSignIn(ctx, log, cfg, st, st, accounts, now)
+	if err != nil {
+		return err
+	}
 	srv, err := web.New(web.Config{
 		Learning: learning, Accounts: accounts, Oversight: oversight, Store: st, Certificates: renderer, Badges: badges, Logger: log,
 		Mail: mailer, Recovery: recovery, EmailVerification: verification, Privacy: privacy, Invitations: invitations, LTI: ltiTool,
@@ -269,6 +273,7 @@ func serve(log *slog.Logger, cfg *config) error {
 		Metrics: metrics, MetricsToken: cfg.MetricsToken,
 		BaseURL: cfg.BaseURL, SecretKey: cfg.SecretKey, Partnership: cfg.Placeholders["partnership_name"], Contacts: cfg.localContacts(), KnowledgeChecks: st,
 		HelpContact: cfg.HelpContact, QuickExitURL: cfg.QuickExitURL, TrustedProxies: cfg.TrustedProxies, Limits: limits,
+		OIDC: oidcSignIn,
 	})
 	if err != nil {
 		return err
