@@ -547,7 +547,7 @@ func (t *Tool) SendScore(ctx context.Context, p *app.LTIPlatform, s *app.LTIScor
 		return fmt.Errorf("score endpoint: %w", scrub(err))
 	}
 	defer resp.Body.Close()
-	io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody)) // drained for the connection's reuse; the status decides
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return &statusError{what: "score endpoint", status: resp.StatusCode}
 	}

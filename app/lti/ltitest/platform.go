@@ -160,7 +160,7 @@ func (p *Platform) LaunchURL(subject, kind string) string {
 func (p *Platform) handleKeySet(w http.ResponseWriter, r *http.Request) {
 	set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &p.Key.PublicKey, KeyID: p.KeyID, Algorithm: "RS256", Use: "sig"}}}
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(set)
+	_ = json.NewEncoder(w).Encode(set) // a test platform: a failed write is the tool going away
 }
 
 // handleStart is the platform's side of a third-party initiated login: a
@@ -209,7 +209,7 @@ func (p *Platform) handleAuth(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	autoPost.Execute(w, map[string]any{"Action": tool + "/lti/launch", "Fields": map[string]string{"id_token": tok, "state": q.Get("state")}})
+	_ = autoPost.Execute(w, map[string]any{"Action": tool + "/lti/launch", "Fields": map[string]string{"id_token": tok, "state": q.Get("state")}}) // a test platform: a failed write is the tool going away
 }
 
 // Claims are the id_token claims the platform would sign for u.
@@ -343,7 +343,7 @@ func (p *Platform) handleToken(w http.ResponseWriter, r *http.Request) {
 	p.tokens[tok] = true
 	p.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": 3600, "scope": r.PostForm.Get("scope")})
+	_ = json.NewEncoder(w).Encode(map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": 3600, "scope": r.PostForm.Get("scope")}) // a test platform: a failed write is the tool going away
 }
 
 // handleScore records a score posted to the line item.
@@ -417,5 +417,5 @@ func (p *Platform) handleDeepLinkReturn(w http.ResponseWriter, r *http.Request) 
 	p.links = append(p.links, dl)
 	p.mu.Unlock()
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	returned.Execute(w, dl.Items)
+	_ = returned.Execute(w, dl.Items) // a test platform: a failed write is the tool going away
 }
