@@ -301,6 +301,10 @@ type LTIStore interface {
 	// then sets s.ID).
 	AddLTIScore(ctx context.Context, s *LTIScore) (bool, error)
 	LTIScore(ctx context.Context, id int64) (*LTIScore, error)
+	// EarlierLTIScoreOwed reports whether a score recorded before s for
+	// the same learner, platform and line item is still queued or
+	// retrying.
+	EarlierLTIScoreOwed(ctx context.Context, s *LTIScore) (bool, error)
 	MarkLTIScoreSent(ctx context.Context, id int64, attempts int, at time.Time) error
 	MarkLTIScoreFailure(ctx context.Context, id int64, status string, attempts int, reason string) error
 	// LTIScoreCounts counts a platform's scores by status.

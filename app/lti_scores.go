@@ -13,6 +13,19 @@ import (
 // sent and the certificate issued) posts 100, completed and fully graded.
 const ltiScoreMaximum = 100
 
+// LTIScoreOrderWait is how long a score waits for an earlier one to the
+// same line item that is still being offered, so a platform receives a
+// learner's scores in the order they were earned. After that it is sent
+// anyway: AGS has the platform keep the score with the latest timestamp,
+// so a late earlier score cannot overwrite it at a platform that follows
+// the specification.
+const LTIScoreOrderWait = time.Hour
+
+// ErrLTIScoreWaiting is returned by DeliverScore when an earlier score to
+// the same line item has not been sent yet: try again shortly, without
+// counting an attempt.
+var ErrLTIScoreWaiting = errors.New("an earlier score to the same line item is still being delivered")
+
 // LTIScoreJob delivers one score.
 type LTIScoreJob struct {
 	ScoreID int64 `json:"score_id"`
@@ -79,8 +92,9 @@ func (l *LTI) owe(ctx context.Context, tx Store, userID int64, event string, giv
 // DeliverScore posts one owed score: attempt counts from 1, final says no
 // attempt follows. A score already sent (or given up) is not sent again;
 // a failure is recorded and returned so the queue retries it; a permanent
-// refusal wraps ErrPermanent. The platform's reply is recorded, never the
-// token.
+// refusal wraps ErrPermanent. A score waits (ErrLTIScoreWaiting) while an
+// earlier one to its line item is still owed, for up to
+// LTIScoreOrderWait. The platform's reply is recorded, never the token.
 func (l *LTI) DeliverScore(ctx context.Context, id int64, attempt int, final bool) error {
 	s, err := l.Store.LTIScore(ctx, id)
 	if ErrorCode(err) == ENOTFOUND {
@@ -91,6 +105,15 @@ func (l *LTI) DeliverScore(ctx context.Context, id int64, attempt int, final boo
 	}
 	if s.Status == LTIScoreSent || s.Status == LTIScoreFailed {
 		return nil
+	}
+	if l.Now().Sub(s.Timestamp) < LTIScoreOrderWait {
+		waiting, err := l.Store.EarlierLTIScoreOwed(ctx, s)
+		if err != nil {
+			return fmt.Errorf("lti score %d: earlier scores: %w", id, err)
+		}
+		if waiting {
+			return ErrLTIScoreWaiting
+		}
 	}
 	p, err := l.Store.LTIPlatform(ctx, s.PlatformID)
 	if err != nil {

@@ -2,7 +2,9 @@ package jobs
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"time"
 
 	"github.com/riverqueue/river"
 
@@ -22,5 +24,20 @@ func (w *ltiScoreWorker) Work(ctx context.Context, job *river.Job[app.LTIScoreJo
 	if errors.Is(err, app.ErrPermanent) {
 		return river.JobCancel(err)
 	}
+	if errors.Is(err, app.ErrLTIScoreWaiting) {
+		return river.JobSnooze(snoozeFor(job.Metadata))
+	}
 	return err
+}
+
+// snoozeFor is how long a score waits for an earlier one before looking
+// again: a second at first, doubling with each wait up to five minutes, so
+// a platform that is down for hours costs a few queries an hour. A
+// snoozed job keeps its attempts.
+func snoozeFor(metadata []byte) time.Duration {
+	var m struct {
+		Snoozes int `json:"snoozes"`
+	}
+	_ = json.Unmarshal(metadata, &m) // no metadata yet: the first wait
+	return min(time.Second<<min(m.Snoozes, 9), 5*time.Minute)
 }

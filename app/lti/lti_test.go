@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -490,6 +491,75 @@ func TestScoresAreOwedOnceAndDelivered(t *testing.T) {
 		owe(func(tx app.Store) error { return e.svc.ModulePassed(ctx, tx, e.admin.ID, 1, "module-1", 1, now) })
 		if len(e.jobs.jobs) != 2 {
 			t.Fatal("a score was owed for someone who never launched")
+		}
+	})
+}
+
+// A learner's scores reach the platform in the order they were earned:
+// a score waits while an earlier one to the same line item is still owed,
+// and is sent once that one has gone. A score older than LTIScoreOrderWait
+// waits no longer.
+func TestScoresArriveInTheOrderEarned(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		e := setup(t, st)
+		now := e.tool.Now()
+		u := &app.User{Name: e.learner.Name, Email: e.learner.Email, EmailNorm: e.learner.Email, PasswordHash: app.NoPasswordHash(),
+			OrganisationID: e.admin.OrganisationID, JobRole: "Social worker", Roles: []string{app.RoleLearner}, CreatedAt: now, EmailVerifiedAt: &now}
+		if err := st.CreateUserWithIdentity(ctx, u, &app.Identity{Method: app.MethodLTI, Issuer: e.plat.URL, Subject: e.learner.Subject, Label: "Council Moodle", CreatedAt: now, LastUsedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.RecordLTILaunch(ctx, &app.LTILaunch{PlatformID: e.platform.ID, Subject: e.learner.Subject, DeploymentID: e.plat.DeploymentID,
+			ResourceLinkID: "link-1", LineItem: e.plat.LineItem(), Scopes: []string{app.LTIScoreScope}, LaunchedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+		pass := func(module string, passed int, at time.Time) int64 {
+			t.Helper()
+			before := len(e.jobs.jobs)
+			if err := st.InTx(ctx, func(tx app.Store) error { return e.svc.ModulePassed(ctx, tx, u.ID, 1, module, passed, at) }); err != nil {
+				t.Fatal(err)
+			}
+			if len(e.jobs.jobs) != before+1 {
+				t.Fatalf("passing %s owed %d scores", module, len(e.jobs.jobs)-before)
+			}
+			return e.jobs.jobs[before].(app.LTIScoreJob).ScoreID
+		}
+		first, second := pass("module-1", 1, now), pass("module-2", 2, now.Add(time.Second))
+
+		if err := e.svc.DeliverScore(ctx, second, 1, false); !errors.Is(err, app.ErrLTIScoreWaiting) {
+			t.Fatalf("the second score before the first: %v, want ErrLTIScoreWaiting", err)
+		}
+		if sc, _ := st.LTIScore(ctx, second); sc.Status != app.LTIScoreQueued || sc.Attempts != 0 {
+			t.Fatalf("a waiting score was changed: %+v", sc)
+		}
+		if got := e.plat.Scores(); len(got) != 0 {
+			t.Fatalf("the platform received %+v before the first score was sent", got)
+		}
+		if err := e.svc.DeliverScore(ctx, first, 1, false); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.DeliverScore(ctx, second, 1, false); err != nil {
+			t.Fatalf("the second score after the first: %v", err)
+		}
+		got := e.plat.Scores()
+		if len(got) != 2 || got[0].ScoreGiven != 20 || got[1].ScoreGiven != 40 {
+			t.Fatalf("scores %+v, want 20 then 40", got)
+		}
+
+		// A first score the platform keeps refusing holds the next one
+		// back only for LTIScoreOrderWait.
+		e.plat.FailScores(1 << 30)
+		old := now.Add(-app.LTIScoreOrderWait - time.Minute)
+		third, fourth := pass("module-3", 3, old), pass("module-4", 4, old.Add(time.Second))
+		if err := e.svc.DeliverScore(ctx, third, 1, false); err == nil || errors.Is(err, app.ErrLTIScoreWaiting) {
+			t.Fatalf("delivery to a failing platform: %v", err)
+		}
+		e.plat.FailScores(0)
+		if err := e.svc.DeliverScore(ctx, fourth, 1, false); err != nil {
+			t.Fatalf("a score past the wait: %v", err)
+		}
+		if got := e.plat.Scores(); len(got) != 3 || got[2].ScoreGiven != 80 {
+			t.Fatalf("scores %+v, want the 80 sent past the wait", got)
 		}
 	})
 }

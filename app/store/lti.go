@@ -238,6 +238,15 @@ func (s *Store) LTIScore(ctx context.Context, id int64) (*app.LTIScore, error) {
 		Timestamp: r.ScoredAt, Status: r.Status, Attempts: r.Attempts, LastError: r.LastError, SentAt: r.SentAt}, nil
 }
 
+// EarlierLTIScoreOwed implements app.LTIStore. Scores are recorded in
+// the order they are earned, so an earlier one has a smaller ID.
+func (s *Store) EarlierLTIScoreOwed(ctx context.Context, sc *app.LTIScore) (bool, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Raw(`SELECT COUNT(*) FROM lti_scores WHERE user_id = ? AND platform_id = ? AND line_item = ? AND id < ? AND status IN ('queued', 'retrying')`,
+		sc.UserID, sc.PlatformID, sc.LineItem, sc.ID).Scan(&n).Error
+	return n > 0, wrap(err, "lti scores")
+}
+
 // MarkLTIScoreSent implements app.LTIStore.
 func (s *Store) MarkLTIScoreSent(ctx context.Context, id int64, attempts int, at time.Time) error {
 	return wrap(s.db.WithContext(ctx).Exec(`UPDATE lti_scores SET status = 'sent', attempts = ?, last_error = '', sent_at = ? WHERE id = ?`, attempts, at.UTC(), id).Error, "lti score")
