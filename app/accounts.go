@@ -142,17 +142,32 @@ func (a *Accounts) SessionUser(ctx context.Context, token string) (*Session, *Us
 	s, u, err := a.Store.SessionUser(ctx, HashToken(token), now)
 	if err != nil {
 		if ErrorCode(err) == ENOTFOUND {
-			return nil, nil, Errorf(EUNAUTHORIZED, "Your session has ended. Sign in to continue.")
+			return nil, nil, sessionEnded()
 		}
 		return nil, nil, fmt.Errorf("load session: %w", err)
 	}
-	if now.Sub(s.LastSeenAt) >= 30*time.Second {
-		s.LastSeenAt, s.ExpiresAt = now, a.expiry(s.CreatedAt, now)
-		if err := a.Store.TouchSession(ctx, s.TokenHash, s.LastSeenAt, s.ExpiresAt); err != nil {
-			return nil, nil, fmt.Errorf("touch session: %w", err)
-		}
+	if err := a.seen(ctx, s, now); err != nil {
+		return nil, nil, err
 	}
 	return s, u, nil
+}
+
+// seen extends a live session's idle expiry after a request at now,
+// writing it at most once every 30 seconds per session.
+func (a *Accounts) seen(ctx context.Context, s *Session, now time.Time) error {
+	if now.Sub(s.LastSeenAt) < 30*time.Second {
+		return nil
+	}
+	s.LastSeenAt, s.ExpiresAt = now, a.expiry(s.CreatedAt, now)
+	if err := a.Store.TouchSession(ctx, s.TokenHash, s.LastSeenAt, s.ExpiresAt); err != nil {
+		return fmt.Errorf("touch session: %w", err)
+	}
+	return nil
+}
+
+// sessionEnded is the error for a session token that is unknown or expired.
+func sessionEnded() error {
+	return Errorf(EUNAUTHORIZED, "Your session has ended. Sign in to continue.")
 }
 
 // SignOut ends a session on the server.

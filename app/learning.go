@@ -158,6 +158,55 @@ func (l *Learning) SaveAnswer(ctx context.Context, userID int64, moduleID, quest
 	return nil
 }
 
+// SaveAnswerInSession is SaveAnswer for whoever holds the session token,
+// the autosave path: the session is checked in the same statement as the
+// save, so an autosave is one round trip to the database, and a signed-out
+// or expired session is refused on the very next request on any instance
+// (nothing about sessions is cached). The session rules are Accounts': an
+// unknown or expired token is EUNAUTHORIZED and the idle expiry is
+// extended as for any request. An answer that is not valid is refused
+// before the database is asked, but only to someone signed in.
+func (l *Learning) SaveAnswerInSession(ctx context.Context, acc *Accounts, token, moduleID, questionID string, values []string) (int64, error) {
+	if token == "" {
+		return 0, Errorf(EUNAUTHORIZED, "Sign in to continue.")
+	}
+	m, err := l.module(moduleID)
+	if err == nil {
+		var a Answer
+		if a, err = NewAnswer(m, questionID, values); err == nil {
+			return l.saveInSession(ctx, acc, token, m, a)
+		}
+	}
+	// Refused as sent: say so only to someone signed in.
+	_, u, serr := acc.SessionUser(ctx, token)
+	if serr != nil {
+		return 0, serr
+	}
+	return u.ID, err
+}
+
+func (l *Learning) saveInSession(ctx context.Context, acc *Accounts, token string, m *Module, a Answer) (int64, error) {
+	now := l.Now()
+	a.CourseID, a.UpdatedAt = l.Course.ID, now
+	s, err := l.Store.SaveAnswerInSession(ctx, HashToken(token), now, a)
+	switch {
+	case ErrorCode(err) == ENOTFOUND:
+		return 0, sessionEnded()
+	case s == nil:
+		return 0, fmt.Errorf("save answer %s in a session: %w", a.QuestionID, err)
+	}
+	if serr := acc.seen(ctx, s, now); serr != nil {
+		return s.UserID, serr
+	}
+	if errors.Is(err, ErrNotAnswerable) {
+		return s.UserID, l.whyNotAnswerable(ctx, s.UserID, m)
+	}
+	if err != nil {
+		return s.UserID, fmt.Errorf("save answer %s for user %d: %w", a.QuestionID, s.UserID, err)
+	}
+	return s.UserID, nil
+}
+
 // FormAnswers are a whole module's answers as posted by its form, by
 // question ID. A question of the module that is absent has no answer.
 type FormAnswers map[string][]string

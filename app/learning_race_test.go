@@ -146,6 +146,20 @@ func TestLearningConcurrentRequestsInterleaved(t *testing.T) {
 				return f.learning.SaveAnswer(context.Background(), u.ID, first, "m1-colour", []string{"a"})
 			},
 			app.ECONFLICT, true},
+		{"autosave in a session during a submit waits, then is refused", "submit",
+			func(f *fixture, u *app.User) error {
+				return submitErr(f.learning.SubmitModule(context.Background(), u.ID, first))
+			},
+			func(f *fixture, u *app.User) error {
+				ctx := context.Background()
+				token, err := f.accounts.StartSession(ctx, u.ID)
+				if err != nil {
+					return err
+				}
+				_, err = f.learning.SaveAnswerInSession(ctx, f.accounts, token, first, "m1-colour", []string{"a"})
+				return err
+			},
+			app.ECONFLICT, true},
 		{"Save answers during a submit waits, then is refused", "submit",
 			func(f *fixture, u *app.User) error {
 				return submitErr(f.learning.SubmitModule(context.Background(), u.ID, first))
@@ -248,12 +262,20 @@ func TestLearningConcurrentMixNeverInconsistent(t *testing.T) {
 			if err := f.learning.SaveAnswers(ctx, u.ID, first, rightFirst); err != nil {
 				t.Fatal(err)
 			}
+			token, err := f.accounts.StartSession(ctx, u.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
 			ops := []func() error{
 				func() error { return submitErr(f.learning.SubmitModule(ctx, u.ID, first)) },
 				func() error { return submitErr(f.learning.SubmitModule(ctx, u.ID, first)) },
 				func() error { return f.learning.SaveAnswer(ctx, u.ID, first, "m1-count", []string{"b"}) },
 				func() error { _, err := f.learning.OpenModule(ctx, u.ID, first); return err },
 				func() error { return f.learning.SaveAnswers(ctx, u.ID, first, rightFirst) },
+				func() error {
+					_, err := f.learning.SaveAnswerInSession(ctx, f.accounts, token, first, "m1-colour", []string{"a"})
+					return err
+				},
 			}
 			n := 2 + round%4
 			var wg sync.WaitGroup

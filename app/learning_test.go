@@ -355,6 +355,117 @@ func TestLearningSavingAnswers(t *testing.T) {
 	})
 }
 
+// The autosave path checks the session in the same statement as the
+// save: it saves for the session's learner, by the same rules as
+// SaveAnswer, and refuses a session that has been signed out or has
+// expired, saving nothing.
+func TestLearningSaveAnswerInSession(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := newFixture(t, s)
+		u := f.register(t, "Sam Smith", "sam@example.org")
+		other := f.register(t, "Kim Other", "kim@example.org")
+		token, err := f.accounts.StartSession(ctx, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		save := func(token, question string, values ...string) error {
+			t.Helper()
+			id, err := f.learning.SaveAnswerInSession(ctx, f.accounts, token, first, question, values)
+			if err == nil && id != u.ID {
+				t.Fatalf("saved for user %d, want %d", id, u.ID)
+			}
+			return err
+		}
+		answers := func(userID int64) app.Answers {
+			t.Helper()
+			a, err := s.Answers(ctx, app.ModuleKey{UserID: userID, CourseID: f.course.ID, ModuleID: first})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return a
+		}
+
+		wantCode(t, "before opening the module", save(token, "m1-colour", "b"), app.ECONFLICT)
+		for _, id := range []int64{u.ID, other.ID} {
+			if _, err := f.learning.OpenModule(ctx, id, first); err != nil {
+				t.Fatal(err)
+			}
+		}
+		wantCode(t, "an option the question does not have", save(token, "m1-colour", "z"), app.EINVALID)
+		wantCode(t, "an unknown module", func() error {
+			_, err := f.learning.SaveAnswerInSession(ctx, f.accounts, token, "no-such-module", "m1-colour", []string{"b"})
+			return err
+		}(), app.ENOTFOUND)
+		if err := save(token, "m1-colour", "b"); err != nil {
+			t.Fatal(err)
+		}
+		if err := save(token, "m1-fruits", "b", "a"); err != nil {
+			t.Fatal(err)
+		}
+		if err := save(token, "m1-fruits"); err != nil { // no values: cleared
+			t.Fatal(err)
+		}
+		if a := answers(u.ID); len(a) != 1 || !slices.Equal(a["m1-colour"].Options, []string{"b"}) {
+			t.Fatalf("answers %+v, want only m1-colour b", a)
+		}
+		if a := answers(other.ID); len(a) != 0 {
+			t.Fatalf("another learner's answers changed: %+v", a)
+		}
+
+		// The idle expiry moves on as for any request.
+		f.clock.Advance(20 * time.Minute)
+		if err := save(token, "m1-count", "a"); err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Advance(20 * time.Minute) // 40 minutes after sign-in, 20 after the last save
+		if err := save(token, "m1-count", "b"); err != nil {
+			t.Fatalf("a session kept alive by autosaves: %v", err)
+		}
+
+		for _, tt := range []struct {
+			name  string
+			token func() string
+		}{
+			{"no session", func() string { return "" }},
+			{"a made-up token", func() string { return "made-up" }},
+			{"a signed-out session", func() string {
+				tok, err := f.accounts.StartSession(ctx, u.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := f.accounts.SignOut(ctx, tok); err != nil {
+					t.Fatal(err)
+				}
+				return tok
+			}},
+			{"an expired session", func() string {
+				tok, err := f.accounts.StartSession(ctx, u.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				f.clock.Advance(31 * time.Minute)
+				return tok
+			}},
+		} {
+			tok := tt.token()
+			wantCode(t, tt.name, save(tok, "m1-colour", "a"), app.EUNAUTHORIZED)
+			wantCode(t, tt.name+", with an invalid answer", save(tok, "m1-colour", "z"), app.EUNAUTHORIZED)
+			if a := answers(u.ID); !slices.Equal(a["m1-colour"].Options, []string{"b"}) {
+				t.Fatalf("%s changed an answer: %+v", tt.name, a)
+			}
+		}
+
+		// Passed: closed for answers.
+		token, err = f.accounts.StartSession(ctx, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.pass(t, u, first, rightFirst)
+		wantCode(t, "after passing", save(token, "m1-colour", "a"), app.ECONFLICT)
+	})
+}
+
 func TestLearningSubmitModule(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()

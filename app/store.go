@@ -90,6 +90,12 @@ type LearningStore interface {
 	// it) and records the visit, in one statement, while the module is
 	// open for answers. Returns ErrNotAnswerable otherwise.
 	SaveAnswer(ctx context.Context, a Answer) error
+	// SaveAnswerInSession is SaveAnswer for the learner holding the
+	// session (by its token's hash), checking the session in the same
+	// statement: a.UserID is taken from it. Returns the session as it
+	// stood, and ENOTFOUND (nothing saved) if it is unknown or expired
+	// at now, or the session and ErrNotAnswerable.
+	SaveAnswerInSession(ctx context.Context, tokenHash string, now time.Time, a Answer) (*Session, error)
 	// SaveAnswers replaces every answer of a module at once, under a lock
 	// on the learner's module. Returns ErrNotAnswerable if it is not open
 	// for answers.

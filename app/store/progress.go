@@ -208,6 +208,61 @@ func (s *Store) SaveAnswer(ctx context.Context, a app.Answer) error {
 	})
 }
 
+// liveSessionSQL is the session a request holds, while unexpired.
+const liveSessionSQL = `SELECT user_id, created_at, last_seen_at, expires_at FROM sessions WHERE token_hash = ? AND expires_at > ?`
+
+// SaveAnswerInSession implements app.LearningStore. On PostgreSQL it is
+// one statement: the session is found, the visit's UPDATE of that
+// learner's module row is the condition (as in SaveAnswer), and the answer
+// is written only if it matched; the row returned is the session, with
+// whether the module was open.
+func (s *Store) SaveAnswerInSession(ctx context.Context, tokenHash string, now time.Time, a app.Answer) (*app.Session, error) {
+	se := &app.Session{TokenHash: tokenHash}
+	set, setArgs := s.visitSet(a.UpdatedAt)
+	if !s.postgres {
+		err := s.transact(ctx, func(tx *Store) error {
+			err := tx.direct().QueryRowContext(ctx, liveSessionSQL, tokenHash, now.UTC()).Scan(&se.UserID, &se.CreatedAt, &se.LastSeenAt, &se.ExpiresAt)
+			if err != nil {
+				return wrap(err, "session")
+			}
+			a.UserID = se.UserID
+			res := tx.db.Exec(`UPDATE module_progress SET `+set+` WHERE `+keyWhere+` AND passed_at IS NULL`,
+				append(setArgs, a.UserID, a.CourseID, a.ModuleID)...)
+			if res.Error != nil {
+				return wrap(res.Error, "module visit")
+			}
+			if res.RowsAffected == 0 {
+				return app.ErrNotAnswerable
+			}
+			return tx.writeAnswer(a)
+		})
+		if se.UserID == 0 {
+			return nil, err
+		}
+		return se, err
+	}
+	// Straight on the connection, like SaveAnswer (direct.go).
+	q := `WITH s AS (` + liveSessionSQL + `),
+		p AS (UPDATE module_progress SET ` + set + ` WHERE user_id = (SELECT user_id FROM s) AND course_id = ? AND module_id = ? AND passed_at IS NULL RETURNING user_id), `
+	args := append([]any{tokenHash, now.UTC()}, append(setArgs, a.CourseID, a.ModuleID)...)
+	if a.Empty() {
+		q += `w AS (DELETE FROM answers WHERE user_id = (SELECT user_id FROM p) AND course_id = ? AND question_id = ?) `
+		args = append(args, a.CourseID, a.QuestionID)
+	} else {
+		q += `w AS (` + answerUpsertSQL + `SELECT p.user_id, ?, ?, ?, ?, ?, ? FROM p` + answerConflictSQL + `) `
+		args = append(args, a.CourseID, a.QuestionID, a.ModuleID, strings.Join(a.Options, ","), a.Text, a.UpdatedAt.UTC())
+	}
+	q += `SELECT s.user_id, s.created_at, s.last_seen_at, s.expires_at, (SELECT COUNT(*) FROM p) FROM s`
+	var open int64
+	if err := s.direct().QueryRowContext(ctx, s.bound(q), args...).Scan(&se.UserID, &se.CreatedAt, &se.LastSeenAt, &se.ExpiresAt, &open); err != nil {
+		return nil, wrap(err, "answer in session")
+	}
+	if open == 0 {
+		return se, app.ErrNotAnswerable
+	}
+	return se, nil
+}
+
 func (s *Store) writeAnswer(a app.Answer) error {
 	if a.Empty() {
 		return wrap(s.db.Exec(`DELETE FROM answers WHERE user_id = ? AND course_id = ? AND question_id = ?`, a.UserID, a.CourseID, a.QuestionID).Error, "answer")

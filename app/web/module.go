@@ -132,14 +132,19 @@ func (s *Server) handleModulePost(c *fiber.Ctx) error {
 }
 
 // handleAutosave saves one answer for the page's script. It answers JSON.
+// handleAutosave saves one answer for the session's learner, checking the
+// session in the same statement (routes.go: no loadUser before it).
 func (s *Server) handleAutosave(c *fiber.Ctx) error {
-	u := currentUser(c)
 	var values []string
 	for _, v := range c.Request().PostArgs().PeekMulti("answer") {
 		values = append(values, string(v))
 	}
 	qid := c.FormValue("question")
-	if err := s.cfg.Learning.SaveAnswer(c.UserContext(), u.ID, c.Params("module"), qid, values); err != nil {
+	_, err := s.cfg.Learning.SaveAnswerInSession(c.UserContext(), s.cfg.Accounts, s.cookie(c, sessionCookie), c.Params("module"), qid, values)
+	if app.ErrorCode(err) == app.EUNAUTHORIZED && s.cookie(c, sessionCookie) != "" {
+		s.clearCookie(c, sessionCookie)
+	}
+	if err != nil {
 		return err
 	}
 	return c.JSON(fiber.Map{"saved": true, "question": qid, "saved_at": time.Now().UTC().Format(time.RFC3339)})

@@ -26,6 +26,11 @@ func (s *Server) routes(f *fiber.App) {
 	f.Post("/lti/login", s.checkInput, s.limitVerify, s.handleLTILogin)
 	f.Post("/lti/launch", s.checkInput, s.handleLTILaunch)
 
+	// Autosave checks the session in the same statement as the save
+	// (app.Learning.SaveAnswerInSession), so it comes before loadUser; its
+	// form token is the session's, as for any signed-in form.
+	f.Post("/modules/:module/save", s.checkInput, s.sessionCSRFSeed, s.checkCSRF, s.handleAutosave)
+
 	f.Use(s.checkInput, s.loadUser, s.checkCSRF, s.askForPrintableName)
 
 	// Rate limits (app.Limits, counted in the database): sign-in per
@@ -76,7 +81,6 @@ func (s *Server) routes(f *fiber.App) {
 	f.Post("/course/refresher", signedIn, s.handleRefresherStart)
 	f.Get("/modules/:module", signedIn, s.handleModule)
 	f.Post("/modules/:module", signedIn, s.handleModulePost)
-	f.Post("/modules/:module/save", signedIn, s.handleAutosave)
 	f.Get("/modules/:module/result", signedIn, s.handleResult)
 	f.Get("/modules/:module/summary", signedIn, s.handleModuleSummary)
 	f.Get("/knowledge-check/:phase", signedIn, s.handleKnowledgeCheckForm)

@@ -37,7 +37,22 @@ func (s *Server) loadUser(c *fiber.Ctx) error {
 		s.clearCookie(c, sessionCookie)
 		c.Locals("sessionEnded", true)
 	default:
+		// The session could not be checked (the database is down): the
+		// error page's forms keep the session's token, so a page already
+		// open still saves once the database is back.
+		c.Locals("csrfSeed", "session:"+token)
 		return err
+	}
+	return c.Next()
+}
+
+// sessionCSRFSeed takes the form token's seed from the session cookie,
+// for a route that checks the session itself rather than through
+// loadUser. A cookie for a session that has ended passes the form check
+// and is then refused by the route as signed out.
+func (s *Server) sessionCSRFSeed(c *fiber.Ctx) error {
+	if token := s.cookie(c, sessionCookie); token != "" {
+		c.Locals("csrfSeed", "session:"+token)
 	}
 	return c.Next()
 }
