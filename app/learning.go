@@ -95,7 +95,7 @@ func (l *Learning) OpenModule(ctx context.Context, userID int64, moduleID string
 	}
 	now := l.Now()
 	k := l.key(userID, m)
-	modules, err := l.Store.VisitModule(ctx, k, now)
+	modules, answers, err := l.Store.VisitModule(ctx, k, now)
 	if err != nil {
 		return nil, fmt.Errorf("visit module %s for user %d: %w", m.ID, userID, err)
 	}
@@ -110,10 +110,6 @@ func (l *Learning) OpenModule(ctx context.Context, userID int64, moduleID string
 		}
 		mp = ModuleProgress{UserID: userID, CourseID: l.Course.ID, ModuleID: m.ID, StartedAt: now, LastSeenAt: now}
 		p.Modules[m.ID] = mp
-	}
-	answers, err := l.Store.Answers(ctx, k)
-	if err != nil {
-		return nil, fmt.Errorf("load answers for module %s, user %d: %w", m.ID, userID, err)
 	}
 	return &ModuleView{Module: m, Progress: p, Answers: answers, CanAnswer: p.CanAnswer(m), Attempts: mp.Attempts, UserID: userID, OrderKey: l.OrderKey}, nil
 }

@@ -80,8 +80,8 @@ type LearningStore interface {
 	LearnerRecord(ctx context.Context, userID int64, courseID string) (*LearnerRecord, error)
 	// VisitModule records a visit to an open, unpassed module (time spent,
 	// see MaxGap and VisitInterval) and returns the learner's modules as
-	// they stood before it.
-	VisitModule(ctx context.Context, k ModuleKey, now time.Time) ([]ModuleProgress, error)
+	// they stood before it, and the learner's answers in the module.
+	VisitModule(ctx context.Context, k ModuleKey, now time.Time) ([]ModuleProgress, Answers, error)
 	// StartModule records that the learner opened a module for the first
 	// time, creating its progress and the learner's enrolment summary; a
 	// module already started is left as it is.

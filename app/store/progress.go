@@ -116,28 +116,82 @@ func (s *Store) LearnerRecord(ctx context.Context, userID int64, courseID string
 }
 
 // VisitModule implements app.LearningStore. On PostgreSQL it is one
-// statement: the visit is a data-modifying WITH, and the SELECT sees the
-// rows as they were before it.
-func (s *Store) VisitModule(ctx context.Context, k app.ModuleKey, now time.Time) ([]app.ModuleProgress, error) {
-	db := s.db.WithContext(ctx)
+// statement, straight on the connection (direct.go): the visit is a
+// data-modifying WITH, and the SELECT, which sees the rows as they were
+// before it, reads the learner's modules and the module's answers
+// together, one shape for both.
+func (s *Store) VisitModule(ctx context.Context, k app.ModuleKey, now time.Time) ([]app.ModuleProgress, app.Answers, error) {
 	set, setArgs := s.visitSet(now)
 	visit := `UPDATE module_progress SET ` + set + ` WHERE ` + keyWhere + ` AND passed_at IS NULL`
 	args := append(setArgs, keyArgs(k)...)
-	var rows []moduleProgressRow
 	if s.postgres {
-		err := db.Raw(`WITH v AS (`+visit+` RETURNING 1) SELECT `+progressColumns+` FROM module_progress WHERE user_id = ? AND course_id = ?`,
-			append(args, k.UserID, k.CourseID)...).Scan(&rows).Error
-		return progressList(rows), wrap(err, "module progress")
+		return s.visitAndRead(ctx, visit, args, k)
 	}
+	db := s.db.WithContext(ctx)
+	var rows []moduleProgressRow
 	if err := db.Raw(`SELECT `+progressColumns+` FROM module_progress WHERE user_id = ? AND course_id = ?`, k.UserID, k.CourseID).Scan(&rows).Error; err != nil {
-		return nil, wrap(err, "module progress")
+		return nil, nil, wrap(err, "module progress")
 	}
 	for _, r := range rows {
 		if r.ModuleID == k.ModuleID && r.PassedAt == nil && !now.Add(-app.VisitInterval).Before(r.LastSeenAt) {
-			return progressList(rows), wrap(db.Exec(visit, args...).Error, "module visit")
+			if err := db.Exec(visit, args...).Error; err != nil {
+				return nil, nil, wrap(err, "module visit")
+			}
+			break
 		}
 	}
-	return progressList(rows), nil
+	answers, err := s.Answers(ctx, k)
+	return progressList(rows), answers, err
+}
+
+// visitAndReadSQL follows the visit's WITH: a row per module the learner
+// has started (kind 0) and per answer in the module (kind 1).
+const visitAndReadSQL = ` SELECT 0, module_id, started_at, last_seen_at, seconds_spent, attempts, last_percent, passed_at, pass_percent,
+		CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT)
+	FROM module_progress WHERE user_id = ? AND course_id = ?
+	UNION ALL
+	SELECT 1, question_id, updated_at, CAST(NULL AS TIMESTAMPTZ), 0, 0, 0, CAST(NULL AS TIMESTAMPTZ), 0, module_id, options, text
+	FROM answers WHERE ` + keyWhere
+
+func (s *Store) visitAndRead(ctx context.Context, visit string, args []any, k app.ModuleKey) ([]app.ModuleProgress, app.Answers, error) {
+	rows, err := s.direct().QueryContext(ctx, s.bound(`WITH v AS (`+visit+` RETURNING 1)`+visitAndReadSQL),
+		append(args, k.UserID, k.CourseID, k.UserID, k.CourseID, k.ModuleID)...)
+	if err != nil {
+		return nil, nil, wrap(err, "module visit")
+	}
+	defer rows.Close()
+	var modules []app.ModuleProgress
+	answers := app.Answers{}
+	for rows.Next() {
+		var (
+			kind                  int
+			id                    string
+			at                    time.Time
+			lastSeen, passedAt    sql.NullTime
+			spent, tries, last    int
+			passPercent           int
+			module, options, text sql.NullString
+		)
+		if err := rows.Scan(&kind, &id, &at, &lastSeen, &spent, &tries, &last, &passedAt, &passPercent, &module, &options, &text); err != nil {
+			return nil, nil, wrap(err, "module visit")
+		}
+		if kind == 1 {
+			answers[id] = app.Answer{UserID: k.UserID, CourseID: k.CourseID, QuestionID: id, ModuleID: module.String,
+				Options: splitOptions(options.String), Text: text.String, UpdatedAt: at}
+			continue
+		}
+		mp := app.ModuleProgress{UserID: k.UserID, CourseID: k.CourseID, ModuleID: id, StartedAt: at, LastSeenAt: lastSeen.Time,
+			SecondsSpent: spent, Attempts: tries, LastPercent: last, PassPercent: passPercent}
+		if passedAt.Valid {
+			t := passedAt.Time
+			mp.PassedAt = &t
+		}
+		modules = append(modules, mp)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, wrap(err, "module visit")
+	}
+	return modules, answers, nil
 }
 
 // StartModule implements app.LearningStore.
