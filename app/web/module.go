@@ -20,9 +20,6 @@ type modulePage struct {
 	Position app.ModulePosition // answered so far and the first unanswered question
 	Total    int
 	PassMark int
-	// Body is the module's body when it was written from the pre-rendered
-	// pieces; empty, the template renders it in full.
-	Body template.HTML
 	// Prerender is set only while the body is rendered once at start-up.
 	Prerender bool
 }
@@ -62,7 +59,7 @@ func (s *Server) renderPrerendered(c *fiber.Ctx, status int, p *modulePage, pr *
 		return fmt.Errorf("render the top of module %s: %w", p.Module.ID, err)
 	}
 	p.Body = template.HTML(bodyMarker) // #nosec G203 -- a fixed marker
-	if err := t.ExecuteTemplate(&layout, "layout.html", p); err != nil {
+	if err := t.ExecuteTemplate(&layout, "layout.html", (*layoutPage)(&p.basePage)); err != nil {
 		return fmt.Errorf("render module %s: %w", p.Module.ID, err)
 	}
 	head, tail, ok := bytes.Cut(layout.Bytes(), []byte(bodyMarker))

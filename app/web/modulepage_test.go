@@ -187,3 +187,48 @@ func snippet(s string, i int) string {
 	lo, hi := max(0, i-80), min(len(s), i+80)
 	return s[lo:hi]
 }
+
+// The layout around a pre-rendered body is the same whether it is given
+// the whole page or its layoutPage, for anyone who may see it.
+func TestLayoutPageIsTheLayout(t *testing.T) {
+	course, err := content.Load(courses.FS, "neglect-foundations", content.DefaultOptions(benchPlaceholders(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{cfg: Config{Learning: &app.Learning{Course: course}}, log: slog.Default()}
+	if s.assets, err = loadAssets(); err != nil {
+		t.Fatal(err)
+	}
+	if s.pages, err = loadPages(s.assets); err != nil {
+		t.Fatal(err)
+	}
+	m := course.Modules[0]
+	for _, u := range []*app.User{
+		{ID: 7, Name: "Lee <Learner>", Roles: []string{app.RoleLearner}},
+		{ID: 8, Name: "Mo Manager", Roles: []string{app.RoleLearner, app.RoleManager}},
+		{ID: 9, Name: "Cat Coordinator", Roles: []string{app.RoleCoordinator}},
+		{ID: 10, Name: "Ada Admin", Roles: []string{app.RoleAdmin}},
+	} {
+		p := &modulePage{basePage: basePage{Title: m.Title, User: u, CSRF: "tok<&>en", Contrast: u.ID%2 == 0, Partnership: "Example & Partners",
+			HelpContact: "help@example.org", QuickExitURL: "https://www.bbc.co.uk/weather", Path: "/modules/" + m.ID, SessionTimeout: 1800,
+			LearnerKey: "key", BackLink: "/course", NavCourse: true, NavStaff: u.ID == 8, NavReports: u.ID >= 9, NavProfile: true,
+			Errors: []app.FieldError{{Field: "q.x", Message: "Choose <one>"}}, Body: bodyMarker},
+			Module: m, View: &app.ModuleView{Module: m, CanAnswer: true}}
+		var whole, layout bytes.Buffer
+		if err := s.pages.set["module"].ExecuteTemplate(&whole, "layout.html", p); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.pages.set["module"].ExecuteTemplate(&layout, "layout.html", (*layoutPage)(&p.basePage)); err != nil {
+			t.Fatal(err)
+		}
+		if whole.String() != layout.String() {
+			t.Fatalf("for %s the layout differs:\n%s\n----\n%s", u.Name, whole.String(), layout.String())
+		}
+		if !strings.Contains(whole.String(), bodyMarker) || !strings.Contains(whole.String(), "tok&lt;&amp;&gt;en") {
+			t.Fatalf("for %s the layout lacks the body marker or the form token", u.Name)
+		}
+		if admin := strings.Contains(whole.String(), `href="/admin/`); admin != (u.ID == 10) {
+			t.Fatalf("for %s the layout links to the admin pages: %v", u.Name, admin)
+		}
+	}
+}
