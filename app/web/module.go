@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"fmt"
-	"html/template"
 	"strings"
 	"time"
 
@@ -47,42 +46,37 @@ func (s *Server) renderModule(c *fiber.Ctx, status int, v *app.ModuleView, errs 
 // bodyMarker stands for the module's body while the layout is rendered.
 const bodyMarker = "⟦body⟧"
 
-// renderPrerendered writes a module page from its pre-rendered body: the
-// layout is rendered around a marker, and the body's pieces are written in
-// its place, gzipped from their pre-deflated runs when the browser accepts
-// gzip.
+// renderPrerendered writes a module page from its pre-rendered body and
+// layout (modulelayout.go): only the top of the module is rendered per
+// request, and the pieces are gzipped from their pre-deflated runs when
+// the browser accepts gzip.
 func (s *Server) renderPrerendered(c *fiber.Ctx, status int, p *modulePage, pr *prerendered) error {
 	s.fillBase(c, &p.basePage)
-	t := s.pages.set["module"]
-	var top, layout bytes.Buffer
-	if err := t.ExecuteTemplate(&top, "module-top", p); err != nil {
+	var top bytes.Buffer
+	if err := s.pages.set["module"].ExecuteTemplate(&top, "module-top", p); err != nil {
 		return fmt.Errorf("render the top of module %s: %w", p.Module.ID, err)
 	}
-	p.Body = template.HTML(bodyMarker) // #nosec G203 -- a fixed marker
-	if err := t.ExecuteTemplate(&layout, "layout.html", (*layoutPage)(&p.basePage)); err != nil {
-		return fmt.Errorf("render module %s: %w", p.Module.ID, err)
-	}
-	head, tail, ok := bytes.Cut(layout.Bytes(), []byte(bodyMarker))
-	if !ok {
-		return fmt.Errorf("render module %s: the layout lost the body", p.Module.ID)
+	l, err := s.layout(p)
+	if err != nil {
+		return err
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Vary(fiber.HeaderAcceptEncoding)
-	out := bytes.NewBuffer(make([]byte, 0, pr.size/4+len(head)+len(tail)))
 	if c.Context().Request.Header.HasAcceptEncoding("gzip") {
+		out := bytes.NewBuffer(make([]byte, 0, pr.size/4+4096))
 		g := newGzipStitch(out)
-		_, _ = g.Write(head)
+		writeLayout(g, l.head, p.CSRF, p.LearnerKey)
 		writePieces(g, pr.pieces, p.View, p.CSRF, top.Bytes())
-		_, _ = g.Write(tail)
+		writeLayout(g, l.tail, p.CSRF, p.LearnerKey)
 		g.close()
 		c.Set(fiber.HeaderContentEncoding, "gzip")
-	} else {
-		out.Grow(pr.size + len(head) + len(tail) + 2048)
-		out.Write(head)
-		writePieces(plainSink{out}, pr.pieces, p.View, p.CSRF, top.Bytes())
-		out.Write(tail)
+		return c.Status(status).Send(out.Bytes())
 	}
+	out := bytes.NewBuffer(make([]byte, 0, pr.size+top.Len()+16384))
+	writeLayout(plainSink{out}, l.head, p.CSRF, p.LearnerKey)
+	writePieces(plainSink{out}, pr.pieces, p.View, p.CSRF, top.Bytes())
+	writeLayout(plainSink{out}, l.tail, p.CSRF, p.LearnerKey)
 	return c.Status(status).Send(out.Bytes())
 }
 

@@ -69,6 +69,7 @@ type Server struct {
 	assets  *assets
 	secure  bool
 	modules map[string]*prerendered // each module's body, rendered once
+	layouts layoutCache             // the layout around it, once per shape of page
 }
 
 // New builds the Fiber app with every route. Tests use it through
