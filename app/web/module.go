@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"fmt"
 	"strings"
 	"time"
 
@@ -21,6 +20,24 @@ type modulePage struct {
 	PassMark int
 	// Prerender is set only while the body is rendered once at start-up.
 	Prerender bool
+}
+
+// moduleTop is what the top of a module page shows (the module-top
+// template's data): the one part of a pre-rendered module page that
+// depends on the learner's progress. Every field is comparable, so it is
+// its own cache key (modulelayout.go).
+type moduleTop struct {
+	Module    *app.Module
+	Total     int
+	CanAnswer bool
+	Attempts  int
+	Saved     bool
+	Position  app.ModulePosition
+}
+
+// Top is the page's moduleTop.
+func (p *modulePage) Top() moduleTop {
+	return moduleTop{Module: p.Module, Total: p.Total, CanAnswer: p.View.CanAnswer, Attempts: p.View.Attempts, Saved: p.Saved, Position: p.Position}
 }
 
 func (s *Server) handleModule(c *fiber.Ctx) error {
@@ -46,15 +63,15 @@ func (s *Server) renderModule(c *fiber.Ctx, status int, v *app.ModuleView, errs 
 // bodyMarker stands for the module's body while the layout is rendered.
 const bodyMarker = "⟦body⟧"
 
-// renderPrerendered writes a module page from its pre-rendered body and
-// layout (modulelayout.go): only the top of the module is rendered per
-// request, and the pieces are gzipped from their pre-deflated runs when
+// renderPrerendered writes a module page from its pre-rendered body,
+// layout and top (modulelayout.go): no template runs once a page of the
+// same shape has been served, and the pieces are gzipped from their pre-deflated runs when
 // the browser accepts gzip.
 func (s *Server) renderPrerendered(c *fiber.Ctx, status int, p *modulePage, pr *prerendered) error {
 	s.fillBase(c, &p.basePage)
-	var top bytes.Buffer
-	if err := s.pages.set["module"].ExecuteTemplate(&top, "module-top", p); err != nil {
-		return fmt.Errorf("render the top of module %s: %w", p.Module.ID, err)
+	top, err := s.moduleTop(p.Top())
+	if err != nil {
+		return err
 	}
 	l, err := s.layout(p)
 	if err != nil {
@@ -67,15 +84,15 @@ func (s *Server) renderPrerendered(c *fiber.Ctx, status int, p *modulePage, pr *
 		out := bytes.NewBuffer(make([]byte, 0, pr.size/4+4096))
 		g := newGzipStitch(out)
 		writeLayout(g, l.head, p.CSRF, p.LearnerKey)
-		writePieces(g, pr.pieces, p.View, p.CSRF, top.Bytes())
+		writePieces(g, pr.pieces, p.View, p.CSRF, top)
 		writeLayout(g, l.tail, p.CSRF, p.LearnerKey)
 		g.close()
 		c.Set(fiber.HeaderContentEncoding, "gzip")
 		return c.Status(status).Send(out.Bytes())
 	}
-	out := bytes.NewBuffer(make([]byte, 0, pr.size+top.Len()+16384))
+	out := bytes.NewBuffer(make([]byte, 0, pr.size+len(top)+16384))
 	writeLayout(plainSink{out}, l.head, p.CSRF, p.LearnerKey)
-	writePieces(plainSink{out}, pr.pieces, p.View, p.CSRF, top.Bytes())
+	writePieces(plainSink{out}, pr.pieces, p.View, p.CSRF, top)
 	writeLayout(plainSink{out}, l.tail, p.CSRF, p.LearnerKey)
 	return c.Status(status).Send(out.Bytes())
 }

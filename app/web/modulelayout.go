@@ -9,7 +9,8 @@ import (
 	"sync/atomic"
 )
 
-// The layout around a module's pre-rendered body is, like the body, the
+// The layout around a module's pre-rendered body, and the top of the
+// module (moduleTop), are kept once rendered. The layout is, like the body, the
 // same for every learner with the same roles on the same page but for the
 // form token and the learner's key. It is rendered once per shape of page
 // (every field of basePage but those two, the user reduced to their
@@ -48,6 +49,32 @@ type moduleLayout struct {
 type layoutCache struct {
 	m sync.Map // shape key → *moduleLayout
 	n atomic.Int64
+
+	tops  sync.Map // moduleTop → []byte
+	ntops atomic.Int64
+}
+
+// maxTops bounds the module tops kept: per module, a few for each
+// question a learner may have reached, times attempts and the saved
+// banner.
+const maxTops = 8192
+
+// moduleTop returns the top of a module page, rendered once per value.
+func (s *Server) moduleTop(t moduleTop) ([]byte, error) {
+	if b, ok := s.layouts.tops.Load(t); ok {
+		return b.([]byte), nil
+	}
+	var buf bytes.Buffer
+	if err := s.pages.set["module"].ExecuteTemplate(&buf, "module-top", t); err != nil {
+		return nil, fmt.Errorf("render the top of module %s: %w", t.Module.ID, err)
+	}
+	b := buf.Bytes()
+	if s.layouts.ntops.Load() < maxTops {
+		if _, loaded := s.layouts.tops.LoadOrStore(t, b); !loaded {
+			s.layouts.ntops.Add(1)
+		}
+	}
+	return b, nil
 }
 
 // layout returns the pieces of p's layout, rendering them the first time
