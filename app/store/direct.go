@@ -13,7 +13,7 @@ import (
 // GORM holds, past its statement builder and reflection, which cost more
 // CPU than the database's own work for them (a profile of autosaves
 // under load: GORM's clause building and Scan were a third of the app's
-// time). They still use GORM's pool, its prepared-statement cache and the
+// time). They still use GORM's pool, pgx's prepared-statement cache and the
 // current transaction. Everything else stays on GORM.
 
 // direct is the connection pool or transaction of s.
