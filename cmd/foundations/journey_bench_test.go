@@ -42,12 +42,20 @@ var journeyLearners atomic.Int64
 // hash-cpu-ms the CPU time it takes (argon2id uses several threads);
 // besides-hash-ms is server-ms less hash-ms; register-ms, autosave-ms,
 // submit-ms, page-ms, evaluation-ms and pdf-ms split server-ms by kind of
-// request; requests counts them.
+// request; requests counts them. handler-ms is the time the server itself
+// spent answering them, from its own request-duration histogram
+// (foundations_http_request_duration_seconds_sum over every route, read
+// from /metrics before and after with METRICS_TOKEN, or
+// FOUNDATIONS_BENCH_METRICS_TOKEN for a server started elsewhere): it
+// leaves out the client, the loopback and the wake-ups between requests,
+// which server-ms counts. handler-besides-hash-ms is handler-ms less
+// hash-ms.
 func BenchmarkLearnerJourney(b *testing.B) {
-	base := os.Getenv("FOUNDATIONS_BENCH_URL")
+	base, token := os.Getenv("FOUNDATIONS_BENCH_URL"), os.Getenv("FOUNDATIONS_BENCH_METRICS_TOKEN")
 	if base == "" {
 		dsn, _ := storetest.FreshSchema(b)
-		base = startServer(b, []string{"DATA_DIR=" + b.TempDir(), "DATABASE_URL=" + dsn, "LOG_LEVEL=warn"}).url
+		token = "journey-metrics-token-0123456789abcdef"
+		base = startServer(b, []string{"DATA_DIR=" + b.TempDir(), "DATABASE_URL=" + dsn, "LOG_LEVEL=warn", "METRICS_TOKEN=" + token}).url
 	}
 	course := loadTestCourse(b)
 	if len(course.Modules) == 0 {
@@ -63,6 +71,7 @@ func BenchmarkLearnerJourney(b *testing.B) {
 	var total time.Duration
 	byKind := map[string]time.Duration{}
 	requests := 0
+	handled := handlerSeconds(b, base, token, false)
 	b.ResetTimer()
 	for range b.N {
 		j := newBenchJourney(b, base)
@@ -84,6 +93,53 @@ func BenchmarkLearnerJourney(b *testing.B) {
 		b.ReportMetric(ms(d), k+"-ms")
 	}
 	b.ReportMetric(float64(requests)/n, "requests")
+	if token != "" {
+		handler := (handlerSeconds(b, base, token, true) - handled) * 1000 / n
+		b.ReportMetric(handler, "handler-ms")
+		b.ReportMetric(handler-float64(hash)/float64(time.Millisecond), "handler-besides-hash-ms")
+	}
+}
+
+// handlerSeconds is the server's own time spent answering requests so far:
+// the sum of its request-duration histogram over every route but /metrics,
+// or 0 without a metrics token. A server that has answered nothing yet has
+// no sum; after requests (answered) one is required.
+func handlerSeconds(b *testing.B, base, token string, answered bool) float64 {
+	b.Helper()
+	if token == "" {
+		return 0
+	}
+	req, err := http.NewRequest(http.MethodGet, base+"/metrics", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	text, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		b.Fatalf("/metrics: HTTP %d, %v", resp.StatusCode, err)
+	}
+	var sum float64
+	seen := false
+	for line := range strings.Lines(string(text)) {
+		name, value, ok := strings.Cut(strings.TrimSpace(line), " ")
+		if !ok || !strings.HasPrefix(name, "foundations_http_request_duration_seconds_sum{") || strings.Contains(name, `route="/metrics"`) {
+			continue
+		}
+		var v float64
+		if _, err := fmt.Sscan(value, &v); err != nil {
+			b.Fatalf("/metrics: %q: %v", line, err)
+		}
+		sum, seen = sum+v, true
+	}
+	if !seen && answered {
+		b.Fatal("/metrics has no foundations_http_request_duration_seconds_sum")
+	}
+	return sum
 }
 
 // journeyKind names a request for the per-kind times: register (the
