@@ -424,6 +424,23 @@ func TestDeepLinkingResponse(t *testing.T) {
 	}
 }
 
+// launchedLearner is an account made by a launch of the test learner from
+// the platform, with a line item that takes scores.
+func (e *env) launchedLearner(t *testing.T, st *store.Store) *app.User {
+	t.Helper()
+	ctx, now := context.Background(), e.tool.Now()
+	u := &app.User{Name: e.learner.Name, Email: e.learner.Email, EmailNorm: e.learner.Email, PasswordHash: app.NoPasswordHash(),
+		OrganisationID: e.admin.OrganisationID, JobRole: "Social worker", Roles: []string{app.RoleLearner}, CreatedAt: now, EmailVerifiedAt: &now}
+	if err := st.CreateUserWithIdentity(ctx, u, &app.Identity{Method: app.MethodLTI, Issuer: e.plat.URL, Subject: e.learner.Subject, Label: "Council Moodle", CreatedAt: now, LastUsedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RecordLTILaunch(ctx, &app.LTILaunch{PlatformID: e.platform.ID, Subject: e.learner.Subject, DeploymentID: e.plat.DeploymentID,
+		ResourceLinkID: "link-1", LineItem: e.plat.LineItem(), Scopes: []string{app.LTIScoreScope}, LaunchedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
 // Scores: a module pass and the completion are each owed once per
 // learner, platform and event; delivery gets a token with a client
 // assertion the platform verifies, posts to the line item (its query
@@ -433,15 +450,7 @@ func TestScoresAreOwedOnceAndDelivered(t *testing.T) {
 		ctx := context.Background()
 		e := setup(t, st)
 		now := e.tool.Now()
-		u := &app.User{Name: e.learner.Name, Email: e.learner.Email, EmailNorm: e.learner.Email, PasswordHash: app.NoPasswordHash(),
-			OrganisationID: e.admin.OrganisationID, JobRole: "Social worker", Roles: []string{app.RoleLearner}, CreatedAt: now, EmailVerifiedAt: &now}
-		if err := st.CreateUserWithIdentity(ctx, u, &app.Identity{Method: app.MethodLTI, Issuer: e.plat.URL, Subject: e.learner.Subject, Label: "Council Moodle", CreatedAt: now, LastUsedAt: now}); err != nil {
-			t.Fatal(err)
-		}
-		m := &app.LTIMessage{Subject: e.learner.Subject, DeploymentID: e.plat.DeploymentID, ResourceLinkID: "link-1", LineItem: e.plat.LineItem(), Scopes: []string{app.LTIScoreScope}}
-		if err := st.RecordLTILaunch(ctx, &app.LTILaunch{PlatformID: e.platform.ID, Subject: m.Subject, DeploymentID: m.DeploymentID, ResourceLinkID: "link-1", LineItem: m.LineItem, Scopes: m.Scopes, LaunchedAt: now}); err != nil {
-			t.Fatal(err)
-		}
+		u := e.launchedLearner(t, st)
 		owe := func(f func(tx app.Store) error) {
 			t.Helper()
 			if err := st.InTx(ctx, f); err != nil {
@@ -504,15 +513,7 @@ func TestScoresArriveInTheOrderEarned(t *testing.T) {
 		ctx := context.Background()
 		e := setup(t, st)
 		now := e.tool.Now()
-		u := &app.User{Name: e.learner.Name, Email: e.learner.Email, EmailNorm: e.learner.Email, PasswordHash: app.NoPasswordHash(),
-			OrganisationID: e.admin.OrganisationID, JobRole: "Social worker", Roles: []string{app.RoleLearner}, CreatedAt: now, EmailVerifiedAt: &now}
-		if err := st.CreateUserWithIdentity(ctx, u, &app.Identity{Method: app.MethodLTI, Issuer: e.plat.URL, Subject: e.learner.Subject, Label: "Council Moodle", CreatedAt: now, LastUsedAt: now}); err != nil {
-			t.Fatal(err)
-		}
-		if err := st.RecordLTILaunch(ctx, &app.LTILaunch{PlatformID: e.platform.ID, Subject: e.learner.Subject, DeploymentID: e.plat.DeploymentID,
-			ResourceLinkID: "link-1", LineItem: e.plat.LineItem(), Scopes: []string{app.LTIScoreScope}, LaunchedAt: now}); err != nil {
-			t.Fatal(err)
-		}
+		u := e.launchedLearner(t, st)
 		pass := func(module string, passed int, at time.Time) int64 {
 			t.Helper()
 			before := len(e.jobs.jobs)

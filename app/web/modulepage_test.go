@@ -19,21 +19,8 @@ import (
 // The pre-rendered module body, filled in for a learner, is exactly what the
 // template renders in full for them, for every module of the real course.
 func TestPrerenderedModuleIsTheTemplate(t *testing.T) {
-	// Every placeholder the course uses, filled with a value to escape.
-	course, err := content.Load(courses.FS, "neglect-foundations", content.DefaultOptions(benchPlaceholders(t)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &Server{cfg: Config{Learning: &app.Learning{Course: course}}, log: slog.Default()}
-	if s.assets, err = loadAssets(); err != nil {
-		t.Fatal(err)
-	}
-	if s.pages, err = loadPages(s.assets); err != nil {
-		t.Fatal(err)
-	}
-	if s.modules, err = s.prerenderModules(); err != nil {
-		t.Fatal(err)
-	}
+	s, course := prerenderServer(t)
+	var err error
 	shuffled := 0
 	defer func() {
 		if shuffled == 0 {
@@ -116,20 +103,7 @@ func TestPrerenderedModuleIsTheTemplate(t *testing.T) {
 // pre-rendered pieces with rendering the template in full, for a learner
 // with every question answered. Run: go test ./app/web -run XXX -bench ModuleBody -benchmem
 func BenchmarkModuleBody(b *testing.B) {
-	course, err := content.Load(courses.FS, "neglect-foundations", content.DefaultOptions(benchPlaceholders(b)))
-	if err != nil {
-		b.Fatal(err)
-	}
-	s := &Server{cfg: Config{Learning: &app.Learning{Course: course}}, log: slog.Default()}
-	if s.assets, err = loadAssets(); err != nil {
-		b.Fatal(err)
-	}
-	if s.pages, err = loadPages(s.assets); err != nil {
-		b.Fatal(err)
-	}
-	if s.modules, err = s.prerenderModules(); err != nil {
-		b.Fatal(err)
-	}
+	s, course := prerenderServer(b)
 	m := course.Modules[2]
 	answers := app.Answers{}
 	for _, q := range m.Questions() {
@@ -198,17 +172,7 @@ func snippet(s string, i int) string {
 // for its shape of page, is the layout the template renders for the same
 // page, for anyone who may see it, with and without gzip.
 func TestModuleLayoutIsTheTemplate(t *testing.T) {
-	course, err := content.Load(courses.FS, "neglect-foundations", content.DefaultOptions(benchPlaceholders(t)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &Server{cfg: Config{Learning: &app.Learning{Course: course}}, log: slog.Default()}
-	if s.assets, err = loadAssets(); err != nil {
-		t.Fatal(err)
-	}
-	if s.pages, err = loadPages(s.assets); err != nil {
-		t.Fatal(err)
-	}
+	s, course := prerenderServer(t)
 	users := []*app.User{
 		{ID: 7, Name: "Lee <Learner>", Email: "lee@example.org", Roles: []string{app.RoleLearner}},
 		{ID: 8, Name: "Mo Manager", Roles: []string{app.RoleLearner, app.RoleManager}},
@@ -266,4 +230,26 @@ func TestModuleLayoutIsTheTemplate(t *testing.T) {
 	if n := s.layouts.n.Load(); n != 2*4*2 {
 		t.Errorf("%d layouts kept, want %d", n, 2*4*2)
 	}
+}
+
+// prerenderServer is a Server with the real course, every placeholder it
+// uses filled with a value to escape, its pages and its pre-rendered
+// module bodies.
+func prerenderServer(t testing.TB) (*Server, *app.Course) {
+	t.Helper()
+	course, err := content.Load(courses.FS, "neglect-foundations", content.DefaultOptions(benchPlaceholders(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{cfg: Config{Learning: &app.Learning{Course: course}}, log: slog.Default()}
+	if s.assets, err = loadAssets(); err != nil {
+		t.Fatal(err)
+	}
+	if s.pages, err = loadPages(s.assets); err != nil {
+		t.Fatal(err)
+	}
+	if s.modules, err = s.prerenderModules(); err != nil {
+		t.Fatal(err)
+	}
+	return s, course
 }
