@@ -5,8 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/foundations/foundations/app"
 )
 
@@ -274,55 +272,20 @@ func (s *Store) LTIScoreCounts(ctx context.Context, platformID int64) (map[strin
 	return out, nil
 }
 
-// The tool's keys: the same shape as the badge keys (signing_keys), in
-// their own table, so rotating one never retires the other.
-
-func (s *Store) currentLTIKey(ctx context.Context) (*app.SigningKey, error) {
-	var r signingKeyRow
-	if err := s.db.WithContext(ctx).Table("lti_keys").Where("current_slot = 1").Take(&r).Error; err != nil {
-		return nil, wrap(err, "lti key")
-	}
-	return r.key(), nil
-}
+// The tool's keys: the same shape as the badge keys, in their own table
+// (keyTable, badge.go).
 
 // EnsureLTIKey implements app.LTIKeys: the first instance's key wins.
 func (s *Store) EnsureLTIKey(ctx context.Context, generate func() (*app.SigningKey, error)) (*app.SigningKey, error) {
-	k, err := s.currentLTIKey(ctx)
-	if app.ErrorCode(err) != app.ENOTFOUND {
-		return k, err
-	}
-	fresh, err := generate()
-	if err != nil {
-		return nil, err
-	}
-	err = s.db.WithContext(ctx).Exec(`INSERT INTO lti_keys (kid, algorithm, private_jwk, current_slot, created_at) VALUES (?, ?, ?, 1, ?) ON CONFLICT DO NOTHING`,
-		fresh.ID, fresh.Algorithm, fresh.PrivateJWK, fresh.CreatedAt.UTC()).Error
-	if err != nil {
-		return nil, wrap(err, "lti key")
-	}
-	return s.currentLTIKey(ctx)
+	return ltiKeys.ensure(ctx, s.db, generate)
 }
 
 // RotateLTIKey implements app.LTIKeys.
 func (s *Store) RotateLTIKey(ctx context.Context, fresh *app.SigningKey, at time.Time) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec(`UPDATE lti_keys SET current_slot = NULL, retired_at = ? WHERE current_slot = 1`, at.UTC()).Error; err != nil {
-			return wrap(err, "lti key")
-		}
-		return wrap(tx.Exec(`INSERT INTO lti_keys (kid, algorithm, private_jwk, current_slot, created_at) VALUES (?, ?, ?, 1, ?)`,
-			fresh.ID, fresh.Algorithm, fresh.PrivateJWK, fresh.CreatedAt.UTC()).Error, "lti key")
-	})
+	return ltiKeys.rotate(ctx, s.db, fresh, at)
 }
 
 // LTIKeys implements app.LTIKeys: current first, then retired, newest first.
 func (s *Store) LTIKeys(ctx context.Context) ([]app.SigningKey, error) {
-	var rows []signingKeyRow
-	if err := s.db.WithContext(ctx).Table("lti_keys").Order("CASE WHEN current_slot = 1 THEN 0 ELSE 1 END, created_at DESC, id DESC").Find(&rows).Error; err != nil {
-		return nil, wrap(err, "lti keys")
-	}
-	out := make([]app.SigningKey, len(rows))
-	for i := range rows {
-		out[i] = *rows[i].key()
-	}
-	return out, nil
+	return ltiKeys.all(ctx, s.db)
 }

@@ -9,7 +9,6 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -91,7 +90,7 @@ func BenchmarkSignInBurst(b *testing.B) {
 					}()
 				}
 				wg.Wait()
-				peak = max(peak, peakRSS(b))
+				peak = max(peak, web.PeakRSS(b))
 			}
 			b.ReportMetric(float64(peak)/(1<<20), "peak-RSS-MiB")
 			b.ReportMetric(slowest.Seconds(), "slowest-s")
@@ -128,20 +127,4 @@ func resetPeakRSS(b *testing.B) {
 	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
 		b.Skipf("cannot reset peak RSS here: %v", err)
 	}
-}
-
-// peakRSS is VmHWM from /proc/self/status, in bytes.
-func peakRSS(b *testing.B) int64 {
-	s, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, line := range strings.Split(string(s), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return kb * 1024
-		}
-	}
-	b.Fatal("no VmHWM in /proc/self/status")
-	return 0
 }

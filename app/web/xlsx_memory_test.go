@@ -24,7 +24,7 @@ func TestXLSXMemoryIsFlat(t *testing.T) {
 	if v := os.Getenv("XLSX_MEMORY_ROWS"); v != "" {
 		rows, _ = strconv.Atoi(v)
 	}
-	before := peakRSS(t)
+	before := PeakRSS(t)
 	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	wb, err := newLearnerWorkbook()
 	if err != nil {
@@ -50,7 +50,7 @@ func TestXLSXMemoryIsFlat(t *testing.T) {
 		t.Fatal(err)
 	}
 	bw.Flush()
-	peak := peakRSS(t)
+	peak := PeakRSS(t)
 	t.Logf("%d rows: %d KB of XLSX; peak RSS %d MB (%d MB before writing)", wb.Rows(), cw.n/1024, peak>>20, before>>20)
 	if wb.Rows() != rows {
 		t.Errorf("wrote %d rows, want %d", wb.Rows(), rows)
@@ -66,14 +66,17 @@ func (w *countingWriter) Write(p []byte) (int, error) { w.n += len(p); return le
 
 var _ io.Writer = (*countingWriter)(nil)
 
-// peakRSS is the process's peak resident set size in bytes (Linux).
-func peakRSS(t *testing.T) int64 {
+// PeakRSS is the process's peak resident set size in bytes (VmHWM on
+// Linux), for this package's tests and web_test's benchmarks. Under
+// CI=true (Linux) a missing figure fails; elsewhere it skips.
+func PeakRSS(tb testing.TB) int64 {
+	tb.Helper()
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		if os.Getenv("CI") == "true" { // CI runs on Linux: the figure must be there
-			t.Fatalf("no /proc/self/status: %v", err)
+			tb.Fatalf("no /proc/self/status: %v", err)
 		}
-		t.Skipf("no /proc/self/status (not Linux?): %v", err)
+		tb.Skipf("no /proc/self/status (not Linux?): %v", err)
 	}
 	for _, line := range strings.Split(string(b), "\n") {
 		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
@@ -82,8 +85,8 @@ func peakRSS(t *testing.T) int64 {
 		}
 	}
 	if os.Getenv("CI") == "true" {
-		t.Fatal("no VmHWM in /proc/self/status")
+		tb.Fatal("no VmHWM in /proc/self/status")
 	}
-	t.Skip("no VmHWM in /proc/self/status")
+	tb.Skip("no VmHWM in /proc/self/status")
 	return 0
 }

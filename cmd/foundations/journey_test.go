@@ -264,6 +264,22 @@ func (j *journey) answerModule(m *app.Module, wrong map[string]bool, skip string
 }
 
 // submitModule presses Submit module and returns the status of the page it leads to.
+// sendEvaluation fills in the evaluation page (every rating 4, every
+// comment a sentence) and sends it, which issues the certificate.
+func (j *journey) sendEvaluation(course *app.Course) {
+	j.t.Helper()
+	for _, it := range course.Evaluation {
+		switch it.Type {
+		case app.EvalLikert:
+			j.do("rate "+it.ID, chromedp.Click(chromedp.CSS("#field-"+it.ID+"-4")))
+		case app.EvalText:
+			j.do("comment on "+it.ID, chromedp.SendKeys(chromedp.CSS("#field-"+it.ID), "Clear and practical."))
+		}
+	}
+	j.follow("send the evaluation", chromedp.Click(chromedp.CSS(`form[action="/evaluation"] button[type="submit"]`)))
+	j.expectPath("after the evaluation", "/certificate?issued=1")
+}
+
 func (j *journey) submitModule(step string) int64 {
 	j.t.Helper()
 	return j.follow(step, chromedp.Click(chromedp.CSS(`button[name="action"][value="submit"]`)))
@@ -384,16 +400,7 @@ func walkJourney(t *testing.T, b backend, course *app.Course, chromium, pdftotex
 	// The evaluation.
 	j.follow("continue to the evaluation", chromedp.Click(chromedp.CSS(`main a.govuk-button[href="/evaluation"]`)))
 	j.expectPath("evaluation", "/evaluation")
-	for _, it := range course.Evaluation {
-		switch it.Type {
-		case app.EvalLikert:
-			j.do("rate "+it.ID, chromedp.Click(chromedp.CSS("#field-"+it.ID+"-4")))
-		case app.EvalText:
-			j.do("comment on "+it.ID, chromedp.SendKeys(chromedp.CSS("#field-"+it.ID), "Clear and practical."))
-		}
-	}
-	j.follow("send the evaluation", chromedp.Click(chromedp.CSS(`form[action="/evaluation"] button[type="submit"]`)))
-	j.expectPath("after the evaluation", "/certificate?issued=1")
+	j.sendEvaluation(course)
 
 	// The certificate page.
 	if got := j.text(".govuk-panel__title"); got != "Course complete" {

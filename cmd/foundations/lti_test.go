@@ -154,16 +154,7 @@ func walkLTI(t *testing.T, b backend, course *app.Course, chromium string) {
 		pass(m)
 	}
 	j.openWant("/evaluation", 200)
-	for _, it := range course.Evaluation {
-		switch it.Type {
-		case app.EvalLikert:
-			j.do("rate "+it.ID, chromedp.Click(chromedp.CSS("#field-"+it.ID+"-4")))
-		case app.EvalText:
-			j.do("comment on "+it.ID, chromedp.SendKeys(chromedp.CSS("#field-"+it.ID), "Clear and practical."))
-		}
-	}
-	j.follow("send the evaluation", chromedp.Click(chromedp.CSS(`form[action="/evaluation"] button[type="submit"]`)))
-	j.expectPath("after the evaluation", "/certificate?issued=1")
+	j.sendEvaluation(course)
 	waitScores(t, plat, total+1)
 	time.Sleep(3 * time.Second) // a doubled delivery would arrive by now
 	got := plat.Scores()
