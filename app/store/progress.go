@@ -69,6 +69,33 @@ func (s *Store) dueSQL() string {
 
 func maxGapSeconds() int { return int(app.MaxGap / time.Second) }
 
+// dueVisit is the SET clause and the start of the WHERE clause of an
+// UPDATE of module_progress that records a visit at now only where one is
+// due: a row with no visit due is not matched, so no new row version is
+// written (a module page seen again within app.VisitInterval, or an
+// autosave, then writes nothing to module_progress). The caller appends
+// the rest of the WHERE clause after the returned "AND".
+func (s *Store) dueVisit(now time.Time) (string, []any) {
+	return `seconds_spent = seconds_spent + ` + s.gapSQL() + `, last_seen_at = ? WHERE ` + s.dueSQL() + ` AND `,
+		[]any{now.UTC(), maxGapSeconds(), now.UTC(), now.Add(-app.VisitInterval).UTC()}
+}
+
+// openGuardSQL (PostgreSQL) are the WITH clauses that make an answer's
+// write depend on its module being open: p is the learner's module row
+// if it is started and not passed, locked FOR KEY SHARE so that a submit
+// (which locks it FOR UPDATE) cannot pass the module between this check
+// and the write, while visits and other saves, which do not change the
+// key, go on beside it; v records the visit if one is due. userSQL is the
+// learner's id (a ? whose argument is userArgs, or a subquery of an
+// earlier WITH clause, with none).
+func (s *Store) openGuardSQL(userSQL string, userArgs []any, a app.Answer) (string, []any) {
+	set, setArgs := s.dueVisit(a.UpdatedAt)
+	q := `p AS (SELECT user_id FROM module_progress WHERE user_id = ` + userSQL + ` AND course_id = ? AND module_id = ? AND passed_at IS NULL FOR KEY SHARE),
+		v AS (UPDATE module_progress SET ` + set + `user_id = (SELECT user_id FROM p) AND course_id = ? AND module_id = ?)`
+	args := append(append(append([]any{}, userArgs...), a.CourseID, a.ModuleID), append(setArgs, a.CourseID, a.ModuleID)...)
+	return q, args
+}
+
 // visitSet is the SET clause that records a visit at now: it adds the gap
 // and moves last_seen_at only when a visit is due, and otherwise leaves
 // both as they are (the next due visit counts the time since).
@@ -121,12 +148,13 @@ func (s *Store) LearnerRecord(ctx context.Context, userID int64, courseID string
 // before it, reads the learner's modules and the module's answers
 // together, one shape for both.
 func (s *Store) VisitModule(ctx context.Context, k app.ModuleKey, now time.Time) ([]app.ModuleProgress, app.Answers, error) {
+	if s.postgres {
+		set, setArgs := s.dueVisit(now)
+		return s.visitAndRead(ctx, `UPDATE module_progress SET `+set+keyWhere+` AND passed_at IS NULL`, append(setArgs, keyArgs(k)...), k)
+	}
 	set, setArgs := s.visitSet(now)
 	visit := `UPDATE module_progress SET ` + set + ` WHERE ` + keyWhere + ` AND passed_at IS NULL`
 	args := append(setArgs, keyArgs(k)...)
-	if s.postgres {
-		return s.visitAndRead(ctx, visit, args, k)
-	}
 	db := s.db.WithContext(ctx)
 	var rows []moduleProgressRow
 	if err := db.Raw(`SELECT `+progressColumns+` FROM module_progress WHERE user_id = ? AND course_id = ?`, k.UserID, k.CourseID).Scan(&rows).Error; err != nil {
@@ -219,25 +247,25 @@ func answerArgs(a app.Answer) []any {
 }
 
 // SaveAnswer implements app.LearningStore. On PostgreSQL it is one
-// statement: the visit's UPDATE of the learner's module row is the
-// condition (it matches only while the module is started and not passed,
-// and waits for a submit holding that row, then sees its pass) and the
-// answer is written only if it matched.
+// statement: the learner's module row, locked FOR KEY SHARE, is the
+// condition (openGuardSQL: it matches only while the module is started and
+// not passed, and waits for a submit holding that row, then sees its pass),
+// the visit is recorded if one is due, and the answer is written only if
+// the row matched. On SQLite, whose transaction is the only writer, the
+// visit's UPDATE is the condition.
 func (s *Store) SaveAnswer(ctx context.Context, a app.Answer) error {
 	k := app.ModuleKey{UserID: a.UserID, CourseID: a.CourseID, ModuleID: a.ModuleID}
-	set, setArgs := s.visitSet(a.UpdatedAt)
-	guard := `UPDATE module_progress SET ` + set + ` WHERE ` + keyWhere + ` AND passed_at IS NULL`
-	guardArgs := append(setArgs, keyArgs(k)...)
 	if s.postgres { // straight on the connection: every autosave is this (direct.go)
+		guard, guardArgs := s.openGuardSQL("?", []any{a.UserID}, a)
 		var n int64
 		var err error
 		if a.Empty() {
-			err = s.direct().QueryRowContext(ctx, s.bound(`WITH p AS (`+guard+` RETURNING 1), d AS (DELETE FROM answers WHERE user_id = ? AND course_id = ? AND question_id = ? AND EXISTS (SELECT 1 FROM p))
-				SELECT COUNT(*) FROM p`), append(guardArgs, a.UserID, a.CourseID, a.QuestionID)...).Scan(&n)
+			err = s.direct().QueryRowContext(ctx, s.bound(`WITH `+guard+`, d AS (DELETE FROM answers WHERE user_id = (SELECT user_id FROM p) AND course_id = ? AND question_id = ?)
+				SELECT COUNT(*) FROM p`), append(guardArgs, a.CourseID, a.QuestionID)...).Scan(&n)
 		} else {
 			var res sql.Result
-			res, err = s.direct().ExecContext(ctx, s.bound(`WITH p AS (`+guard+` RETURNING 1) `+answerUpsertSQL+`SELECT ?, ?, ?, ?, ?, ?, ? FROM p`+answerConflictSQL),
-				append(guardArgs, answerArgs(a)...)...)
+			res, err = s.direct().ExecContext(ctx, s.bound(`WITH `+guard+` `+answerUpsertSQL+`SELECT p.user_id, ?, ?, ?, ?, ?, ? FROM p`+answerConflictSQL),
+				append(guardArgs, answerArgs(a)[1:]...)...)
 			if err == nil {
 				n, err = res.RowsAffected()
 			}
@@ -250,6 +278,9 @@ func (s *Store) SaveAnswer(ctx context.Context, a app.Answer) error {
 		}
 		return nil
 	}
+	set, setArgs := s.visitSet(a.UpdatedAt)
+	guard := `UPDATE module_progress SET ` + set + ` WHERE ` + keyWhere + ` AND passed_at IS NULL`
+	guardArgs := append(setArgs, keyArgs(k)...)
 	return s.transact(ctx, func(tx *Store) error {
 		res := tx.db.Exec(guard, guardArgs...)
 		if res.Error != nil {
@@ -266,14 +297,14 @@ func (s *Store) SaveAnswer(ctx context.Context, a app.Answer) error {
 const liveSessionSQL = `SELECT user_id, created_at, last_seen_at, expires_at FROM sessions WHERE token_hash = ? AND expires_at > ?`
 
 // SaveAnswerInSession implements app.LearningStore. On PostgreSQL it is
-// one statement: the session is found, the visit's UPDATE of that
-// learner's module row is the condition (as in SaveAnswer), and the answer
-// is written only if it matched; the row returned is the session, with
-// whether the module was open.
+// one statement: the session is found, that learner's module row is
+// locked if it is open (openGuardSQL, as in SaveAnswer), and the answer is
+// written only if it was; the row returned is the session, with whether
+// the module was open.
 func (s *Store) SaveAnswerInSession(ctx context.Context, tokenHash string, now time.Time, a app.Answer) (*app.Session, error) {
 	se := &app.Session{TokenHash: tokenHash}
-	set, setArgs := s.visitSet(a.UpdatedAt)
 	if !s.postgres {
+		set, setArgs := s.visitSet(a.UpdatedAt)
 		err := s.transact(ctx, func(tx *Store) error {
 			err := tx.direct().QueryRowContext(ctx, liveSessionSQL, tokenHash, now.UTC()).Scan(&se.UserID, &se.CreatedAt, &se.LastSeenAt, &se.ExpiresAt)
 			if err != nil {
@@ -296,9 +327,9 @@ func (s *Store) SaveAnswerInSession(ctx context.Context, tokenHash string, now t
 		return se, err
 	}
 	// Straight on the connection, like SaveAnswer (direct.go).
-	q := `WITH s AS (` + liveSessionSQL + `),
-		p AS (UPDATE module_progress SET ` + set + ` WHERE user_id = (SELECT user_id FROM s) AND course_id = ? AND module_id = ? AND passed_at IS NULL RETURNING user_id), `
-	args := append([]any{tokenHash, now.UTC()}, append(setArgs, a.CourseID, a.ModuleID)...)
+	guard, guardArgs := s.openGuardSQL(`(SELECT user_id FROM s)`, nil, a)
+	q := `WITH s AS (` + liveSessionSQL + `), ` + guard + `, `
+	args := append([]any{tokenHash, now.UTC()}, guardArgs...)
 	if a.Empty() {
 		q += `w AS (DELETE FROM answers WHERE user_id = (SELECT user_id FROM p) AND course_id = ? AND question_id = ?) `
 		args = append(args, a.CourseID, a.QuestionID)
