@@ -43,12 +43,17 @@ type ModuleView struct {
 	Attempts  int
 	UserID    int64
 	OrderKey  []byte // see Learning.OrderKey
+
+	shuffle *shuffler // OrderKey's, made on the first Options
 }
 
 // Options are a question's options in the order this learner sees them
 // while working towards their next attempt.
 func (v *ModuleView) Options(q *Question) []*Option {
-	return OptionOrder(v.OrderKey, v.UserID, v.Module.ID, v.Attempts+1, q)
+	if v.shuffle == nil || v.shuffle.key != string(v.OrderKey) {
+		v.shuffle = newShuffler(v.OrderKey)
+	}
+	return v.shuffle.order(v.UserID, v.Module.ID, v.Attempts+1, q)
 }
 
 func (l *Learning) module(id string) (*Module, error) {

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
+	"hash"
 	"strconv"
 )
 
@@ -17,19 +18,43 @@ import (
 // A question with fewer than two options, or an empty key, keeps the
 // order of the course file. q.Options itself is not changed.
 func OptionOrder(key []byte, userID int64, moduleID string, attempt int, q *Question) []*Option {
+	return newShuffler(key).order(userID, moduleID, attempt, q)
+}
+
+// shuffler draws OptionOrder's permutations with one keyed MAC, reset
+// between hashes, so a page of questions keys HMAC once rather than once
+// per hash; its orders are OptionOrder's. It is not safe for concurrent
+// use.
+type shuffler struct {
+	key   string
+	mac   hash.Hash // nil without a key
+	seed  [sha256.Size]byte
+	block [sha256.Size]byte
+}
+
+func newShuffler(key []byte) *shuffler {
+	s := &shuffler{key: string(key)}
+	if len(key) > 0 {
+		s.mac = hmac.New(sha256.New, key)
+	}
+	return s
+}
+
+func (s *shuffler) order(userID int64, moduleID string, attempt int, q *Question) []*Option {
 	out := append([]*Option(nil), q.Options...)
-	if len(out) < 2 || len(key) == 0 {
+	if len(out) < 2 || s.mac == nil {
 		return out
 	}
-	mac := hmac.New(sha256.New, key)
+	s.mac.Reset()
 	// Length-prefixed fields, so ("ab", "c") and ("a", "bc") differ.
-	for _, f := range []string{strconv.FormatInt(userID, 10), moduleID, strconv.Itoa(attempt), q.ID} {
+	var num [20]byte
+	for _, f := range [...][]byte{strconv.AppendInt(num[:0], userID, 10), []byte(moduleID), strconv.AppendInt(nil, int64(attempt), 10), []byte(q.ID)} {
 		var n [4]byte
 		binary.BigEndian.PutUint32(n[:], uint32(len(f))) // #nosec G115 -- IDs and numbers, far below 4 GiB
-		mac.Write(n[:])
-		mac.Write([]byte(f))
+		s.mac.Write(n[:])
+		s.mac.Write(f)
 	}
-	stream := hashStream{key: key, seed: mac.Sum(nil)}
+	stream := hashStream{s: s, seed: s.mac.Sum(s.seed[:0])}
 	// Fisher–Yates, each draw unbiased by rejection.
 	for i := len(out) - 1; i > 0; i-- {
 		j := stream.below(uint64(i + 1))
@@ -40,20 +65,22 @@ func OptionOrder(key []byte, userID int64, moduleID string, attempt int, q *Ques
 
 // hashStream yields uniform numbers from HMAC(key, seed || counter).
 type hashStream struct {
-	key, seed []byte
-	block     []byte
-	counter   uint64
+	s       *shuffler
+	seed    []byte
+	block   []byte
+	counter uint64
 }
 
 func (h *hashStream) next() uint64 {
 	if len(h.block) < 8 {
-		mac := hmac.New(sha256.New, h.key)
+		mac := h.s.mac
+		mac.Reset()
 		mac.Write(h.seed)
 		var c [8]byte
 		binary.BigEndian.PutUint64(c[:], h.counter)
 		mac.Write(c[:])
 		h.counter++
-		h.block = mac.Sum(nil)
+		h.block = mac.Sum(h.s.block[:0])
 	}
 	v := binary.BigEndian.Uint64(h.block[:8])
 	h.block = h.block[8:]

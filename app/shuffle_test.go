@@ -131,3 +131,37 @@ func TestOptionOrderKeepsTheFileOrderWhenItCannotShuffle(t *testing.T) {
 		})
 	}
 }
+
+// The orders learners already see do not change when the code that draws
+// them does: a learner part-way through an attempt keeps their order. A
+// module page draws every question's order with one reused MAC, and gets
+// the same orders as one question at a time.
+func TestOptionOrderIsTheOrderLearnersAlreadySee(t *testing.T) {
+	q := questionWith("q7", "a", "b", "c", "d", "e", "f", "g")
+	key := []byte("a key for the option order")
+	for _, c := range []struct {
+		user    int64
+		module  string
+		attempt int
+		want    string
+	}{
+		{1, "m1", 1, "gaecbdf"},
+		{42, "understanding-neglect", 2, "cdagbef"},
+		{20000, "tools", 7, "afdbceg"},
+	} {
+		if got := optionIDs(app.OptionOrder(key, c.user, c.module, c.attempt, q)); got != c.want {
+			t.Errorf("learner %d, module %s, attempt %d: order %s, want %s", c.user, c.module, c.attempt, got, c.want)
+		}
+		m := &app.Module{ID: c.module}
+		v := &app.ModuleView{Module: m, UserID: c.user, Attempts: c.attempt - 1, OrderKey: key}
+		for i := range 30 {
+			other := questionWith(strings.Repeat("x", i), "a", "b", "c", "d", "e")
+			if got, want := optionIDs(v.Options(other)), optionIDs(app.OptionOrder(key, c.user, c.module, c.attempt, other)); got != want {
+				t.Fatalf("question %d on the page: %s, one at a time %s", i, got, want)
+			}
+		}
+		if got := optionIDs(v.Options(q)); got != c.want {
+			t.Errorf("learner %d on the page after 30 questions: %s, want %s", c.user, got, c.want)
+		}
+	}
+}

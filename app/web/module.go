@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"strings"
 	"time"
 
@@ -80,21 +79,23 @@ func (s *Server) renderPrerendered(c *fiber.Ctx, status int, p *modulePage, pr *
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Vary(fiber.HeaderAcceptEncoding)
+	c.Response().ResetBody()
+	out := responseBody{c.Response()}
 	if c.Context().Request.Header.HasAcceptEncoding("gzip") {
-		out := bytes.NewBuffer(make([]byte, 0, pr.size/4+4096))
 		g := newGzipStitch(out)
 		writeLayout(g, l.head, p.CSRF, p.LearnerKey)
 		writePieces(g, pr.pieces, p.View, p.CSRF, top)
 		writeLayout(g, l.tail, p.CSRF, p.LearnerKey)
 		g.close()
 		c.Set(fiber.HeaderContentEncoding, "gzip")
-		return c.Status(status).Send(out.Bytes())
+		c.Status(status)
+		return nil
 	}
-	out := bytes.NewBuffer(make([]byte, 0, pr.size+len(top)+16384))
 	writeLayout(plainSink{out}, l.head, p.CSRF, p.LearnerKey)
 	writePieces(plainSink{out}, pr.pieces, p.View, p.CSRF, top)
 	writeLayout(plainSink{out}, l.tail, p.CSRF, p.LearnerKey)
-	return c.Status(status).Send(out.Bytes())
+	c.Status(status)
+	return nil
 }
 
 // formAnswers collects the module form's q.<question> fields.

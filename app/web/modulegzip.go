@@ -5,6 +5,7 @@ import (
 	"compress/flate"
 	"encoding/binary"
 	"hash/crc32"
+	"io"
 	"sync"
 )
 
@@ -41,17 +42,22 @@ var flatePool = sync.Pool{New: func() any {
 
 // gzipStitch writes one gzip member from raw text and pre-deflated runs.
 type gzipStitch struct {
-	out     *bytes.Buffer
+	out     io.Writer // memory: its writes cannot fail
 	crc     uint32
 	size    uint32
 	pending []byte
+	kept    *[]byte // pending's buffer, back to pendingPool on close
 }
 
 var gzipHeader = []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255} // deflate, no name, no time, unknown OS
 
-func newGzipStitch(out *bytes.Buffer) *gzipStitch {
-	out.Write(gzipHeader)
-	return &gzipStitch{out: out}
+// pendingPool keeps the buffers of the learner's parts between requests.
+var pendingPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+func newGzipStitch(out io.Writer) *gzipStitch {
+	_, _ = out.Write(gzipHeader)
+	kept := pendingPool.Get().(*[]byte)
+	return &gzipStitch{out: out, pending: (*kept)[:0], kept: kept}
 }
 
 // Write adds text that is deflated with what comes next.
@@ -66,16 +72,10 @@ func (g *gzipStitch) WriteString(s string) (int, error) {
 	return len(s), nil
 }
 
-// WriteByte adds one byte like Write.
-func (g *gzipStitch) WriteByte(c byte) error {
-	g.pending = append(g.pending, c)
-	return nil
-}
-
 // static adds a static piece whose deflated run is ready.
 func (g *gzipStitch) static(text string, deflated []byte) {
 	g.flush()
-	g.out.Write(deflated)
+	_, _ = g.out.Write(deflated)
 	g.crc = crc32.Update(g.crc, crc32.IEEETable, []byte(text))
 	g.size += uint32(len(text)) // #nosec G115 -- gzip's ISIZE is the length modulo 2^32 by definition (RFC 1952)
 }
@@ -90,8 +90,8 @@ func (g *gzipStitch) flush() {
 		// A short run (an attribute, a token, a line of the learner's
 		// text) is cheaper stored than deflated: a stored block is a
 		// 5-byte header and the bytes (RFC 1951, 3.2.4).
-		g.out.Write([]byte{0x00, byte(n), byte(n >> 8), ^byte(n), ^byte(n >> 8)}) // #nosec G115 -- n < minDeflated, two bytes
-		g.out.Write(g.pending)
+		_, _ = g.out.Write([]byte{0x00, byte(n), byte(n >> 8), ^byte(n), ^byte(n >> 8)}) // #nosec G115 -- n < minDeflated, two bytes
+		_, _ = g.out.Write(g.pending)
 		g.pending = g.pending[:0]
 		return
 	}
@@ -106,9 +106,12 @@ func (g *gzipStitch) flush() {
 // close writes the final block and the gzip trailer.
 func (g *gzipStitch) close() {
 	g.flush()
-	g.out.Write([]byte{0x01, 0x00, 0x00, 0xff, 0xff}) // an empty final stored block
+	_, _ = g.out.Write([]byte{0x01, 0x00, 0x00, 0xff, 0xff}) // an empty final stored block
 	var t [8]byte
 	binary.LittleEndian.PutUint32(t[:4], g.crc)
 	binary.LittleEndian.PutUint32(t[4:], g.size)
-	g.out.Write(t[:])
+	_, _ = g.out.Write(t[:])
+	*g.kept = g.pending[:0]
+	pendingPool.Put(g.kept)
+	g.pending, g.kept = nil, nil
 }

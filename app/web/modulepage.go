@@ -196,15 +196,34 @@ func cutPieces(html string, m *app.Module) (*prerendered, error) {
 // sink is where pieces are written: plain text, or a gzip stream stitched
 // from pre-deflated runs.
 type sink interface {
-	io.Writer
-	io.ByteWriter
-	io.StringWriter
+	textWriter
 	static(text string, deflated []byte)
 }
 
-type plainSink struct{ *bytes.Buffer }
+// textWriter is memory a page is written into: a bytes.Buffer, or the
+// response's own body (responseBody). Its writes cannot fail.
+type textWriter interface {
+	io.Writer
+	io.StringWriter
+}
 
-func (p plainSink) static(text string, _ []byte) { p.WriteString(text) } // #nosec G104 -- a bytes.Buffer: writes cannot fail
+type plainSink struct{ textWriter }
+
+func (p plainSink) static(text string, _ []byte) { p.WriteString(text) } // #nosec G104 -- into memory: writes cannot fail
+
+// responseBody writes into the response's pooled body buffer, so a page
+// is not first built in a buffer allocated for it (and zeroed, and then
+// collected) and then handed over.
+type responseBody struct {
+	r interface {
+		AppendBody([]byte)
+		AppendBodyString(string)
+	}
+}
+
+func (b responseBody) Write(p []byte) (int, error) { b.r.AppendBody(p); return len(p), nil }
+
+func (b responseBody) WriteString(s string) (int, error) { b.r.AppendBodyString(s); return len(s), nil }
 
 // write writes the module's body for one learner.
 func (pr *prerendered) write(b *bytes.Buffer, v *app.ModuleView, csrf string, top []byte) {
