@@ -100,3 +100,26 @@ func TestRunPeriodicOnce(t *testing.T) {
 		}
 	})
 }
+
+// Each prepared statement is planned once per connection, unless the
+// database URL chooses otherwise.
+func TestPreparedStatementsArePlannedOnce(t *testing.T) {
+	dsn, _ := storetest.FreshSchema(t)
+	for _, c := range []struct{ url, want string }{
+		{dsn, "force_generic_plan"},
+		{dsn + "&plan_cache_mode=auto", "auto"},
+	} {
+		s, err := store.Open(c.url, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var mode []string
+		if err := s.DB().Raw(`SHOW plan_cache_mode`).Scan(&mode).Error; err != nil || len(mode) != 1 || mode[0] != c.want {
+			t.Errorf("plan_cache_mode = %v, %v; want %s", mode, err, c.want)
+		}
+		_ = s.Close()
+	}
+	if _, err := store.Open("postgres://user:secret@[::1", ""); err == nil || strings.Contains(err.Error(), "secret") {
+		t.Errorf("a URL that does not parse: %v, want an error that does not quote it", err)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -87,7 +88,11 @@ func OpenWith(databaseURL, sqlitePath string, opt Options) (*Store, error) {
 		// again and cost two extra round trips (a module submit spent most
 		// of its 13 ms waiting on them).
 		cfg.PrepareStmt = false
-		pgCfg := postgres.Config{DSN: databaseURL}
+		dsn, err := genericPlans(databaseURL)
+		if err != nil {
+			return nil, err
+		}
+		pgCfg := postgres.Config{DSN: dsn}
 		if opt.NoPreparedStatements {
 			pgCfg.PreferSimpleProtocol = true
 		}
@@ -166,4 +171,28 @@ func wrap(err error, what string) error {
 	default:
 		return fmt.Errorf("%s: %w", what, err)
 	}
+}
+
+// genericPlans asks PostgreSQL to plan each prepared statement once per
+// connection (plan_cache_mode = force_generic_plan) unless the URL sets
+// plan_cache_mode itself. Every statement here looks rows up by key or
+// filters on values whose spread does not change the best plan, and by
+// default PostgreSQL plans a prepared statement afresh at each of its
+// first five executions on each connection: a pool of 20 connections
+// replans every statement a hundred times, and the enrolment summary's
+// eight subqueries took 0.5-0.9 ms to plan and 0.1 ms to run. Measured
+// on the learner journey, the handlers' time besides the password hash
+// went from 79-92 ms to 65-74 ms.
+func genericPlans(databaseURL string) (string, error) {
+	u, err := url.Parse(databaseURL)
+	if err != nil { // not wrapped: the error quotes the URL, password and all
+		return "", errors.New("DATABASE_URL is not a valid URL")
+	}
+	q := u.Query()
+	if q.Has("plan_cache_mode") {
+		return databaseURL, nil
+	}
+	q.Set("plan_cache_mode", "force_generic_plan")
+	u.RawQuery = q.Encode()
+	return u.String(), nil
 }
