@@ -220,20 +220,10 @@ func (l *Learning) SaveAnswers(ctx context.Context, userID int64, moduleID strin
 	if err != nil {
 		return err
 	}
-	answers := make([]Answer, 0, len(form))
-	for qid := range form {
-		if m.Question(qid) == nil {
-			return Errorf(EINVALID, "There is no question %q in this module.", truncate(qid, 40))
-		}
-	}
 	now := l.Now()
-	for _, q := range m.Questions() {
-		a, err := NewAnswer(m, q.ID, form[q.ID])
-		if err != nil {
-			return err
-		}
-		a.UserID, a.CourseID, a.UpdatedAt = userID, l.Course.ID, now
-		answers = append(answers, a)
+	answers, err := l.formAnswers(m, userID, form, now)
+	if err != nil {
+		return err
 	}
 	err = l.Store.SaveAnswers(ctx, l.key(userID, m), answers, now)
 	if errors.Is(err, ErrNotAnswerable) {
@@ -243,6 +233,27 @@ func (l *Learning) SaveAnswers(ctx context.Context, userID int64, moduleID strin
 		return fmt.Errorf("save answers to module %s for user %d: %w", m.ID, userID, err)
 	}
 	return nil
+}
+
+// formAnswers are the module form's answers to every question of m (an
+// empty one for each question left blank), or EINVALID for a question
+// not in m or an answer that is not valid.
+func (l *Learning) formAnswers(m *Module, userID int64, form FormAnswers, now time.Time) ([]Answer, error) {
+	for qid := range form {
+		if m.Question(qid) == nil {
+			return nil, Errorf(EINVALID, "There is no question %q in this module.", truncate(qid, 40))
+		}
+	}
+	answers := make([]Answer, 0, len(m.Questions()))
+	for _, q := range m.Questions() {
+		a, err := NewAnswer(m, q.ID, form[q.ID])
+		if err != nil {
+			return nil, err
+		}
+		a.UserID, a.CourseID, a.UpdatedAt = userID, l.Course.ID, now
+		answers = append(answers, a)
+	}
+	return answers, nil
 }
 
 // Result is an attempt with its marking, for the result page.
@@ -263,9 +274,30 @@ func (l *Learning) SubmitModule(ctx context.Context, userID int64, moduleID stri
 	if err != nil {
 		return nil, err
 	}
+	return l.submit(ctx, userID, m, nil, l.Now())
+}
+
+// SubmitAnswers is SaveAnswers and then SubmitModule, in one transaction:
+// the module form's "Submit". The answers are saved even when the
+// submission is refused (a question left unanswered: EINVALID with a
+// field per question), as they are by SaveAnswers.
+func (l *Learning) SubmitAnswers(ctx context.Context, userID int64, moduleID string, form FormAnswers) (*Result, error) {
+	m, err := l.module(moduleID)
+	if err != nil {
+		return nil, err
+	}
+	now := l.Now()
+	answers, err := l.formAnswers(m, userID, form, now)
+	if err != nil {
+		return nil, err
+	}
+	return l.submit(ctx, userID, m, answers, now)
+}
+
+func (l *Learning) submit(ctx context.Context, userID int64, m *Module, answers []Answer, now time.Time) (*Result, error) {
 	var score Score
 	passedBefore := 0
-	att, err := l.Store.SubmitModule(ctx, l.key(userID, m), l.Now(), func(modules []ModuleProgress, answers Answers) (*Attempt, error) {
+	att, err := l.Store.SubmitModule(ctx, l.key(userID, m), now, answers, func(modules []ModuleProgress, answers Answers) (*Attempt, error) {
 		p := l.progressOf(modules)
 		if !p.CanAnswer(m) {
 			return nil, ErrNotAnswerable

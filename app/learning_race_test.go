@@ -138,6 +138,22 @@ func TestLearningConcurrentRequestsInterleaved(t *testing.T) {
 				return submitErr(f.learning.SubmitModule(context.Background(), u.ID, first))
 			},
 			app.ECONFLICT, true},
+		{"double click on the form's Submit: the second sees the pass and is refused", "submit",
+			func(f *fixture, u *app.User) error {
+				return submitErr(f.learning.SubmitAnswers(context.Background(), u.ID, first, rightFirst))
+			},
+			func(f *fixture, u *app.User) error {
+				return submitErr(f.learning.SubmitAnswers(context.Background(), u.ID, first, rightFirst))
+			},
+			app.ECONFLICT, true},
+		{"the form's Submit with a wrong answer during a passing submit is refused, and changes no answer", "submit",
+			func(f *fixture, u *app.User) error {
+				return submitErr(f.learning.SubmitModule(context.Background(), u.ID, first))
+			},
+			func(f *fixture, u *app.User) error {
+				return submitErr(f.learning.SubmitAnswers(context.Background(), u.ID, first, wrongColour))
+			},
+			app.ECONFLICT, true},
 		{"autosave during a submit waits, then is refused", "submit",
 			func(f *fixture, u *app.User) error {
 				return submitErr(f.learning.SubmitModule(context.Background(), u.ID, first))
@@ -272,6 +288,7 @@ func TestLearningConcurrentMixNeverInconsistent(t *testing.T) {
 				func() error { return f.learning.SaveAnswer(ctx, u.ID, first, "m1-count", []string{"b"}) },
 				func() error { _, err := f.learning.OpenModule(ctx, u.ID, first); return err },
 				func() error { return f.learning.SaveAnswers(ctx, u.ID, first, rightFirst) },
+				func() error { return submitErr(f.learning.SubmitAnswers(ctx, u.ID, first, rightFirst)) },
 				func() error {
 					_, err := f.learning.SaveAnswerInSession(ctx, f.accounts, token, first, "m1-colour", []string{"a"})
 					return err

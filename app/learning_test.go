@@ -714,3 +714,58 @@ func TestLearningLearnersCannotSeeEachOthersAnswers(t *testing.T) {
 		wantCode(t, "learner B opens module 2 after A passed module 1", err, app.EFORBIDDEN)
 	})
 }
+
+// The module form's Submit saves the answers and submits them in one
+// transaction; a submission refused for a question left blank keeps the
+// answers given, as Save answers would, and records no attempt.
+func TestLearningSubmitAnswers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		f := newFixture(t, s)
+		u := f.register(t, "Sol Submit", "sol@example.org")
+		if _, err := f.learning.OpenModule(ctx, u.ID, first); err != nil {
+			t.Fatal(err)
+		}
+		_, err := f.learning.SubmitAnswers(ctx, u.ID, first, app.FormAnswers{"m1-nonsense": {"a"}})
+		wantCode(t, "a question not in the module", err, app.EINVALID)
+
+		f.clock.Advance(3 * time.Minute)
+		_, err = f.learning.SubmitAnswers(ctx, u.ID, first, app.FormAnswers{"m1-colour": {"a"}, "m1-reflection": {"I would ask."}})
+		wantCode(t, "two questions left blank", err, app.EINVALID)
+		if got := len(app.ErrorFields(err)); got != 2 {
+			t.Errorf("two questions left blank: %d fields, want 2", got)
+		}
+		v, err := f.learning.OpenModule(ctx, u.ID, first)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !v.Answers["m1-colour"].Chose("a") || v.Answers["m1-reflection"].Text != "I would ask." || len(v.Answers) != 2 {
+			t.Errorf("after a refused submission the answers are %+v, want the two given", v.Answers)
+		}
+		if n := f.rows(t, "attempts", u.ID); n != 0 {
+			t.Fatalf("a refused submission recorded %d attempts", n)
+		}
+
+		f.clock.Advance(2 * time.Minute)
+		res, err := f.learning.SubmitAnswers(ctx, u.ID, first, rightFirst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.Score.Passed || res.Attempt.Number != 1 {
+			t.Errorf("submitting the right answers: passed %v, attempt %d; want a pass, attempt 1", res.Score.Passed, res.Attempt.Number)
+		}
+		v, err = f.learning.OpenModule(ctx, u.ID, first)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !v.Answers["m1-colour"].Chose("b") || v.Answers["m1-reflection"].Text != "" {
+			t.Errorf("after the pass the saved answers are %+v, want the ones submitted", v.Answers)
+		}
+		if got := v.Progress.Modules[first].SecondsSpent; got != 5*60 {
+			t.Errorf("time spent %d s, want 300 (the two gaps)", got)
+		}
+		_, err = f.learning.SubmitAnswers(ctx, u.ID, first, rightFirst)
+		wantCode(t, "submitting again after the pass", err, app.ECONFLICT)
+		f.consistent(t, u, first)
+	})
+}

@@ -52,7 +52,7 @@ type LearnerRecord struct {
 // MarkFunc decides a submission inside SubmitModule's lock. It is given the
 // learner's modules and the module's saved answers as they stand under the
 // lock, and returns the attempt to record (the store numbers it) or an
-// error, which changes nothing.
+// error, which records no attempt.
 type MarkFunc func(modules []ModuleProgress, answers Answers) (*Attempt, error)
 
 // CompleteFunc decides completion inside CompleteCourse's lock. It is given
@@ -102,15 +102,17 @@ type LearningStore interface {
 	SaveAnswers(ctx context.Context, k ModuleKey, answers []Answer, now time.Time) error
 	// Answers returns the learner's saved answers in a module.
 	Answers(ctx context.Context, k ModuleKey) (Answers, error)
-	// SubmitModule locks the learner's module, calls mark with what it
-	// holds, and records the attempt it returns: attempt number, progress
-	// (in place), the pass-time histogram and the enrolment summary, in one
-	// transaction. Returns ErrNotAnswerable if the module is not open for
-	// answers, or mark's error. When the attempt passes, passed (if not
-	// nil) is called with the transaction and the attempt, for what must
-	// happen with the pass (the score owed to a learning platform); its
-	// error undoes everything.
-	SubmitModule(ctx context.Context, k ModuleKey, now time.Time, mark MarkFunc, passed func(tx Store, att *Attempt) error) (*Attempt, error)
+	// SubmitModule locks the learner's module, writes answers (if any)
+	// as SaveAnswers does, calls mark with what it then holds, and records
+	// the attempt it returns: attempt number, progress (in place), the
+	// pass-time histogram and the enrolment summary, in one transaction.
+	// Returns ErrNotAnswerable if the module is not open for answers
+	// (nothing is written), or mark's error (the answers are kept, the
+	// rest is not written). When the attempt passes, passed (if not nil)
+	// is called with the transaction and the attempt, for what must happen
+	// with the pass (the score owed to a learning platform); its error
+	// undoes everything.
+	SubmitModule(ctx context.Context, k ModuleKey, now time.Time, answers []Answer, mark MarkFunc, passed func(tx Store, att *Attempt) error) (*Attempt, error)
 	// Attempts returns the learner's attempts at a module, oldest first.
 	Attempts(ctx context.Context, k ModuleKey) ([]Attempt, error)
 	// CompleteCourse locks the learner's enrolment, calls complete with

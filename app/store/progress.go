@@ -435,32 +435,42 @@ func (s *Store) Answers(ctx context.Context, k app.ModuleKey) (app.Answers, erro
 }
 
 // SubmitModule implements app.LearningStore.
-func (s *Store) SubmitModule(ctx context.Context, k app.ModuleKey, now time.Time, mark app.MarkFunc, passed func(tx app.Store, att *app.Attempt) error) (*app.Attempt, error) {
+func (s *Store) SubmitModule(ctx context.Context, k app.ModuleKey, now time.Time, answers []app.Answer, mark app.MarkFunc, passed func(tx app.Store, att *app.Attempt) error) (*app.Attempt, error) {
 	var att *app.Attempt
+	var refused error // mark's: the answers written are kept
 	err := s.transact(ctx, func(tx *Store) error {
 		if _, err := tx.lockModule(k); err != nil {
 			return err
+		}
+		if len(answers) > 0 {
+			set, setArgs := tx.dueVisit(now)
+			if err := tx.db.Exec(`UPDATE module_progress SET `+set+keyWhere, append(setArgs, keyArgs(k)...)...).Error; err != nil {
+				return wrap(err, "module visit")
+			}
+			if err := tx.writeAnswers(k, answers); err != nil {
+				return err
+			}
 		}
 		var rows []moduleProgressRow
 		if err := tx.db.Raw(`SELECT `+progressColumns+` FROM module_progress WHERE user_id = ? AND course_id = ?`, k.UserID, k.CourseID).Scan(&rows).Error; err != nil {
 			return wrap(err, "module progress")
 		}
-		answers, err := tx.Answers(ctx, k)
+		saved, err := tx.Answers(ctx, k)
 		if err != nil {
 			return err
 		}
-		if att, err = mark(progressList(rows), answers); err != nil {
-			return err
+		if att, refused = mark(progressList(rows), saved); refused != nil {
+			return nil
 		}
 		tx.paused("submit")
 		att.UserID, att.CourseID, att.ModuleID, att.CreatedAt = k.UserID, k.CourseID, k.ModuleID, now
-		if err := tx.db.Raw(`SELECT `+cycleSQL, k.UserID, k.CourseID).Scan(&att.Cycle).Error; err != nil {
-			return wrap(err, "cycle")
-		}
 		// The number is derived under the lock from the attempts themselves.
-		if err := tx.db.Raw(`SELECT COALESCE(MAX(number), 0) + 1 FROM attempts WHERE `+keyWhere, keyArgs(k)...).Scan(&att.Number).Error; err != nil {
+		var next struct{ Cycle, Number int }
+		if err := tx.db.Raw(`SELECT `+cycleSQL+` AS cycle, COALESCE((SELECT MAX(number) FROM attempts WHERE `+keyWhere+`), 0) + 1 AS number`,
+			append([]any{k.UserID, k.CourseID}, keyArgs(k)...)...).Scan(&next).Error; err != nil {
 			return wrap(err, "attempt number")
 		}
+		att.Cycle, att.Number = next.Cycle, next.Number
 		if err := tx.addAttempt(att); err != nil {
 			return err
 		}
@@ -498,6 +508,9 @@ func (s *Store) SubmitModule(ctx context.Context, k app.ModuleKey, now time.Time
 	})
 	if err != nil {
 		return nil, err
+	}
+	if refused != nil {
+		return nil, refused
 	}
 	return att, nil
 }

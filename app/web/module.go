@@ -111,7 +111,8 @@ func formAnswers(c *fiber.Ctx) app.FormAnswers {
 }
 
 // handleModulePost is the form without JavaScript: "Save answers" saves
-// every answer; "Submit" saves them and then submits the module.
+// every answer; "Submit" saves them and submits the module, in one
+// transaction.
 func (s *Server) handleModulePost(c *fiber.Ctx) error {
 	u, id := currentUser(c), c.Params("module")
 	ctx := c.UserContext()
@@ -119,13 +120,13 @@ func (s *Server) handleModulePost(c *fiber.Ctx) error {
 	if action != "save" && action != "submit" {
 		return app.Errorf(app.EINVALID, "Choose Save answers or Submit.")
 	}
-	if err := s.cfg.Learning.SaveAnswers(ctx, u.ID, id, formAnswers(c)); err != nil {
-		return err
-	}
 	if action == "save" {
+		if err := s.cfg.Learning.SaveAnswers(ctx, u.ID, id, formAnswers(c)); err != nil {
+			return err
+		}
 		return c.Redirect("/modules/"+id+"?saved=1#save", fiber.StatusSeeOther)
 	}
-	res, err := s.cfg.Learning.SubmitModule(ctx, u.ID, id)
+	res, err := s.cfg.Learning.SubmitAnswers(ctx, u.ID, id, formAnswers(c))
 	if app.ErrorCode(err) == app.EINVALID && len(app.ErrorFields(err)) > 0 {
 		v, verr := s.cfg.Learning.OpenModule(ctx, u.ID, id)
 		if verr != nil {
