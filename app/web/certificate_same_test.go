@@ -85,3 +85,20 @@ func TestOneRecordEverywhere(t *testing.T) {
 		}
 	})
 }
+
+// Pages are gzipped for a browser that accepts it; the certificate PDF,
+// compressed already, is not compressed again.
+func TestPagesAreGzippedAndThePDFIsNot(t *testing.T) {
+	st := storetest.SQLite(t)
+	srv := newTestServer(t, st)
+	id := srv.ovUser(t, "Gus Zip", "gus@example.org", "")
+	srv.ovComplete(t, id)
+	learner := srv.ovSignIn(t, id)
+	for path, want := range map[string]string{"/certificate": "gzip", "/course": "gzip", "/certificate.pdf": ""} {
+		r := learner.get(path, "Accept-Encoding", "gzip")
+		r.wantStatus(t, fiber.StatusOK)
+		if got := r.Header.Get("Content-Encoding"); got != want {
+			t.Errorf("%s: Content-Encoding %q, want %q", path, got, want)
+		}
+	}
+}
