@@ -47,7 +47,7 @@ type moduleLayout struct {
 }
 
 type layoutCache struct {
-	m sync.Map // shape key → *moduleLayout
+	m sync.Map // layoutShape → *moduleLayout
 	n atomic.Int64
 
 	tops  sync.Map // moduleTop → []byte
@@ -87,7 +87,7 @@ func (s *Server) layout(p *modulePage) (*moduleLayout, error) {
 		roles = strings.Join(shape.User.Roles, ",")
 	}
 	shape.User = nil
-	key := p.Module.ID + "\x00" + roles + "\x00" + fmt.Sprintf("%#v", shape)
+	key := shapeOf(p.Module.ID, roles, &p.basePage)
 	if l, ok := s.layouts.m.Load(key); ok {
 		return l.(*moduleLayout), nil
 	}
@@ -111,6 +111,32 @@ func (s *Server) layout(p *modulePage) (*moduleLayout, error) {
 		}
 	}
 	return l, nil
+}
+
+// layoutShape is what a module page's layout depends on: every field of
+// basePage but the form token, the learner's key and the body, with the
+// user reduced to their roles. TestLayoutShapeHasEveryField holds it to
+// basePage's fields, so a field added there cannot be left out here.
+type layoutShape struct {
+	module, roles                                                    string
+	title, partnership, helpContact, quickExitURL, path              string
+	errorMessage, flash, backLink, errors                            string
+	sessionTimeout                                                   int
+	contrast, signedOut, navCourse, navStaff, navReports, navProfile bool
+}
+
+func shapeOf(module, roles string, b *basePage) layoutShape {
+	var errs strings.Builder
+	for _, e := range b.Errors {
+		errs.WriteString(e.Field)
+		errs.WriteByte(0)
+		errs.WriteString(e.Message)
+		errs.WriteByte(1)
+	}
+	return layoutShape{module: module, roles: roles, title: b.Title, partnership: b.Partnership, helpContact: b.HelpContact,
+		quickExitURL: b.QuickExitURL, path: b.Path, errorMessage: b.ErrorMessage, flash: b.Flash, backLink: b.BackLink,
+		errors: errs.String(), sessionTimeout: b.SessionTimeout, contrast: b.Contrast, signedOut: b.SignedOut,
+		navCourse: b.NavCourse, navStaff: b.NavStaff, navReports: b.NavReports, navProfile: b.NavProfile}
 }
 
 // layoutPieces cuts rendered layout text at its markers.

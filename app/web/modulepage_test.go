@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -252,4 +253,52 @@ func prerenderServer(t testing.TB) (*Server, *app.Course) {
 		t.Fatal(err)
 	}
 	return s, course
+}
+
+// Every field of basePage but the form token, the learner's key and the
+// body changes a module page's layout shape, so a field added to basePage
+// cannot be left out of the layout cache's key.
+func TestLayoutShapeHasEveryField(t *testing.T) {
+	zero := shapeOf("m", "", &basePage{})
+	typ := reflect.TypeOf(basePage{})
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		switch f.Name {
+		case "CSRF", "LearnerKey", "Body": // the layout's slots, and the body it goes around
+			continue
+		case "User": // the user counts by their roles, passed apart
+			continue
+		}
+		var b basePage
+		v := reflect.ValueOf(&b).Elem().Field(i)
+		switch v.Kind() {
+		case reflect.String:
+			v.SetString("x")
+		case reflect.Bool:
+			v.SetBool(true)
+		case reflect.Int:
+			v.SetInt(1)
+		case reflect.Slice:
+			v.Set(reflect.Append(v, reflect.Zero(f.Type.Elem())))
+			if f.Name == "Errors" {
+				b.Errors[0] = app.FieldError{Field: "q", Message: "Answer this."}
+			}
+		default:
+			t.Fatalf("basePage.%s is a %s: teach shapeOf and this test about it", f.Name, v.Kind())
+		}
+		if shapeOf("m", "", &b) == zero {
+			t.Errorf("basePage.%s does not change the layout shape", f.Name)
+		}
+	}
+	if shapeOf("m", "learner", &basePage{}) == zero || shapeOf("n", "", &basePage{}) == zero {
+		t.Error("the roles or the module do not change the layout shape")
+	}
+	if shapeOf("m", "", &basePage{CSRF: "a", LearnerKey: "b", Body: "c"}) != zero {
+		t.Error("the form token, the learner's key or the body changes the layout shape")
+	}
+	one := shapeOf("m", "", &basePage{Errors: []app.FieldError{{Field: "a", Message: "b"}, {Field: "c", Message: "d"}}})
+	two := shapeOf("m", "", &basePage{Errors: []app.FieldError{{Field: "a", Message: "bc"}, {Field: "", Message: "d"}}})
+	if one == two {
+		t.Error("two different lists of errors give one shape")
+	}
 }
