@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"strings"
 	"time"
 
@@ -157,7 +158,23 @@ func (s *Server) handleAutosave(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"saved": true, "question": qid, "saved_at": time.Now().UTC().Format(time.RFC3339)})
+	// {"question":…,"saved":true,"saved_at":…}, written out: this answers
+	// every autosave, and encoding/json's map walk was a twentieth of one.
+	b := make([]byte, 0, 96)
+	b = append(b, `{"question":`...)
+	b = appendJSONString(b, qid)
+	b = append(b, `,"saved":true,"saved_at":"`...)
+	b = time.Now().UTC().AppendFormat(b, time.RFC3339)
+	b = append(b, `"}`...)
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(b)
+}
+
+// appendJSONString appends s as a JSON string, escaped as encoding/json
+// escapes it.
+func appendJSONString(b []byte, s string) []byte {
+	q, _ := json.Marshal(s) // a string always encodes
+	return append(b, q...)
 }
 
 type resultPage struct {

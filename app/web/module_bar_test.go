@@ -1,10 +1,13 @@
 package web_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/foundations/foundations/app/store"
 	"github.com/foundations/foundations/app/store/storetest"
@@ -76,4 +79,26 @@ func TestModuleBar(t *testing.T) {
 			t.Error("the signed-out page does not tell the script to forget what it kept")
 		}
 	})
+}
+
+// An autosave answers the page's script with JSON naming the question
+// saved and when.
+func TestAutosaveAnswersJSON(t *testing.T) {
+	srv := newTestServer(t, storetest.SQLite(t))
+	learner := srv.signUp(t, "Jo Json", "jo.json@example.org")
+	learner.get("/modules/"+module1).wantStatus(t, fiber.StatusOK)
+	before := time.Now().UTC().Truncate(time.Second)
+	res := learner.fetch("/modules/"+module1+"/save", url.Values{"question": {"m1-colour"}, "answer": {"b"}})
+	res.wantStatus(t, fiber.StatusOK)
+	if ct := res.Header.Get("Content-Type"); ct != fiber.MIMEApplicationJSON {
+		t.Errorf("Content-Type %q", ct)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(res.body, &got); err != nil {
+		t.Fatalf("%s: %v", res.body, err)
+	}
+	at, err := time.Parse(time.RFC3339, fmt.Sprint(got["saved_at"]))
+	if len(got) != 3 || got["question"] != "m1-colour" || got["saved"] != true || err != nil || at.Before(before) || at.After(time.Now().Add(time.Second)) {
+		t.Errorf("autosave answered %s", res.body)
+	}
 }
