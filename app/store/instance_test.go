@@ -102,20 +102,26 @@ func TestRunPeriodicOnce(t *testing.T) {
 }
 
 // Each prepared statement is planned once per connection, unless the
-// database URL chooses otherwise.
+// database URL chooses otherwise; without prepared statements (for a
+// pooler in transaction mode) nothing is set.
 func TestPreparedStatementsArePlannedOnce(t *testing.T) {
 	dsn, _ := storetest.FreshSchema(t)
-	for _, c := range []struct{ url, want string }{
-		{dsn, "force_generic_plan"},
-		{dsn + "&plan_cache_mode=auto", "auto"},
+	for _, c := range []struct {
+		url       string
+		noPrepare bool
+		want      string
+	}{
+		{dsn, false, "force_generic_plan"},
+		{dsn + "&plan_cache_mode=force_custom_plan", false, "force_custom_plan"},
+		{dsn, true, "auto"},
 	} {
-		s, err := store.Open(c.url, "")
+		s, err := store.OpenWith(c.url, "", store.Options{NoPreparedStatements: c.noPrepare})
 		if err != nil {
 			t.Fatal(err)
 		}
 		var mode []string
 		if err := s.DB().Raw(`SHOW plan_cache_mode`).Scan(&mode).Error; err != nil || len(mode) != 1 || mode[0] != c.want {
-			t.Errorf("plan_cache_mode = %v, %v; want %s", mode, err, c.want)
+			t.Errorf("%+v: plan_cache_mode = %v, %v; want %s", c, mode, err, c.want)
 		}
 		_ = s.Close()
 	}
