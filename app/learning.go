@@ -27,6 +27,8 @@ type Learning struct {
 	// OrderKey keys the order in which each learner sees a question's
 	// options (OptionOrder); empty keeps the course file's order.
 	OrderKey []byte
+
+	orders orderCache // OrderKey's orders, drawn once each
 }
 
 // VisitInterval is how often, at most, a learner's time on a module is
@@ -44,16 +46,27 @@ type ModuleView struct {
 	UserID    int64
 	OrderKey  []byte // see Learning.OrderKey
 
-	shuffle *shuffler // OrderKey's, made on the first Options
+	shuffle *shuffler   // OrderKey's, made on the first Options
+	orders  *orderCache // the orders already drawn with OrderKey, or nil
 }
 
 // Options are a question's options in the order this learner sees them
 // while working towards their next attempt.
 func (v *ModuleView) Options(q *Question) []*Option {
+	k := orderKey{user: v.UserID, module: v.Module.ID, attempt: v.Attempts + 1, question: q.ID}
+	if v.orders != nil {
+		if out, ok := v.orders.get(k, q); ok {
+			return out
+		}
+	}
 	if v.shuffle == nil || v.shuffle.key != string(v.OrderKey) {
 		v.shuffle = newShuffler(v.OrderKey)
 	}
-	return v.shuffle.order(v.UserID, v.Module.ID, v.Attempts+1, q)
+	out := v.shuffle.order(k.user, k.module, k.attempt, q)
+	if v.orders != nil {
+		v.orders.put(k, q, out)
+	}
+	return out
 }
 
 func (l *Learning) module(id string) (*Module, error) {
@@ -116,7 +129,7 @@ func (l *Learning) OpenModule(ctx context.Context, userID int64, moduleID string
 		mp = ModuleProgress{UserID: userID, CourseID: l.Course.ID, ModuleID: m.ID, StartedAt: now, LastSeenAt: now}
 		p.Modules[m.ID] = mp
 	}
-	return &ModuleView{Module: m, Progress: p, Answers: answers, CanAnswer: p.CanAnswer(m), Attempts: mp.Attempts, UserID: userID, OrderKey: l.OrderKey}, nil
+	return &ModuleView{Module: m, Progress: p, Answers: answers, CanAnswer: p.CanAnswer(m), Attempts: mp.Attempts, UserID: userID, OrderKey: l.OrderKey, orders: &l.orders}, nil
 }
 
 // whyNotAnswerable says why the store found a module closed for answers.

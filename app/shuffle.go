@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"hash"
 	"strconv"
+	"sync"
+	"sync/atomic"
 )
 
 // OptionOrder is the order in which one learner sees a question's options
@@ -95,4 +97,61 @@ func (h *hashStream) below(n uint64) int {
 			return int(v % n) // #nosec G115 -- v % n < n, which came from an int (a slice length)
 		}
 	}
+}
+
+// orderCache keeps option orders already drawn, as positions in the
+// question's options, so a module page seen again draws no HMAC. It is
+// the process's own copy of a pure function of the key, so instances
+// need not share it. At most maxOrders are kept; when full it is emptied
+// and fills again with the orders in use.
+type orderCache struct {
+	m sync.Map // orderKey → []uint8
+	n atomic.Int64
+}
+
+// maxOrders bounds orderCache: one entry per question per learner
+// working on a module, about 100 bytes each.
+const maxOrders = 100_000
+
+type orderKey struct {
+	user     int64
+	module   string
+	attempt  int
+	question string
+}
+
+func (c *orderCache) get(k orderKey, q *Question) ([]*Option, bool) {
+	v, ok := c.m.Load(k)
+	if !ok {
+		return nil, false
+	}
+	pos := v.([]uint8)
+	if len(pos) != len(q.Options) {
+		return nil, false
+	}
+	out := make([]*Option, len(pos))
+	for i, p := range pos {
+		out[i] = q.Options[p]
+	}
+	return out, true
+}
+
+func (c *orderCache) put(k orderKey, q *Question, order []*Option) {
+	if len(q.Options) > 256 {
+		return // positions are bytes; no question has that many options
+	}
+	pos := make([]uint8, len(order))
+	for i, o := range order {
+		for j, x := range q.Options {
+			if x == o {
+				pos[i] = uint8(j) // #nosec G115 -- j < len(q.Options) <= 256
+				break
+			}
+		}
+	}
+	if c.n.Add(1) > maxOrders {
+		c.m.Clear()
+		c.n.Store(1)
+	}
+	c.m.Store(k, pos)
 }

@@ -1,11 +1,14 @@
 package app_test
 
 import (
+	"context"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/foundations/foundations/app"
+	"github.com/foundations/foundations/app/store/storetest"
 )
 
 func optionIDs(opts []*app.Option) string {
@@ -163,5 +166,44 @@ func TestOptionOrderIsTheOrderLearnersAlreadySee(t *testing.T) {
 		if got := optionIDs(v.Options(q)); got != c.want {
 			t.Errorf("learner %d on the page after 30 questions: %s, want %s", c.user, got, c.want)
 		}
+	}
+}
+
+// A module page seen again shows the orders drawn the first time, kept
+// rather than drawn again, and a new attempt draws new ones.
+func TestModulePageOrdersAreKept(t *testing.T) {
+	s := storetest.SQLite(t)
+	f := newFixture(t, s)
+	f.learning.OrderKey = shuffleKey
+	u := f.register(t, "Ola Order", "ola@example.org")
+	ctx := context.Background()
+	view := func() (*app.ModuleView, map[string]string) {
+		t.Helper()
+		v, err := f.learning.OpenModule(ctx, u.ID, first)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, q := range v.Module.Questions() {
+			got[q.ID] = optionIDs(v.Options(q))
+			if want := optionIDs(app.OptionOrder(shuffleKey, u.ID, first, v.Attempts+1, q)); got[q.ID] != want {
+				t.Errorf("attempt %d, %s: %s on the page, want %s", v.Attempts+1, q.ID, got[q.ID], want)
+			}
+		}
+		return v, got
+	}
+	_, once := view()
+	_, again := view()
+	if !maps.Equal(once, again) {
+		t.Errorf("the page seen again: %v, first %v", again, once)
+	}
+	if err := f.learning.SaveAnswers(ctx, u.ID, first, app.FormAnswers{"m1-colour": {"a"}, "m1-fruits": {"a"}, "m1-count": {"a"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.learning.SubmitModule(ctx, u.ID, first); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := view(); v.Attempts != 1 {
+		t.Fatalf("after a failed attempt: %d attempts", v.Attempts)
 	}
 }
