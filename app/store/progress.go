@@ -142,48 +142,54 @@ func (s *Store) LearnerRecord(ctx context.Context, userID int64, courseID string
 	return rec, nil
 }
 
-// VisitModule implements app.LearningStore. On PostgreSQL it is one
-// statement, straight on the connection (direct.go): the visit is a
-// data-modifying WITH, and the SELECT, which sees the rows as they were
-// before it, reads the learner's modules and the module's answers
-// together, one shape for both.
+// VisitModule implements app.LearningStore. It reads the learner's
+// modules and the module's answers (on PostgreSQL in one statement,
+// straight on the connection: direct.go), and records the visit with a
+// second statement only when the row read says one is due, so a page
+// seen again within app.VisitInterval is one read. The visit's UPDATE
+// checks again that it is due, so two pages at once count the time once.
+// (As a data-modifying WITH of the read, a visit that wrote nothing still
+// cost PostgreSQL a quarter of the page's time there.)
 func (s *Store) VisitModule(ctx context.Context, k app.ModuleKey, now time.Time) ([]app.ModuleProgress, app.Answers, error) {
+	var modules []app.ModuleProgress
+	var answers app.Answers
+	var err error
 	if s.postgres {
-		set, setArgs := s.dueVisit(now)
-		return s.visitAndRead(ctx, `UPDATE module_progress SET `+set+keyWhere+` AND passed_at IS NULL`, append(setArgs, keyArgs(k)...), k)
+		modules, answers, err = s.readModule(ctx, k)
+	} else {
+		var rows []moduleProgressRow
+		if err := s.db.WithContext(ctx).Raw(`SELECT `+progressColumns+` FROM module_progress WHERE user_id = ? AND course_id = ?`, k.UserID, k.CourseID).Scan(&rows).Error; err != nil {
+			return nil, nil, wrap(err, "module progress")
+		}
+		modules = progressList(rows)
+		answers, err = s.Answers(ctx, k)
 	}
-	set, setArgs := s.visitSet(now)
-	visit := `UPDATE module_progress SET ` + set + ` WHERE ` + keyWhere + ` AND passed_at IS NULL`
-	args := append(setArgs, keyArgs(k)...)
-	db := s.db.WithContext(ctx)
-	var rows []moduleProgressRow
-	if err := db.Raw(`SELECT `+progressColumns+` FROM module_progress WHERE user_id = ? AND course_id = ?`, k.UserID, k.CourseID).Scan(&rows).Error; err != nil {
-		return nil, nil, wrap(err, "module progress")
+	if err != nil {
+		return nil, nil, err
 	}
-	for _, r := range rows {
-		if r.ModuleID == k.ModuleID && r.PassedAt == nil && !now.Add(-app.VisitInterval).Before(r.LastSeenAt) {
-			if err := db.Exec(visit, args...).Error; err != nil {
+	for _, mp := range modules {
+		if mp.ModuleID == k.ModuleID && mp.PassedAt == nil && !now.Add(-app.VisitInterval).Before(mp.LastSeenAt) {
+			set, setArgs := s.dueVisit(now)
+			if err := s.db.WithContext(ctx).Exec(`UPDATE module_progress SET `+set+keyWhere+` AND passed_at IS NULL`, append(setArgs, keyArgs(k)...)...).Error; err != nil {
 				return nil, nil, wrap(err, "module visit")
 			}
 			break
 		}
 	}
-	answers, err := s.Answers(ctx, k)
-	return progressList(rows), answers, err
+	return modules, answers, nil
 }
 
-// visitAndReadSQL follows the visit's WITH: a row per module the learner
-// has started (kind 0) and per answer in the module (kind 1).
-const visitAndReadSQL = ` SELECT 0, module_id, started_at, last_seen_at, seconds_spent, attempts, last_percent, passed_at, pass_percent,
+// readModuleSQL is a row per module the learner has started (kind 0) and
+// per answer in the module (kind 1).
+const readModuleSQL = `SELECT 0, module_id, started_at, last_seen_at, seconds_spent, attempts, last_percent, passed_at, pass_percent,
 		CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT)
 	FROM module_progress WHERE user_id = ? AND course_id = ?
 	UNION ALL
 	SELECT 1, question_id, updated_at, CAST(NULL AS TIMESTAMPTZ), 0, 0, 0, CAST(NULL AS TIMESTAMPTZ), 0, module_id, options, text
 	FROM answers WHERE ` + keyWhere
 
-func (s *Store) visitAndRead(ctx context.Context, visit string, args []any, k app.ModuleKey) ([]app.ModuleProgress, app.Answers, error) {
-	rows, err := s.direct().QueryContext(ctx, s.bound(`WITH v AS (`+visit+` RETURNING 1)`+visitAndReadSQL),
-		append(args, k.UserID, k.CourseID, k.UserID, k.CourseID, k.ModuleID)...)
+func (s *Store) readModule(ctx context.Context, k app.ModuleKey) ([]app.ModuleProgress, app.Answers, error) {
+	rows, err := s.direct().QueryContext(ctx, s.bound(readModuleSQL), k.UserID, k.CourseID, k.UserID, k.CourseID, k.ModuleID)
 	if err != nil {
 		return nil, nil, wrap(err, "module visit")
 	}
@@ -375,8 +381,8 @@ func (s *Store) SaveAnswers(ctx context.Context, k app.ModuleKey, answers []app.
 			return err
 		}
 		tx.paused("save answers")
-		set, setArgs := tx.visitSet(now)
-		if err := tx.db.Exec(`UPDATE module_progress SET `+set+` WHERE `+keyWhere, append(setArgs, keyArgs(k)...)...).Error; err != nil {
+		set, setArgs := tx.dueVisit(now)
+		if err := tx.db.Exec(`UPDATE module_progress SET `+set+keyWhere, append(setArgs, keyArgs(k)...)...).Error; err != nil {
 			return wrap(err, "module visit")
 		}
 		return tx.writeAnswers(k, answers)
