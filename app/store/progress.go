@@ -80,20 +80,33 @@ func (s *Store) dueVisit(now time.Time) (string, []any) {
 		[]any{now.UTC(), maxGapSeconds(), now.UTC(), now.Add(-app.VisitInterval).UTC()}
 }
 
-// openGuardSQL (PostgreSQL) are the WITH clauses that make an answer's
+// openGuardSQL (PostgreSQL) is the WITH clause that makes an answer's
 // write depend on its module being open: p is the learner's module row
 // if it is started and not passed, locked FOR KEY SHARE so that a submit
 // (which locks it FOR UPDATE) cannot pass the module between this check
 // and the write, while visits and other saves, which do not change the
-// key, go on beside it; v records the visit if one is due. userSQL is the
-// learner's id (a ? whose argument is userArgs, or a subquery of an
-// earlier WITH clause, with none).
+// key, go on beside it. userSQL is the learner's id (a ? whose argument
+// is userArgs, or a subquery of an earlier WITH clause, with none).
 func (s *Store) openGuardSQL(userSQL string, userArgs []any, a app.Answer) (string, []any) {
-	set, setArgs := s.dueVisit(a.UpdatedAt)
-	q := `p AS (SELECT user_id FROM module_progress WHERE user_id = ` + userSQL + ` AND course_id = ? AND module_id = ? AND passed_at IS NULL FOR KEY SHARE),
-		v AS (UPDATE module_progress SET ` + set + `user_id = (SELECT user_id FROM p) AND course_id = ? AND module_id = ?)`
-	args := append(append(append([]any{}, userArgs...), a.CourseID, a.ModuleID), append(setArgs, a.CourseID, a.ModuleID)...)
-	return q, args
+	q := `p AS (SELECT user_id, last_seen_at FROM module_progress WHERE user_id = ` + userSQL + ` AND course_id = ? AND module_id = ? AND passed_at IS NULL FOR KEY SHARE)`
+	return q, append(append([]any{}, userArgs...), a.CourseID, a.ModuleID)
+}
+
+// dueFromGuardSQL (PostgreSQL) is whether openGuardSQL's row is due a
+// visit at now (false without a row), with its argument.
+func (s *Store) dueFromGuardSQL(now time.Time) (string, any) {
+	return `COALESCE((SELECT ` + s.dueSQL() + ` FROM p), FALSE)`, now.Add(-app.VisitInterval).UTC()
+}
+
+// recordVisit records a visit to the learner's module at now, if one is
+// due and the module is not passed; otherwise it writes nothing. An
+// autosave calls it after its own statement said a visit was due, at most
+// once a minute per learner, rather than as a data-modifying WITH of that
+// statement: the UPDATE cost every autosave, on a row other saves held
+// locked, even when it changed nothing.
+func (s *Store) recordVisit(ctx context.Context, k app.ModuleKey, now time.Time) error {
+	set, setArgs := s.dueVisit(now)
+	return wrap(s.db.WithContext(ctx).Exec(`UPDATE module_progress SET `+set+keyWhere+` AND passed_at IS NULL`, append(setArgs, keyArgs(k)...)...).Error, "module visit")
 }
 
 // visitSet is the SET clause that records a visit at now: it adds the gap
@@ -256,31 +269,32 @@ func answerArgs(a app.Answer) []any {
 // statement: the learner's module row, locked FOR KEY SHARE, is the
 // condition (openGuardSQL: it matches only while the module is started and
 // not passed, and waits for a submit holding that row, then sees its pass),
-// the visit is recorded if one is due, and the answer is written only if
-// the row matched. On SQLite, whose transaction is the only writer, the
+// and the answer is written only if the row matched; a visit due is then
+// recorded by a second statement (recordVisit). On SQLite, whose transaction is the only writer, the
 // visit's UPDATE is the condition.
 func (s *Store) SaveAnswer(ctx context.Context, a app.Answer) error {
 	k := app.ModuleKey{UserID: a.UserID, CourseID: a.CourseID, ModuleID: a.ModuleID}
 	if s.postgres { // straight on the connection: every autosave is this (direct.go)
-		guard, guardArgs := s.openGuardSQL("?", []any{a.UserID}, a)
-		var n int64
-		var err error
+		guard, args := s.openGuardSQL("?", []any{a.UserID}, a)
+		due, dueArg := s.dueFromGuardSQL(a.UpdatedAt)
+		q := `WITH ` + guard + `, `
 		if a.Empty() {
-			err = s.direct().QueryRowContext(ctx, s.bound(`WITH `+guard+`, d AS (DELETE FROM answers WHERE user_id = (SELECT user_id FROM p) AND course_id = ? AND question_id = ?)
-				SELECT COUNT(*) FROM p`), append(guardArgs, a.CourseID, a.QuestionID)...).Scan(&n)
+			q += `w AS (DELETE FROM answers WHERE user_id = (SELECT user_id FROM p) AND course_id = ? AND question_id = ?) `
+			args = append(args, a.CourseID, a.QuestionID)
 		} else {
-			var res sql.Result
-			res, err = s.direct().ExecContext(ctx, s.bound(`WITH `+guard+` `+answerUpsertSQL+`SELECT p.user_id, ?, ?, ?, ?, ?, ? FROM p`+answerConflictSQL),
-				append(guardArgs, answerArgs(a)[1:]...)...)
-			if err == nil {
-				n, err = res.RowsAffected()
-			}
+			q += `w AS (` + answerUpsertSQL + `SELECT p.user_id, ?, ?, ?, ?, ?, ? FROM p` + answerConflictSQL + `) `
+			args = append(args, answerArgs(a)[1:]...)
 		}
-		if err != nil {
+		var n int64
+		var visit bool
+		if err := s.direct().QueryRowContext(ctx, s.bound(q+`SELECT COUNT(*), `+due+` FROM p`), append(args, dueArg)...).Scan(&n, &visit); err != nil {
 			return wrap(err, "answer")
 		}
 		if n == 0 {
 			return app.ErrNotAnswerable
+		}
+		if visit {
+			return s.recordVisit(ctx, k, a.UpdatedAt)
 		}
 		return nil
 	}
@@ -306,7 +320,8 @@ const liveSessionSQL = `SELECT user_id, created_at, last_seen_at, expires_at FRO
 // one statement: the session is found, that learner's module row is
 // locked if it is open (openGuardSQL, as in SaveAnswer), and the answer is
 // written only if it was; the row returned is the session, with whether
-// the module was open.
+// the module was open and due a visit. A visit due (at most once a minute
+// per learner) is a second statement (recordVisit).
 func (s *Store) SaveAnswerInSession(ctx context.Context, tokenHash string, now time.Time, a app.Answer) (*app.Session, error) {
 	se := &app.Session{TokenHash: tokenHash}
 	if !s.postgres {
@@ -343,13 +358,18 @@ func (s *Store) SaveAnswerInSession(ctx context.Context, tokenHash string, now t
 		q += `w AS (` + answerUpsertSQL + `SELECT p.user_id, ?, ?, ?, ?, ?, ? FROM p` + answerConflictSQL + `) `
 		args = append(args, a.CourseID, a.QuestionID, a.ModuleID, strings.Join(a.Options, ","), a.Text, a.UpdatedAt.UTC())
 	}
-	q += `SELECT s.user_id, s.created_at, s.last_seen_at, s.expires_at, (SELECT COUNT(*) FROM p) FROM s`
+	due, dueArg := s.dueFromGuardSQL(a.UpdatedAt)
+	q += `SELECT s.user_id, s.created_at, s.last_seen_at, s.expires_at, (SELECT COUNT(*) FROM p), ` + due + ` FROM s`
 	var open int64
-	if err := s.direct().QueryRowContext(ctx, s.bound(q), args...).Scan(&se.UserID, &se.CreatedAt, &se.LastSeenAt, &se.ExpiresAt, &open); err != nil {
+	var visit bool
+	if err := s.direct().QueryRowContext(ctx, s.bound(q), append(args, dueArg)...).Scan(&se.UserID, &se.CreatedAt, &se.LastSeenAt, &se.ExpiresAt, &open, &visit); err != nil {
 		return nil, wrap(err, "answer in session")
 	}
 	if open == 0 {
 		return se, app.ErrNotAnswerable
+	}
+	if visit {
+		return se, s.recordVisit(ctx, app.ModuleKey{UserID: se.UserID, CourseID: a.CourseID, ModuleID: a.ModuleID}, a.UpdatedAt)
 	}
 	return se, nil
 }
