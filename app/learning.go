@@ -36,6 +36,10 @@ type Learning struct {
 // write, since the gap is measured from the last one, so no time is lost.
 const VisitInterval = time.Minute
 
+// VisitDue reports whether a visit at now is written, the last one having
+// been written at lastSeen.
+func VisitDue(lastSeen, now time.Time) bool { return !now.Add(-VisitInterval).Before(lastSeen) }
+
 // ModuleView is what the module page shows.
 type ModuleView struct {
 	Module    *Module

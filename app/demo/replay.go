@@ -48,6 +48,13 @@ func (d *demo) replayBatch(ctx context.Context, st app.ReportStore, batch []*dem
 		if !ok {
 			return fmt.Errorf("the store's transaction is not a report store")
 		}
+		// The batch grows the tables from (nearly) nothing inside one
+		// transaction, past the statistics its plans would be made from.
+		if p, ok := tx.(interface{ PlanEachExecution(context.Context) error }); ok {
+			if err := p.PlanEachExecution(ctx); err != nil {
+				return err
+			}
+		}
 		clock := &batchClock{now: d.opt.Now}
 		learning := &app.Learning{Store: tx, Course: d.c, Now: clock.Now, Partnership: d.opt.Partnership, ValidityMonths: d.opt.ValidityMonths}
 		svc := &services{store: tx, learning: learning, clock: clock,

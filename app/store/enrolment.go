@@ -63,15 +63,27 @@ func (r enrolmentFactsRow) facts() app.EnrolmentFacts {
 // learner who has started nothing has no summary row.
 func (s *Store) refreshEnrolment(ctx context.Context, userID int64, courseID string, now time.Time) error {
 	db := s.db.WithContext(ctx)
-	// Create the row if need be (its columns are set below), then lock it.
-	if err := db.Exec(`INSERT INTO enrolments (user_id, course_id, organisation_id, started_at, stage)
-		SELECT id, ?, organisation_id, ?, ? FROM users WHERE id = ? ON CONFLICT (user_id, course_id) DO NOTHING`,
-		courseID, now.UTC(), string(app.StageInProgress), userID).Error; err != nil {
-		return wrap(err, "enrolment")
+	// Lock the row, creating it first if there is none (its columns are
+	// set below). A row that exists, as it does after the first module, is
+	// one statement.
+	lock := func() ([]int64, error) {
+		var locked []int64
+		err := db.Raw(`SELECT user_id FROM enrolments WHERE user_id = ? AND course_id = ?`+s.forUpdate(), userID, courseID).Scan(&locked).Error
+		return locked, wrap(err, "enrolment")
 	}
-	var locked []int64
-	if err := db.Raw(`SELECT user_id FROM enrolments WHERE user_id = ? AND course_id = ?`+s.forUpdate(), userID, courseID).Scan(&locked).Error; err != nil {
-		return wrap(err, "enrolment")
+	locked, err := lock()
+	if err != nil {
+		return err
+	}
+	if len(locked) == 0 {
+		if err := db.Exec(`INSERT INTO enrolments (user_id, course_id, organisation_id, started_at, stage)
+			SELECT id, ?, organisation_id, ?, ? FROM users WHERE id = ? ON CONFLICT (user_id, course_id) DO NOTHING`,
+			courseID, now.UTC(), string(app.StageInProgress), userID).Error; err != nil {
+			return wrap(err, "enrolment")
+		}
+		if _, err := lock(); err != nil { // a row another transaction created meanwhile is locked too
+			return err
+		}
 	}
 	var rows []enrolmentFactsRow
 	if err := db.Raw(enrolmentFactsSQL, map[string]any{"user": userID, "course": courseID}).Scan(&rows).Error; err != nil {

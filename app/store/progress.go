@@ -164,24 +164,12 @@ func (s *Store) LearnerRecord(ctx context.Context, userID int64, courseID string
 // (As a data-modifying WITH of the read, a visit that wrote nothing still
 // cost PostgreSQL a quarter of the page's time there.)
 func (s *Store) VisitModule(ctx context.Context, k app.ModuleKey, now time.Time) ([]app.ModuleProgress, app.Answers, error) {
-	var modules []app.ModuleProgress
-	var answers app.Answers
-	var err error
-	if s.postgres {
-		modules, answers, err = s.readModule(ctx, k)
-	} else {
-		var rows []moduleProgressRow
-		if err := s.db.WithContext(ctx).Raw(`SELECT `+progressColumns+` FROM module_progress WHERE user_id = ? AND course_id = ?`, k.UserID, k.CourseID).Scan(&rows).Error; err != nil {
-			return nil, nil, wrap(err, "module progress")
-		}
-		modules = progressList(rows)
-		answers, err = s.Answers(ctx, k)
-	}
+	modules, answers, err := s.moduleAndAnswers(ctx, k)
 	if err != nil {
 		return nil, nil, err
 	}
 	for _, mp := range modules {
-		if mp.ModuleID == k.ModuleID && mp.PassedAt == nil && !now.Add(-app.VisitInterval).Before(mp.LastSeenAt) {
+		if mp.ModuleID == k.ModuleID && mp.PassedAt == nil && app.VisitDue(mp.LastSeenAt, now) {
 			set, setArgs := s.dueVisit(now)
 			if err := s.db.WithContext(ctx).Exec(`UPDATE module_progress SET `+set+keyWhere+` AND passed_at IS NULL`, append(setArgs, keyArgs(k)...)...).Error; err != nil {
 				return nil, nil, wrap(err, "module visit")
@@ -190,6 +178,23 @@ func (s *Store) VisitModule(ctx context.Context, k app.ModuleKey, now time.Time)
 		}
 	}
 	return modules, answers, nil
+}
+
+// moduleAndAnswers reads the learner's modules and the module's answers:
+// on PostgreSQL in one statement (readModule).
+func (s *Store) moduleAndAnswers(ctx context.Context, k app.ModuleKey) ([]app.ModuleProgress, app.Answers, error) {
+	if s.postgres {
+		return s.readModule(ctx, k)
+	}
+	var rows []moduleProgressRow
+	if err := s.db.WithContext(ctx).Raw(`SELECT `+progressColumns+` FROM module_progress WHERE user_id = ? AND course_id = ?`, k.UserID, k.CourseID).Scan(&rows).Error; err != nil {
+		return nil, nil, wrap(err, "module progress")
+	}
+	answers, err := s.Answers(ctx, k)
+	if err != nil {
+		return nil, nil, err
+	}
+	return progressList(rows), answers, nil
 }
 
 // readModuleSQL is a row per module the learner has started (kind 0) and
@@ -465,27 +470,26 @@ func (s *Store) SubmitModule(ctx context.Context, k app.ModuleKey, now time.Time
 	var att *app.Attempt
 	var refused error // mark's: the answers written are kept
 	err := s.transact(ctx, func(tx *Store) error {
-		if _, err := tx.lockModule(k); err != nil {
+		locked, err := tx.lockModule(k)
+		if err != nil {
 			return err
 		}
 		if len(answers) > 0 {
-			set, setArgs := tx.dueVisit(now)
-			if err := tx.db.Exec(`UPDATE module_progress SET `+set+keyWhere, append(setArgs, keyArgs(k)...)...).Error; err != nil {
-				return wrap(err, "module visit")
-			}
 			if err := tx.writeAnswers(k, answers); err != nil {
 				return err
 			}
 		}
-		var rows []moduleProgressRow
-		if err := tx.db.Raw(`SELECT `+progressColumns+` FROM module_progress WHERE user_id = ? AND course_id = ?`, k.UserID, k.CourseID).Scan(&rows).Error; err != nil {
-			return wrap(err, "module progress")
-		}
-		saved, err := tx.Answers(ctx, k)
+		modules, saved, err := tx.moduleAndAnswers(ctx, k)
 		if err != nil {
 			return err
 		}
-		if att, refused = mark(progressList(rows), saved); refused != nil {
+		if att, refused = mark(modules, saved); refused != nil {
+			// The answers are kept, and so is the visit that brought them
+			// (a submission that goes on counts the time itself, below).
+			if len(answers) > 0 && app.VisitDue(locked.LastSeenAt, now) {
+				set, setArgs := tx.dueVisit(now)
+				return wrap(tx.db.Exec(`UPDATE module_progress SET `+set+keyWhere, append(setArgs, keyArgs(k)...)...).Error, "module visit")
+			}
 			return nil
 		}
 		tx.paused("submit")

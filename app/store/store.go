@@ -176,6 +176,21 @@ func wrap(err error, what string) error {
 	}
 }
 
+// PlanEachExecution asks PostgreSQL, for the rest of the transaction, to
+// plan each statement for its own arguments and the tables' current size
+// (plan_cache_mode = force_custom_plan), for a bulk load that outgrows
+// within one transaction the statistics its plans would otherwise be
+// made from: the demo's batches of 250 learners, whose manager pages read
+// an enrolments table grown from nothing, made plans for an empty table
+// and took a second per look-up. It does nothing on SQLite or outside a
+// transaction's store.
+func (s *Store) PlanEachExecution(ctx context.Context) error {
+	if !s.postgres {
+		return nil
+	}
+	return wrap(s.db.WithContext(ctx).Exec(`SET LOCAL plan_cache_mode = force_custom_plan`).Error, "plan cache mode")
+}
+
 // planOnce asks PostgreSQL to plan each prepared statement once per
 // connection (plan_cache_mode = force_generic_plan), on every new
 // connection unless the URL sets plan_cache_mode itself. Every statement
