@@ -26,13 +26,20 @@ const minDeflated = 1024
 // smaller ones go out with the learner's parts around them.
 const minPrecompressed = 128
 
+// deflatedRun is a static piece deflated once at start-up, with its text
+// as bytes for the page's CRC (so no request converts it again).
+type deflatedRun struct {
+	text     []byte
+	deflated []byte
+}
+
 // deflateOnce compresses a static piece at start-up.
-func deflateOnce(text string) []byte {
+func deflateOnce(text string) *deflatedRun {
 	var buf bytes.Buffer
 	w, _ := flate.NewWriter(&buf, flate.BestCompression) // the level is valid
 	_, _ = w.Write([]byte(text))                         // a bytes.Buffer does not fail
 	_ = w.Flush()
-	return buf.Bytes()
+	return &deflatedRun{text: []byte(text), deflated: buf.Bytes()}
 }
 
 var flatePool = sync.Pool{New: func() any {
@@ -73,11 +80,11 @@ func (g *gzipStitch) WriteString(s string) (int, error) {
 }
 
 // static adds a static piece whose deflated run is ready.
-func (g *gzipStitch) static(text string, deflated []byte) {
+func (g *gzipStitch) static(_ string, run *deflatedRun) {
 	g.flush()
-	_, _ = g.out.Write(deflated)
-	g.crc = crc32.Update(g.crc, crc32.IEEETable, []byte(text))
-	g.size += uint32(len(text)) // #nosec G115 -- gzip's ISIZE is the length modulo 2^32 by definition (RFC 1952)
+	_, _ = g.out.Write(run.deflated)
+	g.crc = crc32.Update(g.crc, crc32.IEEETable, run.text)
+	g.size += uint32(len(run.text)) // #nosec G115 -- gzip's ISIZE is the length modulo 2^32 by definition (RFC 1952)
 }
 
 func (g *gzipStitch) flush() {

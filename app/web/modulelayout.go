@@ -37,7 +37,7 @@ const (
 
 type layoutPiece struct {
 	text     string
-	deflated []byte // text deflated once, or nil
+	deflated *deflatedRun // text deflated once, or nil
 	slot     layoutSlot
 }
 

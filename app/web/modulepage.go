@@ -36,7 +36,7 @@ const (
 type piece struct {
 	kind     pieceKind
 	text     string
-	deflated []byte // for a large static piece: text, deflated once
+	deflated *deflatedRun // for a large static piece: text, deflated once
 	q        *app.Question
 	option   string
 	options  map[string][]piece // for pieceOptions: each option's pieces
@@ -197,7 +197,7 @@ func cutPieces(html string, m *app.Module) (*prerendered, error) {
 // from pre-deflated runs.
 type sink interface {
 	textWriter
-	static(text string, deflated []byte)
+	static(text string, run *deflatedRun)
 }
 
 // textWriter is memory a page is written into: a bytes.Buffer, or the
@@ -209,7 +209,7 @@ type textWriter interface {
 
 type plainSink struct{ textWriter }
 
-func (p plainSink) static(text string, _ []byte) { p.WriteString(text) } // #nosec G104 -- into memory: writes cannot fail
+func (p plainSink) static(text string, _ *deflatedRun) { p.WriteString(text) } // #nosec G104 -- into memory: writes cannot fail
 
 // responseBody writes into the response's pooled body buffer, so a page
 // is not first built in a buffer allocated for it (and zeroed, and then
