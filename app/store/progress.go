@@ -69,17 +69,6 @@ func (s *Store) dueSQL() string {
 
 func maxGapSeconds() int { return int(app.MaxGap / time.Second) }
 
-// dueVisit is the SET clause and the start of the WHERE clause of an
-// UPDATE of module_progress that records a visit at now only where one is
-// due: a row with no visit due is not matched, so no new row version is
-// written (a module page seen again within app.VisitInterval, or an
-// autosave, then writes nothing to module_progress). The caller appends
-// the rest of the WHERE clause after the returned "AND".
-func (s *Store) dueVisit(now time.Time) (string, []any) {
-	return `seconds_spent = seconds_spent + ` + s.gapSQL() + `, last_seen_at = ? WHERE ` + s.dueSQL() + ` AND `,
-		[]any{now.UTC(), maxGapSeconds(), now.UTC(), now.Add(-app.VisitInterval).UTC()}
-}
-
 // openGuardSQL (PostgreSQL) is the WITH clause that makes an answer's
 // write depend on its module being open: p is the learner's module row
 // if it is started and not passed, locked FOR KEY SHARE so that a submit
@@ -92,6 +81,16 @@ func (s *Store) openGuardSQL(userSQL string, userArgs []any, a app.Answer) (stri
 	return q, append(append([]any{}, userArgs...), a.CourseID, a.ModuleID)
 }
 
+// guardedAnswerSQL (PostgreSQL) is the WITH clause w that writes the
+// answer for openGuardSQL's row p, and only if there is one: the upsert,
+// or the delete of an answer cleared.
+func guardedAnswerSQL(a app.Answer) (string, []any) {
+	if a.Empty() {
+		return `w AS (DELETE FROM answers WHERE user_id = (SELECT user_id FROM p) AND course_id = ? AND question_id = ?) `, []any{a.CourseID, a.QuestionID}
+	}
+	return `w AS (` + answerUpsertSQL + `SELECT p.user_id, ?, ?, ?, ?, ?, ? FROM p` + answerConflictSQL + `) `, answerArgs(a)[1:]
+}
+
 // dueFromGuardSQL (PostgreSQL) is whether openGuardSQL's row is due a
 // visit at now (false without a row), with its argument.
 func (s *Store) dueFromGuardSQL(now time.Time) (string, any) {
@@ -99,14 +98,17 @@ func (s *Store) dueFromGuardSQL(now time.Time) (string, any) {
 }
 
 // recordVisit records a visit to the learner's module at now, if one is
-// due and the module is not passed; otherwise it writes nothing. An
-// autosave calls it after its own statement said a visit was due, at most
-// once a minute per learner, rather than as a data-modifying WITH of that
-// statement: the UPDATE cost every autosave, on a row other saves held
-// locked, even when it changed nothing.
+// due and the module is not passed; otherwise it writes nothing. A page
+// or an autosave calls it when what it read says a visit is due, at most
+// once a minute per learner, rather than as a data-modifying WITH of its
+// statement: the UPDATE cost every page and autosave, on a row other
+// saves held locked, even when it changed nothing.
 func (s *Store) recordVisit(ctx context.Context, k app.ModuleKey, now time.Time) error {
-	set, setArgs := s.dueVisit(now)
-	return wrap(s.db.WithContext(ctx).Exec(`UPDATE module_progress SET `+set+keyWhere+` AND passed_at IS NULL`, append(setArgs, keyArgs(k)...)...).Error, "module visit")
+	// A row with no visit due is not matched, so no new row version is
+	// written.
+	return wrap(s.db.WithContext(ctx).Exec(`UPDATE module_progress SET seconds_spent = seconds_spent + `+s.gapSQL()+`, last_seen_at = ?
+		WHERE `+s.dueSQL()+` AND `+keyWhere+` AND passed_at IS NULL`,
+		append([]any{now.UTC(), maxGapSeconds(), now.UTC(), now.Add(-app.VisitInterval).UTC()}, keyArgs(k)...)...).Error, "module visit")
 }
 
 // visitSet is the SET clause that records a visit at now: it adds the gap
@@ -170,9 +172,8 @@ func (s *Store) VisitModule(ctx context.Context, k app.ModuleKey, now time.Time)
 	}
 	for _, mp := range modules {
 		if mp.ModuleID == k.ModuleID && mp.PassedAt == nil && app.VisitDue(mp.LastSeenAt, now) {
-			set, setArgs := s.dueVisit(now)
-			if err := s.db.WithContext(ctx).Exec(`UPDATE module_progress SET `+set+keyWhere+` AND passed_at IS NULL`, append(setArgs, keyArgs(k)...)...).Error; err != nil {
-				return nil, nil, wrap(err, "module visit")
+			if err := s.recordVisit(ctx, k, now); err != nil {
+				return nil, nil, err
 			}
 			break
 		}
@@ -275,21 +276,16 @@ func answerArgs(a app.Answer) []any {
 // condition (openGuardSQL: it matches only while the module is started and
 // not passed, and waits for a submit holding that row, then sees its pass),
 // and the answer is written only if the row matched; a visit due is then
-// recorded by a second statement (recordVisit). On SQLite, whose transaction is the only writer, the
-// visit's UPDATE is the condition.
+// recorded by a second statement (recordVisit). On SQLite, whose
+// transaction is the only writer, the visit's UPDATE is the condition.
 func (s *Store) SaveAnswer(ctx context.Context, a app.Answer) error {
 	k := app.ModuleKey{UserID: a.UserID, CourseID: a.CourseID, ModuleID: a.ModuleID}
 	if s.postgres { // straight on the connection: every autosave is this (direct.go)
 		guard, args := s.openGuardSQL("?", []any{a.UserID}, a)
+		write, writeArgs := guardedAnswerSQL(a)
 		due, dueArg := s.dueFromGuardSQL(a.UpdatedAt)
-		q := `WITH ` + guard + `, `
-		if a.Empty() {
-			q += `w AS (DELETE FROM answers WHERE user_id = (SELECT user_id FROM p) AND course_id = ? AND question_id = ?) `
-			args = append(args, a.CourseID, a.QuestionID)
-		} else {
-			q += `w AS (` + answerUpsertSQL + `SELECT p.user_id, ?, ?, ?, ?, ?, ? FROM p` + answerConflictSQL + `) `
-			args = append(args, answerArgs(a)[1:]...)
-		}
+		q := `WITH ` + guard + `, ` + write
+		args = append(args, writeArgs...)
 		var n int64
 		var visit bool
 		if err := s.direct().QueryRowContext(ctx, s.bound(q+`SELECT COUNT(*), `+due+` FROM p`), append(args, dueArg)...).Scan(&n, &visit); err != nil {
@@ -354,15 +350,9 @@ func (s *Store) SaveAnswerInSession(ctx context.Context, tokenHash string, now t
 	}
 	// Straight on the connection, like SaveAnswer (direct.go).
 	guard, guardArgs := s.openGuardSQL(`(SELECT user_id FROM s)`, nil, a)
-	q := `WITH s AS (` + liveSessionSQL + `), ` + guard + `, `
-	args := append([]any{tokenHash, now.UTC()}, guardArgs...)
-	if a.Empty() {
-		q += `w AS (DELETE FROM answers WHERE user_id = (SELECT user_id FROM p) AND course_id = ? AND question_id = ?) `
-		args = append(args, a.CourseID, a.QuestionID)
-	} else {
-		q += `w AS (` + answerUpsertSQL + `SELECT p.user_id, ?, ?, ?, ?, ?, ? FROM p` + answerConflictSQL + `) `
-		args = append(args, a.CourseID, a.QuestionID, a.ModuleID, strings.Join(a.Options, ","), a.Text, a.UpdatedAt.UTC())
-	}
+	write, writeArgs := guardedAnswerSQL(a)
+	q := `WITH s AS (` + liveSessionSQL + `), ` + guard + `, ` + write
+	args := append(append([]any{tokenHash, now.UTC()}, guardArgs...), writeArgs...)
 	due, dueArg := s.dueFromGuardSQL(a.UpdatedAt)
 	q += `SELECT s.user_id, s.created_at, s.last_seen_at, s.expires_at, (SELECT COUNT(*) FROM p), ` + due + ` FROM s`
 	var open int64
@@ -406,9 +396,8 @@ func (s *Store) SaveAnswers(ctx context.Context, k app.ModuleKey, answers []app.
 			return err
 		}
 		tx.paused("save answers")
-		set, setArgs := tx.dueVisit(now)
-		if err := tx.db.Exec(`UPDATE module_progress SET `+set+keyWhere, append(setArgs, keyArgs(k)...)...).Error; err != nil {
-			return wrap(err, "module visit")
+		if err := tx.recordVisit(ctx, k, now); err != nil {
+			return err
 		}
 		return tx.writeAnswers(k, answers)
 	})
@@ -487,8 +476,7 @@ func (s *Store) SubmitModule(ctx context.Context, k app.ModuleKey, now time.Time
 			// The answers are kept, and so is the visit that brought them
 			// (a submission that goes on counts the time itself, below).
 			if len(answers) > 0 && app.VisitDue(locked.LastSeenAt, now) {
-				set, setArgs := tx.dueVisit(now)
-				return wrap(tx.db.Exec(`UPDATE module_progress SET `+set+keyWhere, append(setArgs, keyArgs(k)...)...).Error, "module visit")
+				return tx.recordVisit(ctx, k, now)
 			}
 			return nil
 		}

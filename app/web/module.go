@@ -65,8 +65,8 @@ const bodyMarker = "⟦body⟧"
 
 // renderPrerendered writes a module page from its pre-rendered body,
 // layout and top (modulelayout.go): no template runs once a page of the
-// same shape has been served, and the pieces are gzipped from their pre-deflated runs when
-// the browser accepts gzip.
+// same shape has been served, and the pieces are gzipped from their
+// pre-deflated runs when the browser accepts gzip.
 func (s *Server) renderPrerendered(c *fiber.Ctx, status int, p *modulePage, pr *prerendered) error {
 	s.fillBase(c, &p.basePage)
 	top, err := s.moduleTop(p.Top())
@@ -82,19 +82,19 @@ func (s *Server) renderPrerendered(c *fiber.Ctx, status int, p *modulePage, pr *
 	c.Vary(fiber.HeaderAcceptEncoding)
 	c.Response().ResetBody()
 	out := responseBody{c.Response()}
+	var b sink = plainSink{out}
+	var g *gzipStitch
 	if c.Context().Request.Header.HasAcceptEncoding("gzip") {
-		g := newGzipStitch(out)
-		writeLayout(g, l.head, p.CSRF, p.LearnerKey)
-		writePieces(g, pr.pieces, p.View, p.CSRF, top)
-		writeLayout(g, l.tail, p.CSRF, p.LearnerKey)
-		g.close()
+		g = newGzipStitch(out)
+		b = g
 		c.Set(fiber.HeaderContentEncoding, "gzip")
-		c.Status(status)
-		return nil
 	}
-	writeLayout(plainSink{out}, l.head, p.CSRF, p.LearnerKey)
-	writePieces(plainSink{out}, pr.pieces, p.View, p.CSRF, top)
-	writeLayout(plainSink{out}, l.tail, p.CSRF, p.LearnerKey)
+	writeLayout(b, l.head, p.CSRF, p.LearnerKey)
+	writePieces(b, pr.pieces, p.View, p.CSRF, top)
+	writeLayout(b, l.tail, p.CSRF, p.LearnerKey)
+	if g != nil {
+		g.close()
+	}
 	c.Status(status)
 	return nil
 }
