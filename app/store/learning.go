@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"sort"
 	"strings"
 	"time"
 
@@ -140,12 +141,25 @@ func (s *Store) saveEvaluation(ctx context.Context, e *app.Evaluation) error {
 	if err := db.Create(&rows).Error; err != nil {
 		return wrap(err, "evaluation responses")
 	}
-	for id, v := range e.Ratings {
-		err := db.Exec(`INSERT INTO evaluation_totals (course_id, item_id, responses, total) VALUES (?, ?, 1, ?)
-			ON CONFLICT (course_id, item_id) DO UPDATE SET responses = evaluation_totals.responses + 1, total = evaluation_totals.total + excluded.total`, e.CourseID, id, v).Error
-		if err != nil {
-			return wrap(err, "evaluation totals")
-		}
+	// Every rating is added to its item's totals in one statement (the
+	// items are distinct, so no row is changed twice).
+	if len(e.Ratings) == 0 {
+		return nil
+	}
+	ids := make([]string, 0, len(e.Ratings))
+	for id := range e.Ratings {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids) // one order for every evaluation: two at once lock the rows in the same order
+	values, args := make([]string, len(ids)), make([]any, 0, 3*len(ids))
+	for i, id := range ids {
+		values[i] = "(?, ?, 1, ?)"
+		args = append(args, e.CourseID, id, e.Ratings[id])
+	}
+	err := db.Exec(`INSERT INTO evaluation_totals (course_id, item_id, responses, total) VALUES `+strings.Join(values, ", ")+`
+		ON CONFLICT (course_id, item_id) DO UPDATE SET responses = evaluation_totals.responses + 1, total = evaluation_totals.total + excluded.total`, args...).Error
+	if err != nil {
+		return wrap(err, "evaluation totals")
 	}
 	return nil
 }

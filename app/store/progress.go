@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strings"
 	"time"
 
@@ -125,22 +126,54 @@ func keyArgs(k app.ModuleKey) []any { return []any{k.UserID, k.CourseID, k.Modul
 
 const keyWhere = `user_id = ? AND course_id = ? AND module_id = ?`
 
-// LearnerRecord implements app.LearningStore.
+// learnerRecordSQL is the learner's cycle, whether its evaluation is in,
+// and a row per module started (none: one row whose module columns are
+// NULL); its arguments are the user's ID and the course's, three times.
+const learnerRecordSQL = `SELECT c.cycle,
+		EXISTS (SELECT 1 FROM evaluations v WHERE v.user_id = ? AND v.course_id = ? AND v.cycle = c.cycle) AS evaluated,
+		mp.module_id, mp.started_at, mp.last_seen_at, mp.seconds_spent, mp.attempts, mp.last_percent, mp.passed_at, mp.pass_percent
+	FROM (SELECT ` + cycleSQL + ` AS cycle) c
+	LEFT JOIN module_progress mp ON mp.user_id = ? AND mp.course_id = ?`
+
+type learnerRecordRow struct {
+	Cycle        int
+	Evaluated    bool
+	ModuleID     *string
+	StartedAt    *time.Time
+	LastSeenAt   *time.Time
+	SecondsSpent *int
+	Attempts     *int
+	LastPercent  *int
+	PassedAt     *time.Time
+	PassPercent  *int
+}
+
+// LearnerRecord implements app.LearningStore: two statements, the cycle,
+// evaluation and modules in one, the certificates in the other.
 func (s *Store) LearnerRecord(ctx context.Context, userID int64, courseID string) (*app.LearnerRecord, error) {
 	db := s.db.WithContext(ctx)
-	var rows []moduleProgressRow
-	if err := db.Raw(`SELECT `+progressColumns+` FROM module_progress WHERE user_id = ? AND course_id = ?`, userID, courseID).Scan(&rows).Error; err != nil {
-		return nil, wrap(err, "module progress")
+	var rows []learnerRecordRow
+	if err := db.Raw(learnerRecordSQL, userID, courseID, userID, courseID, userID, courseID).Scan(&rows).Error; err != nil {
+		return nil, wrap(err, "learner record")
 	}
-	rec := &app.LearnerRecord{Modules: progressList(rows)}
-	if err := db.Raw(`SELECT `+cycleSQL, userID, courseID).Scan(&rec.Cycle).Error; err != nil {
-		return nil, wrap(err, "cycle")
+	if len(rows) == 0 {
+		return nil, wrap(errors.New("no row"), "learner record") // the FROM is one row
 	}
-	var n int64
-	if err := db.Raw(`SELECT COUNT(*) FROM evaluations WHERE user_id = ? AND course_id = ? AND cycle = ?`, userID, courseID, rec.Cycle).Scan(&n).Error; err != nil {
-		return nil, wrap(err, "evaluation")
+	rec := &app.LearnerRecord{Cycle: rows[0].Cycle, Evaluated: rows[0].Evaluated, Modules: []app.ModuleProgress{}}
+	for _, r := range rows {
+		if r.ModuleID == nil {
+			continue
+		}
+		mp := moduleProgressRow{UserID: userID, CourseID: courseID, ModuleID: *r.ModuleID, PassedAt: r.PassedAt}
+		if r.StartedAt != nil {
+			mp.StartedAt = *r.StartedAt
+		}
+		if r.LastSeenAt != nil {
+			mp.LastSeenAt = *r.LastSeenAt
+		}
+		mp.SecondsSpent, mp.Attempts, mp.LastPercent, mp.PassPercent = deref(r.SecondsSpent), deref(r.Attempts), deref(r.LastPercent), deref(r.PassPercent)
+		rec.Modules = append(rec.Modules, mp.progress())
 	}
-	rec.Evaluated = n > 0
 	var certs []certificateRow
 	if err := db.Raw(`SELECT * FROM certificates WHERE user_id = ? AND course_id = ? AND cycle <= ?
 		ORDER BY cycle DESC, CASE WHEN revoked_at IS NULL THEN 0 ELSE 1 END, issued_at DESC`, userID, courseID, rec.Cycle).Scan(&certs).Error; err != nil {
@@ -558,38 +591,39 @@ func (s *Store) addAttempt(a *app.Attempt) error {
 	return nil
 }
 
+// attemptsSQL is the current cycle's attempts at a module, oldest first,
+// a row per chosen answer (an attempt with none: one row, its answer
+// columns NULL); its arguments are keyArgs, then the user's ID and the
+// course's.
+const attemptsSQL = `SELECT a.id, a.user_id, a.course_id, a.module_id, a.number, a.correct, a.total, a.percent, a.passed, a.created_at, a.cycle,
+		aa.question_id AS answer_question_id, aa.options AS answer_options
+	FROM attempts a LEFT JOIN attempt_answers aa ON aa.attempt_id = a.id
+	WHERE a.user_id = ? AND a.course_id = ? AND a.module_id = ? AND a.cycle = ` + cycleSQL + `
+	ORDER BY a.number, aa.question_id`
+
 // Attempts implements app.LearningStore: the current cycle's, oldest
-// first, with their answers.
+// first, with their answers, in one statement.
 func (s *Store) Attempts(ctx context.Context, k app.ModuleKey) ([]app.Attempt, error) {
-	db := s.db.WithContext(ctx)
-	var rows []attemptRow
-	if err := db.Where(keyWhere+` AND cycle = `+cycleSQL, append(keyArgs(k), k.UserID, k.CourseID)...).Order("number").Find(&rows).Error; err != nil {
+	var rows []struct {
+		ID, UserID                      int64
+		CourseID, ModuleID              string
+		Number, Correct, Total, Percent int
+		Passed                          bool
+		CreatedAt                       time.Time
+		Cycle                           int
+		AnswerQuestionID, AnswerOptions *string
+	}
+	if err := s.db.WithContext(ctx).Raw(attemptsSQL, append(keyArgs(k), k.UserID, k.CourseID)...).Scan(&rows).Error; err != nil {
 		return nil, wrap(err, "attempts")
 	}
-	if len(rows) == 0 {
-		return nil, nil
-	}
-	ids := make([]int64, len(rows))
-	for i, r := range rows {
-		ids[i] = r.ID
-	}
-	var answers []attemptAnswerRow
-	if err := db.Where("attempt_id IN ?", ids).Find(&answers).Error; err != nil {
-		return nil, wrap(err, "attempt answers")
-	}
-	byAttempt := map[int64]app.Answers{}
-	for _, a := range answers {
-		if byAttempt[a.AttemptID] == nil {
-			byAttempt[a.AttemptID] = app.Answers{}
+	var out []app.Attempt
+	for _, r := range rows {
+		if len(out) == 0 || out[len(out)-1].ID != r.ID {
+			out = append(out, app.Attempt{ID: r.ID, UserID: r.UserID, CourseID: r.CourseID, ModuleID: r.ModuleID, Number: r.Number,
+				Correct: r.Correct, Total: r.Total, Percent: r.Percent, Passed: r.Passed, CreatedAt: r.CreatedAt, Answers: app.Answers{}, Cycle: r.Cycle})
 		}
-		byAttempt[a.AttemptID][a.QuestionID] = app.Answer{QuestionID: a.QuestionID, ModuleID: k.ModuleID, Options: splitOptions(a.Options)}
-	}
-	out := make([]app.Attempt, len(rows))
-	for i, r := range rows {
-		out[i] = app.Attempt{ID: r.ID, UserID: r.UserID, CourseID: r.CourseID, ModuleID: r.ModuleID, Number: r.Number,
-			Correct: r.Correct, Total: r.Total, Percent: r.Percent, Passed: r.Passed, CreatedAt: r.CreatedAt, Answers: byAttempt[r.ID], Cycle: r.Cycle}
-		if out[i].Answers == nil {
-			out[i].Answers = app.Answers{}
+		if r.AnswerQuestionID != nil {
+			out[len(out)-1].Answers[*r.AnswerQuestionID] = app.Answer{QuestionID: *r.AnswerQuestionID, ModuleID: k.ModuleID, Options: splitOptions(deref(r.AnswerOptions))}
 		}
 	}
 	return out, nil
@@ -672,4 +706,13 @@ func (s *Store) StartCycle(ctx context.Context, userID int64, courseID string, n
 		}
 		return tx.refreshEnrolment(ctx, userID, courseID, now)
 	})
+}
+
+// deref is *p, or the zero value of a NULL.
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
 }

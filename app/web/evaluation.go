@@ -27,7 +27,7 @@ func (s *Server) handleEvaluationForm(c *fiber.Ctx) error {
 	page := &evaluationPage{basePage: basePage{Title: "Course evaluation", BackLink: "/course", NavCourse: true},
 		Items: s.cfg.Learning.Course.Evaluation, Form: app.EvaluationForm{}}
 	if s.cfg.KnowledgeChecks != nil {
-		open, err := s.knowledgeCheckOpen(c, app.CheckAfter)
+		open, err := s.knowledgeCheckOpen(c, app.CheckAfter, p)
 		if err != nil {
 			return err
 		}

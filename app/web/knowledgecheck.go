@@ -20,16 +20,19 @@ type knowledgeCheckItem struct {
 }
 
 // knowledgeCheckOpen loads what decides whether the learner may take the
-// check in phase now. A server without a knowledge check store, or an
-// unknown phase, has no such page.
-func (s *Server) knowledgeCheckOpen(c *fiber.Ctx, phase string) (bool, error) {
+// check in phase now; p is the learner's progress when the caller has
+// already loaded it (nil: it is loaded here). A server without a
+// knowledge check store, or an unknown phase, has no such page.
+func (s *Server) knowledgeCheckOpen(c *fiber.Ctx, phase string, p *app.Progress) (bool, error) {
 	if s.cfg.KnowledgeChecks == nil || !app.ValidPhase(phase) {
 		return false, app.Errorf(app.ENOTFOUND, "There is no such knowledge check.")
 	}
 	u, course := currentUser(c), s.cfg.Learning.Course
-	p, err := s.cfg.Learning.Progress(c.UserContext(), u.ID)
-	if err != nil {
-		return false, err
+	if p == nil {
+		var err error
+		if p, err = s.cfg.Learning.Progress(c.UserContext(), u.ID); err != nil {
+			return false, err
+		}
 	}
 	taken, err := s.cfg.KnowledgeChecks.KnowledgeCheckPhases(c.UserContext(), u.ID, course.ID)
 	if err != nil {
@@ -40,7 +43,7 @@ func (s *Server) knowledgeCheckOpen(c *fiber.Ctx, phase string) (bool, error) {
 
 func (s *Server) handleKnowledgeCheckForm(c *fiber.Ctx) error {
 	phase := c.Params("phase")
-	open, err := s.knowledgeCheckOpen(c, phase)
+	open, err := s.knowledgeCheckOpen(c, phase, nil)
 	if err != nil {
 		return err
 	}
@@ -61,7 +64,7 @@ func (s *Server) handleKnowledgeCheckForm(c *fiber.Ctx) error {
 
 func (s *Server) handleKnowledgeCheck(c *fiber.Ctx) error {
 	phase := c.Params("phase")
-	open, err := s.knowledgeCheckOpen(c, phase)
+	open, err := s.knowledgeCheckOpen(c, phase, nil)
 	if err != nil {
 		return err
 	}
