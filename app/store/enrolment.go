@@ -85,6 +85,15 @@ func (s *Store) refreshEnrolment(ctx context.Context, userID int64, courseID str
 			return err
 		}
 	}
+	return s.refreshLockedEnrolment(ctx, userID, courseID)
+}
+
+// refreshLockedEnrolment is refreshEnrolment for a transaction that has
+// already locked the learner's summary row, before reading any of its
+// inputs (so every statement here sees the inputs as they stand under
+// the lock).
+func (s *Store) refreshLockedEnrolment(ctx context.Context, userID int64, courseID string) error {
+	db := s.db.WithContext(ctx)
 	var rows []enrolmentFactsRow
 	if err := db.Raw(enrolmentFactsSQL, map[string]any{"user": userID, "course": courseID}).Scan(&rows).Error; err != nil {
 		return wrap(err, "enrolment facts")

@@ -148,9 +148,9 @@ type learnerRecordRow struct {
 	PassPercent  *int
 }
 
-// LearnerRecord implements app.LearningStore: two statements, the cycle,
-// evaluation and modules in one, the certificates in the other.
-func (s *Store) LearnerRecord(ctx context.Context, userID int64, courseID string) (*app.LearnerRecord, error) {
+// learnerModules is a LearnerRecord without its certificates, in one
+// statement.
+func (s *Store) learnerModules(ctx context.Context, userID int64, courseID string) (*app.LearnerRecord, error) {
 	db := s.db.WithContext(ctx)
 	var rows []learnerRecordRow
 	if err := db.Raw(learnerRecordSQL, userID, courseID, userID, courseID, userID, courseID).Scan(&rows).Error; err != nil {
@@ -174,8 +174,18 @@ func (s *Store) LearnerRecord(ctx context.Context, userID int64, courseID string
 		mp.SecondsSpent, mp.Attempts, mp.LastPercent, mp.PassPercent = deref(r.SecondsSpent), deref(r.Attempts), deref(r.LastPercent), deref(r.PassPercent)
 		rec.Modules = append(rec.Modules, mp.progress())
 	}
+	return rec, nil
+}
+
+// LearnerRecord implements app.LearningStore: two statements,
+// learnerModules and the certificates.
+func (s *Store) LearnerRecord(ctx context.Context, userID int64, courseID string) (*app.LearnerRecord, error) {
+	rec, err := s.learnerModules(ctx, userID, courseID)
+	if err != nil {
+		return nil, err
+	}
 	var certs []certificateRow
-	if err := db.Raw(`SELECT * FROM certificates WHERE user_id = ? AND course_id = ? AND cycle <= ?
+	if err := s.db.WithContext(ctx).Raw(`SELECT * FROM certificates WHERE user_id = ? AND course_id = ? AND cycle <= ?
 		ORDER BY cycle DESC, CASE WHEN revoked_at IS NULL THEN 0 ELSE 1 END, issued_at DESC`, userID, courseID, rec.Cycle).Scan(&certs).Error; err != nil {
 		return nil, wrap(err, "certificates")
 	}
@@ -218,7 +228,7 @@ func (s *Store) VisitModule(ctx context.Context, k app.ModuleKey, now time.Time)
 // on PostgreSQL in one statement (readModule).
 func (s *Store) moduleAndAnswers(ctx context.Context, k app.ModuleKey) ([]app.ModuleProgress, app.Answers, error) {
 	if s.postgres {
-		return s.readModule(ctx, k)
+		return s.readModuleFor(ctx, k, nil)
 	}
 	var rows []moduleProgressRow
 	if err := s.db.WithContext(ctx).Raw(`SELECT `+progressColumns+` FROM module_progress WHERE user_id = ? AND course_id = ?`, k.UserID, k.CourseID).Scan(&rows).Error; err != nil {
@@ -240,8 +250,22 @@ const readModuleSQL = `SELECT 0, module_id, started_at, last_seen_at, seconds_sp
 	SELECT 1, question_id, updated_at, CAST(NULL AS TIMESTAMPTZ), 0, 0, 0, CAST(NULL AS TIMESTAMPTZ), 0, module_id, options, text
 	FROM answers WHERE ` + keyWhere
 
-func (s *Store) readModule(ctx context.Context, k app.ModuleKey) ([]app.ModuleProgress, app.Answers, error) {
-	rows, err := s.direct().QueryContext(ctx, s.bound(readModuleSQL), k.UserID, k.CourseID, k.UserID, k.CourseID, k.ModuleID)
+// readModuleNextSQL is readModuleSQL and one more row (kind 2), the
+// nextAttempt: its cycle as seconds_spent, its number as attempts.
+const readModuleNextSQL = readModuleSQL + `
+	UNION ALL
+	SELECT 2, '', CAST(NULL AS TIMESTAMPTZ), CAST(NULL AS TIMESTAMPTZ), n.cycle, n.number, 0, CAST(NULL AS TIMESTAMPTZ), 0, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT)
+	FROM (` + nextAttemptSQL + `) n`
+
+// readModuleFor reads the learner's modules and the module's answers in
+// one statement, and where the next attempt goes into next unless it is
+// nil.
+func (s *Store) readModuleFor(ctx context.Context, k app.ModuleKey, next *nextAttempt) ([]app.ModuleProgress, app.Answers, error) {
+	q, args := readModuleSQL, []any{k.UserID, k.CourseID, k.UserID, k.CourseID, k.ModuleID}
+	if next != nil {
+		q, args = readModuleNextSQL, append(args, k.UserID, k.CourseID, k.UserID, k.CourseID, k.ModuleID)
+	}
+	rows, err := s.direct().QueryContext(ctx, s.bound(q), args...)
 	if err != nil {
 		return nil, nil, wrap(err, "module visit")
 	}
@@ -252,24 +276,27 @@ func (s *Store) readModule(ctx context.Context, k app.ModuleKey) ([]app.ModulePr
 		var (
 			kind                  int
 			id                    string
-			at                    time.Time
-			lastSeen, passedAt    sql.NullTime
+			at, lastSeen, passed  sql.NullTime
 			spent, tries, last    int
 			passPercent           int
 			module, options, text sql.NullString
 		)
-		if err := rows.Scan(&kind, &id, &at, &lastSeen, &spent, &tries, &last, &passedAt, &passPercent, &module, &options, &text); err != nil {
+		if err := rows.Scan(&kind, &id, &at, &lastSeen, &spent, &tries, &last, &passed, &passPercent, &module, &options, &text); err != nil {
 			return nil, nil, wrap(err, "module visit")
+		}
+		if kind == 2 {
+			next.Cycle, next.Number = spent, tries
+			continue
 		}
 		if kind == 1 {
 			answers[id] = app.Answer{UserID: k.UserID, CourseID: k.CourseID, QuestionID: id, ModuleID: module.String,
-				Options: splitOptions(options.String), Text: text.String, UpdatedAt: at}
+				Options: splitOptions(options.String), Text: text.String, UpdatedAt: at.Time}
 			continue
 		}
-		mp := app.ModuleProgress{UserID: k.UserID, CourseID: k.CourseID, ModuleID: id, StartedAt: at, LastSeenAt: lastSeen.Time,
+		mp := app.ModuleProgress{UserID: k.UserID, CourseID: k.CourseID, ModuleID: id, StartedAt: at.Time, LastSeenAt: lastSeen.Time,
 			SecondsSpent: spent, Attempts: tries, LastPercent: last, PassPercent: passPercent}
-		if passedAt.Valid {
-			t := passedAt.Time
+		if passed.Valid {
+			t := passed.Time
 			mp.PassedAt = &t
 		}
 		modules = append(modules, mp)
@@ -282,9 +309,30 @@ func (s *Store) readModule(ctx context.Context, k app.ModuleKey) ([]app.ModulePr
 
 // StartModule implements app.LearningStore.
 func (s *Store) StartModule(ctx context.Context, k app.ModuleKey, now time.Time) error {
+	const start = `INSERT INTO module_progress (` + progressColumns + `) VALUES (?, ?, ?, ?, ?, 0, 0, 0, NULL, 0)
+		ON CONFLICT (user_id, course_id, module_id) DO NOTHING`
 	return s.transact(ctx, func(tx *Store) error {
-		res := tx.db.Exec(`INSERT INTO module_progress (`+progressColumns+`) VALUES (?, ?, ?, ?, ?, 0, 0, 0, NULL, 0)
-			ON CONFLICT (user_id, course_id, module_id) DO NOTHING`, k.UserID, k.CourseID, k.ModuleID, now.UTC(), now.UTC())
+		if tx.postgres {
+			// One statement locks the learner's summary row (when there is
+			// one: after the first module) and then starts the module, so
+			// the summary is refreshed under the lock with no statement of
+			// its own to take it.
+			var r struct{ Locked, Started int }
+			if err := tx.db.Raw(`WITH l AS (SELECT user_id FROM enrolments WHERE user_id = ? AND course_id = ? FOR UPDATE),
+				s AS (`+start+` RETURNING 1)
+				SELECT (SELECT COUNT(*) FROM l) AS locked, (SELECT COUNT(*) FROM s) AS started`,
+				k.UserID, k.CourseID, k.UserID, k.CourseID, k.ModuleID, now.UTC(), now.UTC()).Scan(&r).Error; err != nil {
+				return wrap(err, "module progress")
+			}
+			switch {
+			case r.Started == 0:
+				return nil // started by another request a moment ago
+			case r.Locked == 1:
+				return tx.refreshLockedEnrolment(ctx, k.UserID, k.CourseID)
+			}
+			return tx.refreshEnrolment(ctx, k.UserID, k.CourseID, now)
+		}
+		res := tx.db.Exec(start, k.UserID, k.CourseID, k.ModuleID, now.UTC(), now.UTC())
 		if res.Error != nil {
 			return wrap(res.Error, "module progress")
 		}
@@ -422,6 +470,28 @@ func (s *Store) lockModule(k app.ModuleKey) (*moduleProgressRow, error) {
 	return &rows[0], nil
 }
 
+// lockModuleAndEnrolment locks the learner's module row and, in the same
+// statement, the learner's enrolment summary row (which the module's start
+// created), so a submission that passes needs no lock of its own to
+// refresh the summary. enrolment is false, and only the module row is
+// locked, when there is no summary row; the errors are lockModule's.
+func (s *Store) lockModuleAndEnrolment(k app.ModuleKey) (row *moduleProgressRow, enrolment bool, err error) {
+	var rows []moduleProgressRow
+	if err := s.db.Raw(`SELECT mp.user_id, mp.course_id, mp.module_id, mp.started_at, mp.last_seen_at, mp.seconds_spent, mp.attempts, mp.last_percent, mp.passed_at, mp.pass_percent
+		FROM module_progress mp JOIN enrolments e ON e.user_id = mp.user_id AND e.course_id = mp.course_id
+		WHERE mp.user_id = ? AND mp.course_id = ? AND mp.module_id = ?`+s.forUpdate(), keyArgs(k)...).Scan(&rows).Error; err != nil {
+		return nil, false, wrap(err, "module progress")
+	}
+	if len(rows) == 0 {
+		row, err := s.lockModule(k)
+		return row, false, err
+	}
+	if rows[0].PassedAt != nil {
+		return nil, false, app.ErrNotAnswerable
+	}
+	return &rows[0], true, nil
+}
+
 // SaveAnswers implements app.LearningStore.
 func (s *Store) SaveAnswers(ctx context.Context, k app.ModuleKey, answers []app.Answer, now time.Time) error {
 	return s.transact(ctx, func(tx *Store) error {
@@ -492,7 +562,7 @@ func (s *Store) SubmitModule(ctx context.Context, k app.ModuleKey, now time.Time
 	var att *app.Attempt
 	var refused error // mark's: the answers written are kept
 	err := s.transact(ctx, func(tx *Store) error {
-		locked, err := tx.lockModule(k)
+		locked, enrolment, err := tx.lockModuleAndEnrolment(k)
 		if err != nil {
 			return err
 		}
@@ -501,7 +571,8 @@ func (s *Store) SubmitModule(ctx context.Context, k app.ModuleKey, now time.Time
 				return err
 			}
 		}
-		modules, saved, err := tx.moduleAndAnswers(ctx, k)
+		// The number is derived under the lock from the attempts themselves.
+		modules, saved, next, err := tx.moduleAnswersAndNext(ctx, k)
 		if err != nil {
 			return err
 		}
@@ -515,41 +586,22 @@ func (s *Store) SubmitModule(ctx context.Context, k app.ModuleKey, now time.Time
 		}
 		tx.paused("submit")
 		att.UserID, att.CourseID, att.ModuleID, att.CreatedAt = k.UserID, k.CourseID, k.ModuleID, now
-		// The number is derived under the lock from the attempts themselves.
-		var next struct{ Cycle, Number int }
-		if err := tx.db.Raw(`SELECT `+cycleSQL+` AS cycle, COALESCE((SELECT MAX(number) FROM attempts WHERE `+keyWhere+`), 0) + 1 AS number`,
-			append([]any{k.UserID, k.CourseID}, keyArgs(k)...)...).Scan(&next).Error; err != nil {
-			return wrap(err, "attempt number")
-		}
 		att.Cycle, att.Number = next.Cycle, next.Number
 		if err := tx.addAttempt(att); err != nil {
 			return err
 		}
-		var passedAt *time.Time
-		if att.Passed {
-			t := now.UTC()
-			passedAt = &t
-		}
-		var secs []int
-		err = tx.db.Raw(`UPDATE module_progress SET seconds_spent = seconds_spent + `+tx.gapSQL()+`, last_seen_at = ?,
-			attempts = attempts + 1, last_percent = ?,
-			pass_percent = CASE WHEN passed_at IS NULL AND ? THEN ? ELSE pass_percent END,
-			passed_at = COALESCE(passed_at, ?)
-			WHERE `+keyWhere+` RETURNING seconds_spent`,
-			append([]any{now.UTC(), maxGapSeconds(), now.UTC(), att.Percent, att.Passed, att.Percent, passedAt}, keyArgs(k)...)...).Scan(&secs).Error
-		if err != nil {
-			return wrap(err, "module progress")
+		if err := tx.recordAttempt(k, now, att); err != nil {
+			return err
 		}
 		if !att.Passed {
 			return nil
 		}
-		if len(secs) == 1 {
-			if err := tx.db.Exec(`INSERT INTO module_minutes (course_id, module_id, minutes, learners) VALUES (?, ?, ?, 1)
-				ON CONFLICT (course_id, module_id, minutes) DO UPDATE SET learners = module_minutes.learners + 1`, k.CourseID, k.ModuleID, (secs[0]+30)/60).Error; err != nil {
-				return wrap(err, "module minutes")
-			}
+		if enrolment {
+			err = tx.refreshLockedEnrolment(ctx, k.UserID, k.CourseID)
+		} else {
+			err = tx.refreshEnrolment(ctx, k.UserID, k.CourseID, now)
 		}
-		if err := tx.refreshEnrolment(ctx, k.UserID, k.CourseID, now); err != nil {
+		if err != nil {
 			return err
 		}
 		if passed != nil {
@@ -566,22 +618,103 @@ func (s *Store) SubmitModule(ctx context.Context, k app.ModuleKey, now time.Time
 	return att, nil
 }
 
+// nextAttempt is where the next attempt at a module goes: the learner's
+// current cycle, and one more than the highest number so far in any cycle.
+type nextAttempt struct{ Cycle, Number int }
+
+// nextAttemptSQL reads a nextAttempt; its arguments are the user's ID and
+// the course's, then keyArgs.
+const nextAttemptSQL = `SELECT ` + cycleSQL + ` AS cycle, COALESCE((SELECT MAX(number) FROM attempts WHERE ` + keyWhere + `), 0) + 1 AS number`
+
+// moduleAnswersAndNext is moduleAndAnswers and where the next attempt
+// goes: on PostgreSQL in one statement (readModule).
+func (s *Store) moduleAnswersAndNext(ctx context.Context, k app.ModuleKey) ([]app.ModuleProgress, app.Answers, nextAttempt, error) {
+	var next nextAttempt
+	if s.postgres {
+		modules, answers, err := s.readModuleFor(ctx, k, &next)
+		return modules, answers, next, err
+	}
+	modules, answers, err := s.moduleAndAnswers(ctx, k)
+	if err != nil {
+		return nil, nil, next, err
+	}
+	if err := s.db.Raw(nextAttemptSQL, append([]any{k.UserID, k.CourseID}, keyArgs(k)...)...).Scan(&next).Error; err != nil {
+		return nil, nil, next, wrap(err, "attempt number")
+	}
+	return modules, answers, next, nil
+}
+
+// recordAttempt counts an attempt just added in the learner's module row,
+// with the time since the last visit, and a pass in the module's
+// time-to-pass distribution: on PostgreSQL in one statement.
+func (s *Store) recordAttempt(k app.ModuleKey, now time.Time, att *app.Attempt) error {
+	var passedAt *time.Time
+	if att.Passed {
+		t := now.UTC()
+		passedAt = &t
+	}
+	update := `UPDATE module_progress SET seconds_spent = seconds_spent + ` + s.gapSQL() + `, last_seen_at = ?,
+		attempts = attempts + 1, last_percent = ?,
+		pass_percent = CASE WHEN passed_at IS NULL AND ? THEN ? ELSE pass_percent END,
+		passed_at = COALESCE(passed_at, ?)
+		WHERE ` + keyWhere
+	args := append([]any{now.UTC(), maxGapSeconds(), now.UTC(), att.Percent, att.Passed, att.Percent, passedAt}, keyArgs(k)...)
+	const minutes = `INSERT INTO module_minutes (course_id, module_id, minutes, learners) SELECT ?, ?, (seconds_spent + 30) / 60, 1 FROM `
+	const counted = ` ON CONFLICT (course_id, module_id, minutes) DO UPDATE SET learners = module_minutes.learners + 1`
+	if s.postgres {
+		// The INSERT reads the row as the UPDATE left it, from RETURNING.
+		return wrap(s.db.Exec(`WITH u AS (`+update+` RETURNING seconds_spent) `+minutes+`u WHERE ?`+counted,
+			append(args, k.CourseID, k.ModuleID, att.Passed)...).Error, "module progress")
+	}
+	if err := s.db.Exec(update, args...).Error; err != nil {
+		return wrap(err, "module progress")
+	}
+	if !att.Passed {
+		return nil
+	}
+	return wrap(s.db.Exec(minutes+`module_progress WHERE `+keyWhere+counted, append([]any{k.CourseID, k.ModuleID}, keyArgs(k)...)...).Error, "module minutes")
+}
+
 // addAttempt records an attempt with the chosen options of every answered
 // choice question and whether it was right (for the question analysis);
 // reflections stay only in answers, private.
 func (s *Store) addAttempt(a *app.Attempt) error {
 	r := attemptRow{UserID: a.UserID, CourseID: a.CourseID, ModuleID: a.ModuleID, Number: a.Number, Correct: a.Correct,
 		Total: a.Total, Percent: a.Percent, Passed: a.Passed, CreatedAt: a.CreatedAt.UTC(), Cycle: max(a.Cycle, 1)}
-	if err := s.db.Create(&r).Error; err != nil {
-		return wrap(err, "attempt")
-	}
-	a.ID = r.ID
 	var rows []attemptAnswerRow
 	for qid, ans := range a.Answers {
 		if len(ans.Options) == 0 { // reflections and unanswered optional questions
 			continue
 		}
-		rows = append(rows, attemptAnswerRow{AttemptID: r.ID, QuestionID: qid, Options: strings.Join(ans.Options, ","), Correct: a.Right[qid]})
+		rows = append(rows, attemptAnswerRow{QuestionID: qid, Options: strings.Join(ans.Options, ","), Correct: a.Right[qid]})
+	}
+	if s.postgres && len(rows) > 0 {
+		// One statement: the attempt, and its answers under its new ID.
+		values, args := make([]string, len(rows)), []any{r.UserID, r.CourseID, r.ModuleID, r.Number, r.Correct, r.Total, r.Percent, r.Passed, r.CreatedAt, r.Cycle}
+		for i, row := range rows {
+			values[i] = "(CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BOOLEAN))"
+			args = append(args, row.QuestionID, row.Options, row.Correct)
+		}
+		var ids []int64
+		if err := s.db.Raw(`WITH a AS (INSERT INTO attempts (user_id, course_id, module_id, number, correct, total, percent, passed, created_at, cycle)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id),
+			x AS (INSERT INTO attempt_answers (attempt_id, question_id, options, correct)
+				SELECT a.id, v.question_id, v.options, v.correct FROM a, (VALUES `+strings.Join(values, ", ")+`) AS v (question_id, options, correct))
+			SELECT id FROM a`, args...).Scan(&ids).Error; err != nil {
+			return wrap(err, "attempt")
+		}
+		if len(ids) != 1 {
+			return wrap(errors.New("no attempt ID returned"), "attempt")
+		}
+		a.ID = ids[0]
+		return nil
+	}
+	if err := s.db.Create(&r).Error; err != nil {
+		return wrap(err, "attempt")
+	}
+	a.ID = r.ID
+	for i := range rows {
+		rows[i].AttemptID = r.ID
 	}
 	if len(rows) > 0 {
 		if err := s.db.Create(&rows).Error; err != nil {
@@ -643,15 +776,11 @@ func (s *Store) CompleteCourse(ctx context.Context, userID int64, courseID strin
 		if len(locked) == 1 {
 			cycle = locked[0]
 		}
-		var rows []moduleProgressRow
-		if err := tx.db.Raw(`SELECT `+progressColumns+` FROM module_progress WHERE user_id = ? AND course_id = ?`, userID, courseID).Scan(&rows).Error; err != nil {
-			return wrap(err, "module progress")
+		rec, err := tx.learnerModules(ctx, userID, courseID)
+		if err != nil {
+			return err
 		}
-		var n int64
-		if err := tx.db.Raw(`SELECT COUNT(*) FROM evaluations WHERE user_id = ? AND course_id = ? AND cycle = ?`, userID, courseID, cycle).Scan(&n).Error; err != nil {
-			return wrap(err, "evaluation")
-		}
-		ev, c, err := complete(progressList(rows), n > 0)
+		ev, c, err := complete(rec.Modules, rec.Evaluated)
 		if err != nil {
 			return err
 		}
@@ -664,7 +793,11 @@ func (s *Store) CompleteCourse(ctx context.Context, userID int64, courseID strin
 			return err
 		}
 		cert = c
-		if err := tx.refreshEnrolment(ctx, userID, courseID, now); err != nil {
+		refresh := tx.refreshLockedEnrolment
+		if len(locked) == 0 {
+			refresh = func(ctx context.Context, userID int64, courseID string) error { return tx.refreshEnrolment(ctx, userID, courseID, now) }
+		}
+		if err := refresh(ctx, userID, courseID); err != nil {
 			return err
 		}
 		if issued != nil {
@@ -704,7 +837,7 @@ func (s *Store) StartCycle(ctx context.Context, userID int64, courseID string, n
 				return wrap(err, "start a cycle")
 			}
 		}
-		return tx.refreshEnrolment(ctx, userID, courseID, now)
+		return tx.refreshLockedEnrolment(ctx, userID, courseID)
 	})
 }
 
