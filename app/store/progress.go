@@ -795,7 +795,9 @@ func (s *Store) CompleteCourse(ctx context.Context, userID int64, courseID strin
 		cert = c
 		refresh := tx.refreshLockedEnrolment
 		if len(locked) == 0 {
-			refresh = func(ctx context.Context, userID int64, courseID string) error { return tx.refreshEnrolment(ctx, userID, courseID, now) }
+			refresh = func(ctx context.Context, userID int64, courseID string) error {
+				return tx.refreshEnrolment(ctx, userID, courseID, now)
+			}
 		}
 		if err := refresh(ctx, userID, courseID); err != nil {
 			return err
