@@ -470,15 +470,16 @@ func (s *Store) lockModule(k app.ModuleKey) (*moduleProgressRow, error) {
 	return &rows[0], nil
 }
 
-// lockModuleAndEnrolment locks the learner's module row and, in the same
-// statement, the learner's enrolment summary row (which the module's start
-// created), so a submission that passes needs no lock of its own to
-// refresh the summary. enrolment is false, and only the module row is
+// lockModuleAndEnrolment locks the learner's enrolment summary row (which
+// the module's start created) and, in the same statement, the learner's
+// module row, so a submission that passes needs no lock of its own to
+// refresh the summary. The summary row comes first in the FROM, so it is
+// locked first, in the order a new cycle (StartCycle) takes the two. enrolment is false, and only the module row is
 // locked, when there is no summary row; the errors are lockModule's.
 func (s *Store) lockModuleAndEnrolment(k app.ModuleKey) (row *moduleProgressRow, enrolment bool, err error) {
 	var rows []moduleProgressRow
 	if err := s.db.Raw(`SELECT mp.user_id, mp.course_id, mp.module_id, mp.started_at, mp.last_seen_at, mp.seconds_spent, mp.attempts, mp.last_percent, mp.passed_at, mp.pass_percent
-		FROM module_progress mp JOIN enrolments e ON e.user_id = mp.user_id AND e.course_id = mp.course_id
+		FROM enrolments e JOIN module_progress mp ON mp.user_id = e.user_id AND mp.course_id = e.course_id
 		WHERE mp.user_id = ? AND mp.course_id = ? AND mp.module_id = ?`+s.forUpdate(), keyArgs(k)...).Scan(&rows).Error; err != nil {
 		return nil, false, wrap(err, "module progress")
 	}
