@@ -228,7 +228,7 @@ func (s *Store) VisitModule(ctx context.Context, k app.ModuleKey, now time.Time)
 // on PostgreSQL in one statement (readModule).
 func (s *Store) moduleAndAnswers(ctx context.Context, k app.ModuleKey) ([]app.ModuleProgress, app.Answers, error) {
 	if s.postgres {
-		return s.readModuleFor(ctx, k, nil)
+		return s.readModuleFor(ctx, k, nil, nil)
 	}
 	var rows []moduleProgressRow
 	if err := s.db.WithContext(ctx).Raw(`SELECT `+progressColumns+` FROM module_progress WHERE user_id = ? AND course_id = ?`, k.UserID, k.CourseID).Scan(&rows).Error; err != nil {
@@ -257,13 +257,22 @@ const readModuleNextSQL = readModuleSQL + `
 	SELECT 2, '', CAST(NULL AS TIMESTAMPTZ), CAST(NULL AS TIMESTAMPTZ), n.cycle, n.number, 0, CAST(NULL AS TIMESTAMPTZ), 0, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT)
 	FROM (` + nextAttemptSQL + `) n`
 
-// readModuleFor reads the learner's modules and the module's answers in
-// one statement, and where the next attempt goes into next unless it is
-// nil.
-func (s *Store) readModuleFor(ctx context.Context, k app.ModuleKey, next *nextAttempt) ([]app.ModuleProgress, app.Answers, error) {
-	q, args := readModuleSQL, []any{k.UserID, k.CourseID, k.UserID, k.CourseID, k.ModuleID}
+// readModuleFor (PostgreSQL) reads the learner's modules and the module's
+// answers in one statement, and where the next attempt goes into next
+// unless it is nil. The answers in write, if any, are written first by the
+// same statement (as writeAnswers would: data-modifying WITH clauses); its
+// SELECT sees the rows as they were before, so those answers are laid over
+// what it read exactly as the writes leave them.
+func (s *Store) readModuleFor(ctx context.Context, k app.ModuleKey, next *nextAttempt, write []app.Answer) ([]app.ModuleProgress, app.Answers, error) {
+	q, args := answerWritesSQL(k, write)
 	if next != nil {
-		q, args = readModuleNextSQL, append(args, k.UserID, k.CourseID, k.UserID, k.CourseID, k.ModuleID)
+		q += readModuleNextSQL
+	} else {
+		q += readModuleSQL
+	}
+	args = append(args, k.UserID, k.CourseID, k.UserID, k.CourseID, k.ModuleID)
+	if next != nil {
+		args = append(args, k.UserID, k.CourseID, k.UserID, k.CourseID, k.ModuleID)
 	}
 	rows, err := s.direct().QueryContext(ctx, s.bound(q), args...)
 	if err != nil {
@@ -304,7 +313,44 @@ func (s *Store) readModuleFor(ctx context.Context, k app.ModuleKey, next *nextAt
 	if err := rows.Err(); err != nil {
 		return nil, nil, wrap(err, "module visit")
 	}
+	for _, a := range write {
+		if a.Empty() || a.ModuleID != k.ModuleID {
+			delete(answers, a.QuestionID)
+			continue
+		}
+		a.UserID, a.CourseID = k.UserID, k.CourseID
+		a.Options = splitOptions(strings.Join(a.Options, ","))
+		a.UpdatedAt = a.UpdatedAt.UTC().Truncate(time.Microsecond) // as PostgreSQL keeps it
+		answers[a.QuestionID] = a
+	}
 	return modules, answers, nil
+}
+
+// answerWritesSQL (PostgreSQL) is the WITH clauses that write answers as
+// writeAnswers does, with their arguments, or nothing when there are none.
+func answerWritesSQL(k app.ModuleKey, answers []app.Answer) (string, []any) {
+	var values, empty, clauses []string
+	var upserts, deletes []any
+	for _, a := range answers {
+		if a.Empty() {
+			empty = append(empty, "?")
+			deletes = append(deletes, a.QuestionID)
+			continue
+		}
+		values = append(values, "(?, ?, ?, ?, ?, ?, ?)")
+		upserts = append(upserts, answerArgs(a)...)
+	}
+	if len(values) > 0 {
+		clauses = append(clauses, `w AS (`+answerUpsertSQL+`VALUES `+strings.Join(values, ", ")+answerConflictSQL+`)`)
+	}
+	if len(empty) > 0 {
+		clauses = append(clauses, `d AS (DELETE FROM answers WHERE user_id = ? AND course_id = ? AND question_id IN (`+strings.Join(empty, ", ")+`))`)
+		upserts = append(append(upserts, k.UserID, k.CourseID), deletes...)
+	}
+	if len(clauses) == 0 {
+		return "", nil
+	}
+	return `WITH ` + strings.Join(clauses, ", ") + ` `, upserts
 }
 
 // StartModule implements app.LearningStore.
@@ -567,13 +613,8 @@ func (s *Store) SubmitModule(ctx context.Context, k app.ModuleKey, now time.Time
 		if err != nil {
 			return err
 		}
-		if len(answers) > 0 {
-			if err := tx.writeAnswers(k, answers); err != nil {
-				return err
-			}
-		}
 		// The number is derived under the lock from the attempts themselves.
-		modules, saved, next, err := tx.moduleAnswersAndNext(ctx, k)
+		modules, saved, next, err := tx.writeAndReadModule(ctx, k, answers)
 		if err != nil {
 			return err
 		}
@@ -627,13 +668,19 @@ type nextAttempt struct{ Cycle, Number int }
 // the course's, then keyArgs.
 const nextAttemptSQL = `SELECT ` + cycleSQL + ` AS cycle, COALESCE((SELECT MAX(number) FROM attempts WHERE ` + keyWhere + `), 0) + 1 AS number`
 
-// moduleAnswersAndNext is moduleAndAnswers and where the next attempt
-// goes: on PostgreSQL in one statement (readModule).
-func (s *Store) moduleAnswersAndNext(ctx context.Context, k app.ModuleKey) ([]app.ModuleProgress, app.Answers, nextAttempt, error) {
+// writeAndReadModule writes the answers given (writeAnswers) and reads
+// the learner's modules, the module's answers as they now stand, and where
+// the next attempt goes: on PostgreSQL in one statement (readModuleFor).
+func (s *Store) writeAndReadModule(ctx context.Context, k app.ModuleKey, write []app.Answer) ([]app.ModuleProgress, app.Answers, nextAttempt, error) {
 	var next nextAttempt
 	if s.postgres {
-		modules, answers, err := s.readModuleFor(ctx, k, &next)
+		modules, answers, err := s.readModuleFor(ctx, k, &next, write)
 		return modules, answers, next, err
+	}
+	if len(write) > 0 {
+		if err := s.writeAnswers(k, write); err != nil {
+			return nil, nil, next, err
+		}
 	}
 	modules, answers, err := s.moduleAndAnswers(ctx, k)
 	if err != nil {

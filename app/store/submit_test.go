@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,7 +11,9 @@ import (
 	"github.com/foundations/foundations/app/store/storetest"
 )
 
-// A submission records the attempt with its chosen answers, numbers it
+// A submission writes the form's answers (clearing those left empty) and
+// marks them exactly as the database then holds them; it records the
+// attempt with its chosen answers, numbers it
 // after the module's earlier attempts, counts it in the module row, and on
 // a pass refreshes the learner's summary: the same whether the summary row
 // was locked with the module row (it exists, as after any module start) or
@@ -40,12 +43,19 @@ func TestASubmissionRecordsTheAttemptAndRefreshesTheSummary(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
+				// An answer saved earlier, which the form's Submit clears.
+				if err := st.SaveAnswer(ctx, app.Answer{UserID: user, CourseID: "c", ModuleID: "m1", QuestionID: "q3", Options: []string{"x"},
+					UpdatedAt: start.Add(time.Minute)}); err != nil {
+					t.Fatal(err)
+				}
+				var underLock app.Answers
 				submit := func(at time.Time, option string, passed bool) *app.Attempt {
 					t.Helper()
 					answers := []app.Answer{
-						{UserID: user, CourseID: "c", ModuleID: "m1", QuestionID: "q1", Options: []string{option}, UpdatedAt: at},
+						{UserID: user, CourseID: "c", ModuleID: "m1", QuestionID: "q1", Options: []string{option}, UpdatedAt: at.Add(123456 * time.Nanosecond)},
 						{UserID: user, CourseID: "c", ModuleID: "m1", QuestionID: "q2", Options: []string{"a", "c"}, UpdatedAt: at},
 						{UserID: user, CourseID: "c", ModuleID: "m1", QuestionID: "r1", Text: "I would ask the family.", UpdatedAt: at},
+						{UserID: user, CourseID: "c", ModuleID: "m1", QuestionID: "q3", UpdatedAt: at},
 					}
 					att, err := st.SubmitModule(ctx, k, at, answers, func(modules []app.ModuleProgress, saved app.Answers) (*app.Attempt, error) {
 						if len(modules) != 1 || modules[0].ModuleID != "m1" {
@@ -54,6 +64,10 @@ func TestASubmissionRecordsTheAttemptAndRefreshesTheSummary(t *testing.T) {
 						if got := saved["q1"].Options; len(got) != 1 || got[0] != option {
 							t.Errorf("saved q1 under the lock = %v, want the answer just written, %s", got, option)
 						}
+						if _, ok := saved["q3"]; ok || len(saved) != 3 {
+							t.Errorf("saved under the lock = %+v, want q1, q2 and r1, and q3 cleared", saved)
+						}
+						underLock = saved
 						percent := 50
 						if passed {
 							percent = 100
@@ -67,6 +81,20 @@ func TestASubmissionRecordsTheAttemptAndRefreshesTheSummary(t *testing.T) {
 					return att
 				}
 				first := submit(start.Add(5*time.Minute), "b", false)
+				// What the submission marked is what the database holds.
+				stored, err := st.Answers(ctx, k)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(stored) != len(underLock) {
+					t.Errorf("stored answers = %+v, marked %+v", stored, underLock)
+				}
+				for id, a := range underLock {
+					b := stored[id]
+					if strings.Join(a.Options, ",") != strings.Join(b.Options, ",") || a.Text != b.Text || !a.UpdatedAt.Equal(b.UpdatedAt) || a.ModuleID != b.ModuleID {
+						t.Errorf("answer %s marked as %+v, stored as %+v", id, a, b)
+					}
+				}
 				second := submit(start.Add(9*time.Minute), "a", true)
 				if first.Number != 1 || second.Number != 2 || first.Cycle != 1 || second.Cycle != 1 || first.ID == 0 || second.ID == first.ID {
 					t.Fatalf("attempts = %+v, %+v; want numbers 1 and 2 in cycle 1 with their own IDs", first, second)
