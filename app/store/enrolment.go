@@ -16,7 +16,10 @@ import (
 // recomputes the whole summary from those inputs with app.Summarise, the
 // rule. It locks the summary row first, so of two transactions changing
 // inputs at once, the second recomputes after the first has committed and
-// sees both changes.
+// sees both changes. An operation that has already taken that lock, before
+// reading anything the summary depends on (a submission, a module start,
+// the course's completion, a new cycle), calls its second half,
+// refreshLockedEnrolment, and saves the lock's round trip.
 
 type enrolmentFactsRow struct {
 	OrganisationID   int64
