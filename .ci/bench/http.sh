@@ -34,6 +34,9 @@
 #       each opened, autosaved question by question, submitted and its
 #       result read, the evaluation, the certificate PDF), as server time
 #       per journey with the password hash reported apart;
+#       It also gives the WAL flushes per journey (pg_stat_wal) beside one
+#       client's commit latency (pgbench -c 1), the floor of each request
+#       that writes;
 #   (d) statements per autosave, per module page and per journey, counted
 #       in PostgreSQL's log: log_statement = all is set on the benchmark
 #       database alone (ALTER DATABASE, so no other database or user is
@@ -414,10 +417,15 @@ say "Learner journey: $JOURNEYS learners, register to certificate PDF, one after
 go test -c -o "$WORK/journey.test" ./cmd/foundations
 a0=$(ticks "$APP_PID")
 backend_ticks >"$WORK/be0"
+# WAL flushes over the whole server (pg_stat_wal, PostgreSQL 14 and later):
+# during the journeys only the app writes, besides its job queue's polls.
+wal_syncs() { q "SELECT wal_sync FROM pg_stat_wal" 2>/dev/null || true; }
+w0=$(wal_syncs)
 out=$(cd "$WORK" && FOUNDATIONS_BENCH_URL="$APP" FOUNDATIONS_BENCH_METRICS_TOKEN="$METRICS_TOKEN" timeout 600 ./journey.test -test.run '^$' -test.bench '^BenchmarkLearnerJourney$' \
   -test.benchtime "${JOURNEYS}x" 2>&1) || die "the journey benchmark failed: $out"
 a1=$(ticks "$APP_PID")
 backend_ticks >"$WORK/be1"
+w1=$(wal_syncs)
 line=$(grep '^BenchmarkLearnerJourney' <<<"$out" | tail -n 1)
 [[ -n $line ]] || die "the journey benchmark printed no result: $out"
 journeys=$(q "SELECT count(*) FROM users WHERE email LIKE 'journey-%@example.org'") # its calibration run too
@@ -435,6 +443,10 @@ COMMIT_MS=$(pgbench -n -M prepared -c 1 -T 3 -f "$WORK/upsert.sql" "$BENCH_DB" 2
 J_HASH_CPU=$(metric hash-cpu-ms)
 J_APP=$(awk -v t=$((a1 - a0)) -v n="$journeys" 'BEGIN { printf "%.1f", t * 10 / n }')
 J_PG=$(awk -v t="$(backend_cpu "$WORK/be0" "$WORK/be1")" -v n="$journeys" 'BEGIN { printf "%.1f", t * 10 / n }')
+J_FLUSHES=""
+if [[ $w0 =~ ^[0-9]+$ && $w1 =~ ^[0-9]+$ ]]; then
+  J_FLUSHES=$(awk -v d=$((w1 - w0)) -v n="$journeys" 'BEGIN { printf "%.1f", d / n }')
+fi
 
 # ---- Statements per request, from PostgreSQL's log -----------------------------------
 
@@ -533,6 +545,10 @@ printf '  in the server'"'"'s own handlers (its request-duration histogram, from
 printf '  server time by kind of request (ms): %s;\n' "$J_KINDS"
 printf '  CPU per journey: app %s ms (the hash takes %s ms of CPU), its PostgreSQL backends %s ms;\n' "$J_APP" "$J_HASH_CPU" "$J_PG"
 printf '  one client alone commits the same upsert in %s ms (pgbench -c 1), the floor of a request that writes.\n' "${COMMIT_MS:-?}"
+if [[ -n $J_FLUSHES && -n $COMMIT_MS ]]; then
+  printf '  PostgreSQL flushed its WAL %s times per journey (pg_stat_wal.wal_sync); at the one-client commit latency above, about %s ms of each journey.\n' "$J_FLUSHES" \
+    "$(awk -v f="$J_FLUSHES" -v c="$COMMIT_MS" 'BEGIN { printf "%.1f", f * c }')"
+fi
 if [[ -s $STMTS ]]; then
   echo
   echo "Statements per request, counted in PostgreSQL's log (log_statement = all on $BENCH_DB alone; BEGIN and COMMIT count):"
