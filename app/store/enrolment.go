@@ -91,6 +91,16 @@ func (s *Store) refreshEnrolment(ctx context.Context, userID int64, courseID str
 	return s.refreshLockedEnrolment(ctx, userID, courseID)
 }
 
+// refreshSummary is refreshLockedEnrolment when the transaction locked the
+// learner's summary row before reading anything (locked), and
+// refreshEnrolment otherwise.
+func (s *Store) refreshSummary(ctx context.Context, userID int64, courseID string, now time.Time, locked bool) error {
+	if locked {
+		return s.refreshLockedEnrolment(ctx, userID, courseID)
+	}
+	return s.refreshEnrolment(ctx, userID, courseID, now)
+}
+
 // refreshLockedEnrolment is refreshEnrolment for a transaction that has
 // already locked the learner's summary row, before reading any of its
 // inputs (so every statement here sees the inputs as they stand under

@@ -164,15 +164,9 @@ func (s *Store) learnerModules(ctx context.Context, userID int64, courseID strin
 		if r.ModuleID == nil {
 			continue
 		}
-		mp := moduleProgressRow{UserID: userID, CourseID: courseID, ModuleID: *r.ModuleID, PassedAt: r.PassedAt}
-		if r.StartedAt != nil {
-			mp.StartedAt = *r.StartedAt
-		}
-		if r.LastSeenAt != nil {
-			mp.LastSeenAt = *r.LastSeenAt
-		}
-		mp.SecondsSpent, mp.Attempts, mp.LastPercent, mp.PassPercent = deref(r.SecondsSpent), deref(r.Attempts), deref(r.LastPercent), deref(r.PassPercent)
-		rec.Modules = append(rec.Modules, mp.progress())
+		rec.Modules = append(rec.Modules, app.ModuleProgress{UserID: userID, CourseID: courseID, ModuleID: *r.ModuleID,
+			StartedAt: deref(r.StartedAt), LastSeenAt: deref(r.LastSeenAt), SecondsSpent: deref(r.SecondsSpent), Attempts: deref(r.Attempts),
+			LastPercent: deref(r.LastPercent), PassedAt: r.PassedAt, PassPercent: deref(r.PassPercent)})
 	}
 	return rec, nil
 }
@@ -225,7 +219,7 @@ func (s *Store) VisitModule(ctx context.Context, k app.ModuleKey, now time.Time)
 }
 
 // moduleAndAnswers reads the learner's modules and the module's answers:
-// on PostgreSQL in one statement (readModule).
+// on PostgreSQL in one statement (readModuleFor).
 func (s *Store) moduleAndAnswers(ctx context.Context, k app.ModuleKey) ([]app.ModuleProgress, app.Answers, error) {
 	if s.postgres {
 		return s.readModuleFor(ctx, k, nil, nil)
@@ -326,31 +320,21 @@ func (s *Store) readModuleFor(ctx context.Context, k app.ModuleKey, next *nextAt
 	return modules, answers, nil
 }
 
-// answerWritesSQL (PostgreSQL) is the WITH clauses that write answers as
-// writeAnswers does, with their arguments, or nothing when there are none.
+// answerWritesSQL (PostgreSQL) is answerWrites as the WITH clauses of one
+// statement, with their arguments, or nothing when there are none.
 func answerWritesSQL(k app.ModuleKey, answers []app.Answer) (string, []any) {
-	var values, empty, clauses []string
-	var upserts, deletes []any
-	for _, a := range answers {
-		if a.Empty() {
-			empty = append(empty, "?")
-			deletes = append(deletes, a.QuestionID)
-			continue
-		}
-		values = append(values, "(?, ?, ?, ?, ?, ?, ?)")
-		upserts = append(upserts, answerArgs(a)...)
+	upsert, upsertArgs, del, delArgs := answerWrites(k, answers)
+	var clauses []string
+	if upsert != "" {
+		clauses = append(clauses, `w AS (`+upsert+`)`)
 	}
-	if len(values) > 0 {
-		clauses = append(clauses, `w AS (`+answerUpsertSQL+`VALUES `+strings.Join(values, ", ")+answerConflictSQL+`)`)
-	}
-	if len(empty) > 0 {
-		clauses = append(clauses, `d AS (DELETE FROM answers WHERE user_id = ? AND course_id = ? AND question_id IN (`+strings.Join(empty, ", ")+`))`)
-		upserts = append(append(upserts, k.UserID, k.CourseID), deletes...)
+	if del != "" {
+		clauses = append(clauses, `d AS (`+del+`)`)
 	}
 	if len(clauses) == 0 {
 		return "", nil
 	}
-	return `WITH ` + strings.Join(clauses, ", ") + ` `, upserts
+	return `WITH ` + strings.Join(clauses, ", ") + ` `, append(upsertArgs, delArgs...)
 }
 
 // StartModule implements app.LearningStore.
@@ -370,13 +354,10 @@ func (s *Store) StartModule(ctx context.Context, k app.ModuleKey, now time.Time)
 				k.UserID, k.CourseID, k.UserID, k.CourseID, k.ModuleID, now.UTC(), now.UTC()).Scan(&r).Error; err != nil {
 				return wrap(err, "module progress")
 			}
-			switch {
-			case r.Started == 0:
+			if r.Started == 0 {
 				return nil // started by another request a moment ago
-			case r.Locked == 1:
-				return tx.refreshLockedEnrolment(ctx, k.UserID, k.CourseID)
 			}
-			return tx.refreshEnrolment(ctx, k.UserID, k.CourseID, now)
+			return tx.refreshSummary(ctx, k.UserID, k.CourseID, now, r.Locked == 1)
 		}
 		res := tx.db.Exec(start, k.UserID, k.CourseID, k.ModuleID, now.UTC(), now.UTC())
 		if res.Error != nil {
@@ -503,7 +484,7 @@ func (s *Store) writeAnswer(a app.Answer) error {
 	return wrap(s.db.Exec(answerUpsertSQL+`VALUES (?, ?, ?, ?, ?, ?, ?)`+answerConflictSQL, answerArgs(a)...).Error, "answer")
 }
 
-// lockOpenModule locks the learner's module row and returns it, or
+// lockModule locks the learner's module row and returns it, or
 // app.ErrNotAnswerable if it is not started or already passed.
 func (s *Store) lockModule(k app.ModuleKey) (*moduleProgressRow, error) {
 	var rows []moduleProgressRow
@@ -520,11 +501,12 @@ func (s *Store) lockModule(k app.ModuleKey) (*moduleProgressRow, error) {
 // the module's start created) and, in the same statement, the learner's
 // module row, so a submission that passes needs no lock of its own to
 // refresh the summary. The summary row comes first in the FROM, so it is
-// locked first, in the order a new cycle (StartCycle) takes the two. enrolment is false, and only the module row is
-// locked, when there is no summary row; the errors are lockModule's.
+// locked first, in the order a new cycle (StartCycle) takes the two.
+// enrolment is false, and only the module row is locked, when there is no
+// summary row; the errors are lockModule's.
 func (s *Store) lockModuleAndEnrolment(k app.ModuleKey) (row *moduleProgressRow, enrolment bool, err error) {
 	var rows []moduleProgressRow
-	if err := s.db.Raw(`SELECT mp.user_id, mp.course_id, mp.module_id, mp.started_at, mp.last_seen_at, mp.seconds_spent, mp.attempts, mp.last_percent, mp.passed_at, mp.pass_percent
+	if err := s.db.Raw(`SELECT mp.`+strings.ReplaceAll(progressColumns, ", ", ", mp.")+`
 		FROM enrolments e JOIN module_progress mp ON mp.user_id = e.user_id AND mp.course_id = e.course_id
 		WHERE mp.user_id = ? AND mp.course_id = ? AND mp.module_id = ?`+s.forUpdate(), keyArgs(k)...).Scan(&rows).Error; err != nil {
 		return nil, false, wrap(err, "module progress")
@@ -553,27 +535,42 @@ func (s *Store) SaveAnswers(ctx context.Context, k app.ModuleKey, answers []app.
 	})
 }
 
-// writeAnswers writes a module's answers in two statements at most: one
-// upsert of those given, one delete of those left empty.
-func (s *Store) writeAnswers(k app.ModuleKey, answers []app.Answer) error {
-	var values []string
-	var args []any
-	var empty []string
+// answerWrites is how a module's answers are written: one upsert of
+// those given and one delete of those left empty, each with its
+// arguments, or "" when there is nothing of that kind.
+func answerWrites(k app.ModuleKey, answers []app.Answer) (upsert string, upsertArgs []any, del string, delArgs []any) {
+	var values, empty []string
 	for _, a := range answers {
 		if a.Empty() {
-			empty = append(empty, a.QuestionID)
+			empty = append(empty, "?")
+			delArgs = append(delArgs, a.QuestionID)
 			continue
 		}
 		values = append(values, "(?, ?, ?, ?, ?, ?, ?)")
-		args = append(args, answerArgs(a)...)
+		upsertArgs = append(upsertArgs, answerArgs(a)...)
 	}
 	if len(values) > 0 {
-		if err := s.db.Exec(answerUpsertSQL+`VALUES `+strings.Join(values, ", ")+answerConflictSQL, args...).Error; err != nil {
-			return wrap(err, "answers")
-		}
+		upsert = answerUpsertSQL + `VALUES ` + strings.Join(values, ", ") + answerConflictSQL
 	}
 	if len(empty) > 0 {
-		if err := s.db.Exec(`DELETE FROM answers WHERE user_id = ? AND course_id = ? AND question_id IN ?`, k.UserID, k.CourseID, empty).Error; err != nil {
+		del = `DELETE FROM answers WHERE user_id = ? AND course_id = ? AND question_id IN (` + strings.Join(empty, ", ") + `)`
+		delArgs = append([]any{k.UserID, k.CourseID}, delArgs...)
+	}
+	return upsert, upsertArgs, del, delArgs
+}
+
+// writeAnswers writes a module's answers in two statements at most
+// (answerWrites).
+func (s *Store) writeAnswers(k app.ModuleKey, answers []app.Answer) error {
+	upsert, upsertArgs, del, delArgs := answerWrites(k, answers)
+	for _, w := range []struct {
+		q    string
+		args []any
+	}{{upsert, upsertArgs}, {del, delArgs}} {
+		if w.q == "" {
+			continue
+		}
+		if err := s.db.Exec(w.q, w.args...).Error; err != nil {
 			return wrap(err, "answers")
 		}
 	}
@@ -638,12 +635,7 @@ func (s *Store) SubmitModule(ctx context.Context, k app.ModuleKey, now time.Time
 		if !att.Passed {
 			return nil
 		}
-		if enrolment {
-			err = tx.refreshLockedEnrolment(ctx, k.UserID, k.CourseID)
-		} else {
-			err = tx.refreshEnrolment(ctx, k.UserID, k.CourseID, now)
-		}
-		if err != nil {
+		if err := tx.refreshSummary(ctx, k.UserID, k.CourseID, now, enrolment); err != nil {
 			return err
 		}
 		if passed != nil {
@@ -841,13 +833,7 @@ func (s *Store) CompleteCourse(ctx context.Context, userID int64, courseID strin
 			return err
 		}
 		cert = c
-		refresh := tx.refreshLockedEnrolment
-		if len(locked) == 0 {
-			refresh = func(ctx context.Context, userID int64, courseID string) error {
-				return tx.refreshEnrolment(ctx, userID, courseID, now)
-			}
-		}
-		if err := refresh(ctx, userID, courseID); err != nil {
+		if err := tx.refreshSummary(ctx, userID, courseID, now, len(locked) == 1); err != nil {
 			return err
 		}
 		if issued != nil {
