@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"github.com/foundations/foundations/app"
@@ -33,49 +32,47 @@ func (s *Store) DeclineStaff(ctx context.Context, d app.Decline) error {
 	return wrap(err, "decline staff")
 }
 
+// lineManagerSQL is everything a learner's course page says about their
+// line manager, in one round trip: a row of each kind that exists, kind 0
+// the email the learner names now (always), 1 who accepted them with that
+// email (the first), 2 who confirmed their training in the current cycle (one at most:
+// the key is learner, course and cycle),
+// 3 the latest decline. Portable SQL: each ordered branch sits in its own
+// sub-select, as SQLite requires of a compound select.
+const lineManagerSQL = `SELECT 0 AS kind, '' AS name, NULL AS at, manager_email AS email FROM users WHERE id = @learner
+	UNION ALL SELECT * FROM (SELECT 1, m.name, ml.accepted_at, '' FROM manager_links ml JOIN users m ON m.id = ml.manager_id JOIN users l ON l.id = ml.learner_id
+		WHERE ml.learner_id = @learner AND l.manager_email <> '' AND m.email_norm = l.manager_email ORDER BY ml.accepted_at LIMIT 1) a
+	UNION ALL SELECT * FROM (SELECT 2, m.name, c.confirmed_at, '' FROM confirmations c JOIN users m ON m.id = c.manager_id
+		WHERE c.learner_id = @learner AND c.course_id = @course
+		AND c.cycle = COALESCE((SELECT cycle FROM enrolments WHERE user_id = @learner AND course_id = @course), 1)) c
+	UNION ALL SELECT * FROM (SELECT 3, COALESCE(m.name, ''), d.declined_at, d.manager_email FROM manager_declines d LEFT JOIN users m ON m.id = d.manager_id
+		WHERE d.learner_id = @learner ORDER BY d.declined_at DESC, d.id DESC LIMIT 1) d`
+
 // LineManager implements app.ManagerLinks; the confirmation is the
-// current cycle's (a refresher needs confirming again).
+// current cycle's (a refresher needs confirming again). One statement
+// (lineManagerSQL).
 func (s *Store) LineManager(ctx context.Context, learnerID int64, courseID string) (*app.LineManager, error) {
-	db := s.db.WithContext(ctx)
-	lm := &app.LineManager{}
-	if err := db.Raw(`SELECT manager_email FROM users WHERE id = ?`, learnerID).Scan(&lm.Email).Error; err != nil {
+	var rows []struct {
+		Kind  int
+		Name  string
+		At    dbTime
+		Email string
+	}
+	if err := s.db.WithContext(ctx).Raw(lineManagerSQL, map[string]any{"learner": learnerID, "course": courseID}).Scan(&rows).Error; err != nil {
 		return nil, wrap(err, "line manager")
 	}
-	var accepted []struct {
-		Name       string
-		AcceptedAt time.Time
-	}
-	if lm.Email != "" {
-		if err := db.Raw(`SELECT m.name, ml.accepted_at FROM manager_links ml JOIN users m ON m.id = ml.manager_id
-			WHERE ml.learner_id = ? AND m.email_norm = ? ORDER BY ml.accepted_at LIMIT 1`, learnerID, lm.Email).Scan(&accepted).Error; err != nil {
-			return nil, wrap(err, "line manager acceptance")
+	lm := &app.LineManager{}
+	for _, r := range rows {
+		switch r.Kind {
+		case 0:
+			lm.Email = r.Email
+		case 1:
+			lm.AcceptedBy, lm.AcceptedAt = r.Name, r.At.t
+		case 2:
+			lm.ConfirmedBy, lm.ConfirmedAt = r.Name, r.At.t
+		case 3:
+			lm.DeclinedBy, lm.DeclinedEmail, lm.DeclinedAt = r.Name, r.Email, r.At.t
 		}
-	}
-	if len(accepted) == 1 {
-		lm.AcceptedBy, lm.AcceptedAt = accepted[0].Name, &accepted[0].AcceptedAt
-	}
-	var confirmed []struct {
-		Name        string
-		ConfirmedAt time.Time
-	}
-	if err := db.Raw(`SELECT m.name, c.confirmed_at FROM confirmations c JOIN users m ON m.id = c.manager_id
-		WHERE c.learner_id = ? AND c.course_id = ? AND c.cycle = `+cycleSQL, learnerID, courseID, learnerID, courseID).Scan(&confirmed).Error; err != nil {
-		return nil, wrap(err, "line manager confirmation")
-	}
-	if len(confirmed) == 1 {
-		lm.ConfirmedBy, lm.ConfirmedAt = confirmed[0].Name, &confirmed[0].ConfirmedAt
-	}
-	var declined []struct {
-		Name         sql.NullString
-		ManagerEmail string
-		DeclinedAt   time.Time
-	}
-	if err := db.Raw(`SELECT m.name, d.manager_email, d.declined_at FROM manager_declines d LEFT JOIN users m ON m.id = d.manager_id
-		WHERE d.learner_id = ? ORDER BY d.declined_at DESC, d.id DESC LIMIT 1`, learnerID).Scan(&declined).Error; err != nil {
-		return nil, wrap(err, "line manager decline")
-	}
-	if len(declined) == 1 {
-		lm.DeclinedBy, lm.DeclinedEmail, lm.DeclinedAt = declined[0].Name.String, declined[0].ManagerEmail, &declined[0].DeclinedAt
 	}
 	return lm, nil
 }
