@@ -35,18 +35,18 @@ func (s *Store) DeclineStaff(ctx context.Context, d app.Decline) error {
 // lineManagerSQL is everything a learner's course page says about their
 // line manager, in one round trip: a row of each kind that exists, kind 0
 // the email the learner names now (always), 1 who accepted them with that
-// email (the first), 2 who confirmed their training in the current cycle (one at most:
-// the key is learner, course and cycle),
-// 3 the latest decline. Portable SQL: each ordered branch sits in its own
-// sub-select, as SQLite requires of a compound select.
-const lineManagerSQL = `SELECT 0 AS kind, '' AS name, NULL AS at, manager_email AS email FROM users WHERE id = @learner
+// email (the first), 2 who confirmed their training in the current cycle
+// (cycleSQL; one at most, the key being learner, course and cycle), 3 the
+// latest decline. Portable SQL: each ordered branch sits in its own
+// sub-select, as SQLite requires of a compound select. Its arguments: the
+// learner's ID twice, the learner's and the course's twice, the learner's.
+const lineManagerSQL = `SELECT 0 AS kind, '' AS name, NULL AS at, manager_email AS email FROM users WHERE id = ?
 	UNION ALL SELECT * FROM (SELECT 1, m.name, ml.accepted_at, '' FROM manager_links ml JOIN users m ON m.id = ml.manager_id JOIN users l ON l.id = ml.learner_id
-		WHERE ml.learner_id = @learner AND l.manager_email <> '' AND m.email_norm = l.manager_email ORDER BY ml.accepted_at LIMIT 1) a
+		WHERE ml.learner_id = ? AND l.manager_email <> '' AND m.email_norm = l.manager_email ORDER BY ml.accepted_at LIMIT 1) a
 	UNION ALL SELECT * FROM (SELECT 2, m.name, c.confirmed_at, '' FROM confirmations c JOIN users m ON m.id = c.manager_id
-		WHERE c.learner_id = @learner AND c.course_id = @course
-		AND c.cycle = COALESCE((SELECT cycle FROM enrolments WHERE user_id = @learner AND course_id = @course), 1)) c
+		WHERE c.learner_id = ? AND c.course_id = ? AND c.cycle = ` + cycleSQL + `) c
 	UNION ALL SELECT * FROM (SELECT 3, COALESCE(m.name, ''), d.declined_at, d.manager_email FROM manager_declines d LEFT JOIN users m ON m.id = d.manager_id
-		WHERE d.learner_id = @learner ORDER BY d.declined_at DESC, d.id DESC LIMIT 1) d`
+		WHERE d.learner_id = ? ORDER BY d.declined_at DESC, d.id DESC LIMIT 1) d`
 
 // LineManager implements app.ManagerLinks; the confirmation is the
 // current cycle's (a refresher needs confirming again). One statement
@@ -58,7 +58,7 @@ func (s *Store) LineManager(ctx context.Context, learnerID int64, courseID strin
 		At    dbTime
 		Email string
 	}
-	if err := s.db.WithContext(ctx).Raw(lineManagerSQL, map[string]any{"learner": learnerID, "course": courseID}).Scan(&rows).Error; err != nil {
+	if err := s.db.WithContext(ctx).Raw(lineManagerSQL, learnerID, learnerID, learnerID, courseID, learnerID, courseID, learnerID).Scan(&rows).Error; err != nil {
 		return nil, wrap(err, "line manager")
 	}
 	lm := &app.LineManager{}
