@@ -426,9 +426,10 @@ func (s *Store) SaveAnswer(ctx context.Context, a app.Answer) error {
 const liveSessionSQL = `SELECT user_id, created_at, last_seen_at, expires_at FROM sessions WHERE token_hash = ? AND expires_at > ?`
 
 // SaveAnswerInSession implements app.LearningStore. On PostgreSQL it is
-// one statement: the session is found, that learner's module row is
+// one statement, shared with the other autosaves sent at the same moment
+// (autosave.go): the session is found, that learner's module row is
 // locked if it is open (openGuardSQL, as in SaveAnswer), and the answer is
-// written only if it was; the row returned is the session, with whether
+// written only if it was; what comes back is the session, with whether
 // the module was open and due a visit. A visit due (at most once a minute
 // per learner) is a second statement (recordVisit).
 func (s *Store) SaveAnswerInSession(ctx context.Context, tokenHash string, now time.Time, a app.Answer) (*app.Session, error) {
@@ -456,25 +457,10 @@ func (s *Store) SaveAnswerInSession(ctx context.Context, tokenHash string, now t
 		}
 		return se, err
 	}
-	// Straight on the connection, like SaveAnswer (direct.go).
-	guard, guardArgs := s.openGuardSQL(`(SELECT user_id FROM s)`, nil, a)
-	write, writeArgs := guardedAnswerSQL(a)
-	q := `WITH s AS (` + liveSessionSQL + `), ` + guard + `, ` + write
-	args := append(append([]any{tokenHash, now.UTC()}, guardArgs...), writeArgs...)
-	due, dueArg := s.dueFromGuardSQL(a.UpdatedAt)
-	q += `SELECT s.user_id, s.created_at, s.last_seen_at, s.expires_at, (SELECT COUNT(*) FROM p), ` + due + ` FROM s`
-	var open int64
-	var visit bool
-	if err := s.direct().QueryRowContext(ctx, s.bound(q), append(args, dueArg)...).Scan(&se.UserID, &se.CreatedAt, &se.LastSeenAt, &se.ExpiresAt, &open, &visit); err != nil {
-		return nil, wrap(err, "answer in session")
-	}
-	if open == 0 {
-		return se, app.ErrNotAnswerable
-	}
-	if visit {
-		return se, s.recordVisit(ctx, app.ModuleKey{UserID: se.UserID, CourseID: a.CourseID, ModuleID: a.ModuleID}, a.UpdatedAt)
-	}
-	return se, nil
+	// Straight on the connection, like SaveAnswer (direct.go), in a batch
+	// with the saves sent at the same moment (autosave.go).
+	r, err := s.autosave(ctx, tokenHash, now, a)
+	return s.autosaved(ctx, r, err)
 }
 
 func (s *Store) writeAnswer(a app.Answer) error {

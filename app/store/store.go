@@ -27,13 +27,16 @@ type Store struct {
 	db       *gorm.DB
 	postgres bool
 	pause    func(op string) // tests only: see PauseAfterDecision
+	saves    *autosaves      // PostgreSQL's root store only: autosave.go
 }
 
 // PauseAfterDecision makes the store call fn inside its locking operations
 // ("submit", "save answers", "complete") after they have read what they
 // decide on and before they write, so a test can hold one there while
-// another request runs, then release it. For tests only; nil turns it off.
-// Set it before the store is shared.
+// another request runs, then release it; and ("autosave batch") in an
+// autosave worker that has taken the first save waiting, before it
+// gathers the others. For tests only; nil turns it off. Set it before the
+// store is shared.
 func (s *Store) PauseAfterDecision(fn func(op string)) { s.pause = fn }
 
 func (s *Store) paused(op string) {
@@ -110,7 +113,9 @@ func OpenWith(databaseURL, sqlitePath string, opt Options) (*Store, error) {
 		sqlDB.SetMaxOpenConns(opt.MaxConns)
 		sqlDB.SetMaxIdleConns(opt.MaxConns)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-		return &Store{db: db, postgres: true}, nil
+		st := &Store{db: db, postgres: true}
+		st.startAutosaves(min(autosaveWorkers, opt.MaxConns))
+		return st, nil
 	}
 	if dir := filepath.Dir(sqlitePath); dir != "" {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -131,8 +136,11 @@ func OpenWith(databaseURL, sqlitePath string, opt Options) (*Store, error) {
 	return &Store{db: db}, nil
 }
 
-// Close closes the database.
+// Close closes the database, once the autosaves queued are written.
 func (s *Store) Close() error {
+	if s.saves != nil {
+		s.saves.stop()
+	}
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err
