@@ -7,7 +7,10 @@
 #   .ci/bench/http.sh
 #   LEARNERS=64 DURATION=30 WARMUP=5 CONNS="16 64" .ci/bench/http.sh
 #
-# Settings (environment): LEARNERS (64, at most 200), DURATION and WARMUP in
+# Settings (environment): PARTS (which of "save page journey" to run, all by
+# default; statements are counted for those run), APP_BIN (a foundations
+# binary built elsewhere, to compare two builds run in turns; by default
+# the tree's own is built), LEARNERS (64, at most 200), DURATION and WARMUP in
 # seconds (30, 5), CONNS (connections/clients per run, "16 64"), JOURNEYS
 # (learner journeys timed, 20), APP_PORT and BARE_PORT (18080, 18081),
 # PGHOST/PGPORT/PGUSER (127.0.0.1, 5432, postgres), BENCH_DB
@@ -63,6 +66,9 @@ DURATION=${DURATION:-30}
 WARMUP=${WARMUP:-5}
 CONNS=${CONNS:-16 64}
 JOURNEYS=${JOURNEYS:-20}
+PARTS=${PARTS:-save page journey}
+APP_BIN=${APP_BIN:-}
+has() { [[ " $PARTS " == *" $1 "* ]]; }
 APP_PORT=${APP_PORT:-18080}
 BARE_PORT=${BARE_PORT:-18081}
 BENCH_DB=${BENCH_DB:-foundations_bench}
@@ -120,7 +126,12 @@ wait_up() { # wait_up URL PID NAME: at most 30 s
 }
 
 say "Building the app and the bare endpoint"
-go build -o "$WORK/foundations" ./cmd/foundations
+if [[ -n $APP_BIN ]]; then
+  [[ -x $APP_BIN ]] || die "APP_BIN $APP_BIN is not an executable"
+  cp "$APP_BIN" "$WORK/foundations"
+else
+  go build -o "$WORK/foundations" ./cmd/foundations
+fi
 go build -o "$WORK/bare" ./.ci/bench/bare
 
 say "Creating database $BENCH_DB"
@@ -373,6 +384,7 @@ run_pgbench() { # run_pgbench GROUP NAME CLIENTS
     "-" "$(per_req "$(backend_cpu "$WORK/be0" "$WORK/be1")" "$n_win")"
 }
 
+if has save; then
 started=$(q "SELECT now()")
 for c in $CONNS; do
   run_pgbench "base:save" "save: pgbench -M prepared upsert" "$c"
@@ -380,6 +392,9 @@ for c in $CONNS; do
 done
 saved=$(q "SELECT count(*) FROM answers WHERE updated_at > '$started'")
 ((saved > 0)) || die "no answer was updated during the save runs"
+fi
+gz=""
+if has page; then
 
 say "Starting the bare endpoint on 127.0.0.1:$BARE_PORT"
 env DATABASE_URL="$DATABASE_URL" PORT="$BARE_PORT" COURSE_ID="$COURSE" MODULE_ID="$MODULE" "$WORK/bare" >"$WORK/bare.log" 2>&1 &
@@ -410,9 +425,11 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -b "$jar" "$APP/modules/$MODULE")
 gz=$(curl -s -o /dev/null -w '%{size_download}' -H 'Accept-Encoding: gzip' -b "$jar" "$APP/modules/$MODULE")
 stop_pid "$BARE_PID"
 BARE_PID=""
+fi
 
 # ---- The learner journey -----------------------------------------------------------
 
+if has journey; then
 say "Learner journey: $JOURNEYS learners, register to certificate PDF, one after another"
 go test -c -o "$WORK/journey.test" ./cmd/foundations
 a0=$(ticks "$APP_PID")
@@ -446,6 +463,7 @@ J_PG=$(awk -v t="$(backend_cpu "$WORK/be0" "$WORK/be1")" -v n="$journeys" 'BEGIN
 J_FLUSHES=""
 if [[ $w0 =~ ^[0-9]+$ && $w1 =~ ^[0-9]+$ ]]; then
   J_FLUSHES=$(awk -v d=$((w1 - w0)) -v n="$journeys" 'BEGIN { printf "%.1f", d / n }')
+fi
 fi
 
 # ---- Statements per request, from PostgreSQL's log -----------------------------------
@@ -501,9 +519,9 @@ else
       sed 's/.*\(statement\|execute [^:]*\): //' | cut -c1-60 | sort | uniq -c | sort -rn | head -n 8 >"$WORK/stmts.$name"
     printf '%s|%s|%s\n' "$name" "$reqs" "$n" >>"$STMTS"
   }
-  count_statements autosave "$WORK/save.lua"
-  count_statements "module page" "$WORK/page.lua"
-  count_statements journey JOURNEY
+  if has save; then count_statements autosave "$WORK/save.lua"; fi
+  if has page; then count_statements "module page" "$WORK/page.lua"; fi
+  if has journey; then count_statements journey JOURNEY; fi
   psql -d postgres -qc "ALTER DATABASE \"$BENCH_DB\" RESET log_statement" >/dev/null
 fi
 
@@ -511,7 +529,7 @@ fi
 
 echo
 echo "Foundations HTTP benchmarks: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u '+%Y-%m-%d %H:%M UTC'),"
-echo "${DURATION}s runs after ${WARMUP}s warm-up, $LEARNERS learners, module $MODULE ($PAGE_BYTES bytes of HTML, $gz gzipped);"
+echo "${DURATION}s runs after ${WARMUP}s warm-up, $LEARNERS learners, module $MODULE ($PAGE_BYTES bytes of HTML, ${gz:-?} gzipped);"
 echo "PostgreSQL $(q 'SHOW server_version'). Ratios are to the baseline row above."
 echo
 awk -F'|' '
@@ -532,6 +550,7 @@ awk -F'|' '
     printf f, $2, $3, $4, $5, $6, ratio, $7, $8, $9, cratio
   }
   END { printf "\nTargets:\n%s", verdict }' "$RESULTS"
+if has journey; then
 printf '  learner journey besides password hashing, in the server'"'"'s handlers: %s ms (target < 50): %s\n' "$J_HANDLER_BESIDES" \
   "$(awk -v v="$J_HANDLER_BESIDES" 'BEGIN { print (v < 50 ? "met" : "NOT met") }')"
 printf '  the same seen by the client, each request from sending to its last byte: %s ms: %s\n' "$J_BESIDES" \
@@ -548,6 +567,7 @@ printf '  one client alone commits the same upsert in %s ms (pgbench -c 1), the 
 if [[ -n $J_FLUSHES && -n $COMMIT_MS ]]; then
   printf '  PostgreSQL flushed its WAL %s times per journey (pg_stat_wal.wal_sync); at the one-client commit latency above, about %s ms of each journey.\n' "$J_FLUSHES" \
     "$(awk -v f="$J_FLUSHES" -v c="$COMMIT_MS" 'BEGIN { printf "%.1f", f * c }')"
+fi
 fi
 if [[ -s $STMTS ]]; then
   echo

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"hash/maphash"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -27,10 +29,15 @@ import (
 // statement fails as a whole, each of its saves is sent again alone and
 // gets its own answer.
 
-// autosaveWorkers is how many batches are in flight at once: enough to keep
-// PostgreSQL's cores busy while a batch is in the network, few enough to
-// leave the pool for everything else (4 of the default 20 connections).
-const autosaveWorkers = 4
+// autosaveWorkers is how many batches are in flight at once: two keep
+// PostgreSQL busy while a batch is on its way, and the fewer they are the
+// more saves each batch gathers under load (each costs PostgreSQL about as
+// much as a save alone, whatever its size); 2 of the default 20
+// connections.
+const autosaveWorkers = 2
+
+// visitInterval is app.VisitInterval as PostgreSQL's interval.
+var visitInterval = fmt.Sprintf("%d microseconds", app.VisitInterval.Microseconds())
 
 // autosaveMaxBatch bounds a batch's size (its arrays' length).
 const autosaveMaxBatch = 128
@@ -50,11 +57,16 @@ type autosave struct {
 	done        chan struct{}
 }
 
-// autosaves gathers the saves that arrive while its workers are busy.
+// autosaves gathers the saves that arrive while its workers are busy. Each
+// session's saves go to one worker's queue (by the token's hash), so that
+// two batches in flight at once never hold saves of one session: two such
+// batches could each lock an answer row the other is about to write, and
+// PostgreSQL would break the deadlock only after deadlock_timeout.
 type autosaves struct {
-	queue chan *autosave
-	quit  chan struct{}
-	wg    sync.WaitGroup
+	queues []chan *autosave
+	seed   maphash.Seed
+	quit   chan struct{}
+	wg     sync.WaitGroup
 
 	mu     sync.RWMutex // held to read while queueing, to write by stop
 	closed bool
@@ -63,12 +75,19 @@ type autosaves struct {
 }
 
 func (s *Store) startAutosaves(workers int) {
-	b := &autosaves{queue: make(chan *autosave, 4*autosaveMaxBatch), quit: make(chan struct{})}
+	b := &autosaves{seed: maphash.MakeSeed(), quit: make(chan struct{})}
 	s.saves = b
 	for range workers {
+		q := make(chan *autosave, 4*autosaveMaxBatch)
+		b.queues = append(b.queues, q)
 		b.wg.Add(1)
-		go s.autosaveWorker(b)
+		go s.autosaveWorker(b, q)
 	}
+}
+
+// queue is the queue of the worker that writes the session's saves.
+func (b *autosaves) queue(tokenHash string) chan *autosave {
+	return b.queues[maphash.String(b.seed, tokenHash)%uint64(len(b.queues))]
 }
 
 // stop stops the workers once every save queued is written; a save after
@@ -83,13 +102,11 @@ func (b *autosaves) stop() {
 	b.mu.Unlock()
 	close(b.quit)
 	b.wg.Wait()
-	for {
-		select {
-		case r := <-b.queue: // queued as the workers stopped
+	for _, q := range b.queues {
+		for len(q) > 0 { // queued as the workers stopped
+			r := <-q
 			r.err = errStoreClosed
 			close(r.done)
-		default:
-			return
 		}
 	}
 }
@@ -100,7 +117,7 @@ var errStoreClosed = errors.New("store closed")
 // at that moment (up to autosaveMaxBatch, one per session: a session's
 // next save waits for the next batch, so a batch never holds two saves that
 // could write the same answer row), and sends them as one batch.
-func (s *Store) autosaveWorker(b *autosaves) {
+func (s *Store) autosaveWorker(b *autosaves, queue chan *autosave) {
 	defer b.wg.Done()
 	var carry []*autosave // saves of a session already in the last batch
 	for {
@@ -108,7 +125,7 @@ func (s *Store) autosaveWorker(b *autosaves) {
 		carry = nil
 		if len(batch) == 0 {
 			select {
-			case r := <-b.queue:
+			case r := <-queue:
 				batch = append(batch, r)
 			case <-b.quit:
 				return
@@ -122,7 +139,7 @@ func (s *Store) autosaveWorker(b *autosaves) {
 	gather:
 		for len(batch) < autosaveMaxBatch {
 			select {
-			case r := <-b.queue:
+			case r := <-queue:
 				if tokens[r.tokenHash] {
 					carry = append(carry, r)
 					continue
@@ -161,39 +178,43 @@ func (s *Store) writeAutosaves(batch []*autosave) (together bool) {
 }
 
 // autosaveBatchSQL (PostgreSQL) is a batch of autosaves in one statement:
-// r holds the saves as sent, one row each, numbered by i; s the live
-// session of each; p the learner's module row of each save whose module is
-// open, locked FOR KEY SHARE, as openGuardSQL locks it for a save alone;
-// w writes the answers given and d deletes those cleared, only for saves
-// in p. One row comes back per save.
-const autosaveBatchSQL = `WITH r AS (SELECT * FROM unnest(?::text[], ?::timestamptz[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::boolean[])
-		WITH ORDINALITY AS r(token_hash, now, cutoff, course_id, module_id, question_id, options, text, updated_at, clear, i)),
-	s AS (SELECT r.i, se.user_id, se.created_at, se.last_seen_at, se.expires_at FROM r JOIN sessions se ON se.token_hash = r.token_hash AND se.expires_at > r.now),
-	p AS (SELECT s.i, s.user_id, mp.last_seen_at <= r.cutoff AS due FROM s JOIN r ON r.i = s.i
-		JOIN module_progress mp ON mp.user_id = s.user_id AND mp.course_id = r.course_id AND mp.module_id = r.module_id
+// r holds the saves as sent, one row each, numbered by i; s those whose
+// session is live, with the session; p those of s whose module is open,
+// the learner's module row locked FOR KEY SHARE as openGuardSQL locks it
+// for a save alone; w writes the answers given, in the order of their key
+// (so two batches that meet on answer rows lock them in one order), and d
+// deletes those cleared. A row comes back for each save whose session is
+// live.
+const autosaveBatchSQL = `WITH r AS (SELECT * FROM unnest(?::text[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::boolean[])
+		WITH ORDINALITY AS r(token_hash, now, course_id, module_id, question_id, options, text, updated_at, clear, i)),
+	s AS (SELECT r.*, se.user_id, se.created_at, se.last_seen_at AS session_seen, se.expires_at
+		FROM r JOIN sessions se ON se.token_hash = r.token_hash AND se.expires_at > r.now),
+	p AS (SELECT s.i, s.user_id, s.course_id, s.question_id, s.module_id, s.options, s.text, s.updated_at, s.clear,
+			mp.last_seen_at <= s.updated_at - CAST(? AS INTERVAL) AS due
+		FROM s JOIN module_progress mp ON mp.user_id = s.user_id AND mp.course_id = s.course_id AND mp.module_id = s.module_id
 		WHERE mp.passed_at IS NULL FOR KEY SHARE OF mp),
-	w AS (` + answerUpsertSQL + `SELECT p.user_id, r.course_id, r.question_id, r.module_id, r.options, r.text, r.updated_at FROM p JOIN r ON r.i = p.i
-		WHERE NOT r.clear` + answerConflictSQL + `),
-	d AS (DELETE FROM answers a USING p JOIN r ON r.i = p.i WHERE r.clear AND a.user_id = p.user_id AND a.course_id = r.course_id AND a.question_id = r.question_id)
-	SELECT r.i, s.user_id, s.created_at, s.last_seen_at, s.expires_at, p.i IS NOT NULL, COALESCE(p.due, FALSE)
-	FROM r LEFT JOIN s ON s.i = r.i LEFT JOIN p ON p.i = r.i`
+	w AS (` + answerUpsertSQL + `SELECT user_id, course_id, question_id, module_id, options, text, updated_at FROM p
+		WHERE NOT clear ORDER BY user_id, question_id` + answerConflictSQL + `),
+	d AS (DELETE FROM answers a USING p WHERE p.clear AND a.user_id = p.user_id AND a.course_id = p.course_id AND a.question_id = p.question_id)
+	SELECT s.i, s.user_id, s.created_at, s.session_seen, s.expires_at, p.i IS NOT NULL, COALESCE(p.due, FALSE)
+	FROM s LEFT JOIN p ON p.i = s.i`
 
 // autosaveBatch sends a batch as one statement and fills in each save's
 // outcome; on an error it fills in nothing.
 func (s *Store) autosaveBatch(batch []*autosave) error {
 	n := len(batch)
-	tokens, nows, cutoffs := make([]string, n), make([]time.Time, n), make([]time.Time, n)
+	tokens, nows, updated := make([]string, n), make([]time.Time, n), make([]time.Time, n)
 	courses, modules, questions, options, texts := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	updated, clear := make([]time.Time, n), make([]bool, n)
+	clear := make([]bool, n)
 	for i, r := range batch {
-		tokens[i], nows[i], cutoffs[i] = r.tokenHash, r.now.UTC(), r.a.UpdatedAt.Add(-app.VisitInterval).UTC()
+		tokens[i], nows[i], updated[i] = r.tokenHash, r.now.UTC(), r.a.UpdatedAt.UTC()
 		courses[i], modules[i], questions[i] = r.a.CourseID, r.a.ModuleID, r.a.QuestionID
-		options[i], texts[i], updated[i], clear[i] = strings.Join(r.a.Options, ","), r.a.Text, r.a.UpdatedAt.UTC(), r.a.Empty()
+		options[i], texts[i], clear[i] = strings.Join(r.a.Options, ","), r.a.Text, r.a.Empty()
 	}
 	// The statement outlives any one request: it is not cancelled when the
 	// first save's client goes away, as the others still wait on it.
 	ctx := context.WithoutCancel(batch[0].ctx)
-	rows, err := s.direct().QueryContext(ctx, s.bound(autosaveBatchSQL), tokens, nows, cutoffs, courses, modules, questions, options, texts, updated, clear)
+	rows, err := s.direct().QueryContext(ctx, s.bound(autosaveBatchSQL), tokens, nows, courses, modules, questions, options, texts, updated, clear, visitInterval)
 	if err != nil {
 		return err
 	}
@@ -203,22 +224,17 @@ func (s *Store) autosaveBatch(batch []*autosave) error {
 		found, open bool
 		visit       bool
 	}
-	out := make([]outcome, n)
+	out := make([]outcome, n) // a save with no row: no live session
 	for rows.Next() {
 		var i int
-		var uid sql.NullInt64
-		var created, seen, expires sql.NullTime
 		var o outcome
-		if err := rows.Scan(&i, &uid, &created, &seen, &expires, &o.open, &o.visit); err != nil {
+		if err := rows.Scan(&i, &o.se.UserID, &o.se.CreatedAt, &o.se.LastSeenAt, &o.se.ExpiresAt, &o.open, &o.visit); err != nil {
 			return err
 		}
 		if i < 1 || i > n {
 			return errors.New("autosave batch: row out of range")
 		}
-		if uid.Valid {
-			o.found = true
-			o.se = app.Session{UserID: uid.Int64, CreatedAt: created.Time, LastSeenAt: seen.Time, ExpiresAt: expires.Time}
-		}
+		o.found = true
 		out[i-1] = o
 	}
 	if err := rows.Err(); err != nil {
@@ -283,7 +299,7 @@ func (s *Store) autosave(ctx context.Context, tokenHash string, now time.Time, a
 		return nil, errStoreClosed
 	}
 	select {
-	case b.queue <- r:
+	case b.queue(tokenHash) <- r:
 	case <-ctx.Done():
 		b.mu.RUnlock()
 		return nil, ctx.Err()

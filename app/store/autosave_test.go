@@ -64,8 +64,27 @@ func m1Answer(at time.Time, question string, options ...string) app.Answer {
 // had been sent alone: a live session's save to an open module is written;
 // a passed module, a module not started, or a session expired refuses
 // that save only; a cleared answer is deleted; a visit due is recorded.
+//
+// It holds with prepared statements and without them (for PgBouncer in
+// transaction mode), where the batch's arrays are sent as literals.
 func TestAutosavesSentTogetherAreDecidedOneByOne(t *testing.T) {
-	st := storetest.Postgres(t)
+	for _, noPrepare := range []bool{false, true} {
+		t.Run(fmt.Sprintf("without prepared statements %v", noPrepare), func(t *testing.T) {
+			dsn, _ := storetest.FreshSchema(t)
+			st, err := store.OpenWith(dsn, "", store.Options{NoPreparedStatements: noPrepare})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = st.Close() })
+			if err := st.Migrate(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			autosavesDecidedOneByOne(t, st)
+		})
+	}
+}
+
+func autosavesDecidedOneByOne(t *testing.T, st *store.Store) {
 	ctx := context.Background()
 	start := time.Date(2025, 3, 2, 10, 0, 0, 0, time.UTC)
 	at := start.Add(30 * time.Second)

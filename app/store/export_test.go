@@ -35,4 +35,9 @@ func (s *Store) AutosaveBatch(ctx context.Context, saves []SessionAnswer) ([]*ap
 // AutosaveBatches is how many batches the workers have sent, and
 // AutosavesQueued how many saves wait for one.
 func (s *Store) AutosaveBatches() int64 { return s.saves.batches.Load() }
-func (s *Store) AutosavesQueued() int   { return len(s.saves.queue) }
+func (s *Store) AutosavesQueued() (n int) {
+	for _, q := range s.saves.queues {
+		n += len(q)
+	}
+	return n
+}
