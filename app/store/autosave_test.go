@@ -339,3 +339,73 @@ func TestAnAutosaveBatchWaitsForASubmit(t *testing.T) {
 		t.Errorf("the other learner's answer = %+v, want [c]", a)
 	}
 }
+
+// A save held behind a lock (a submit of the same learner's module) holds
+// the worker up for autosaveTimeout at most: then it is handed back to its
+// own request, which waits for the submit and is refused once the module
+// is passed, while another learner's save, sent meanwhile, is written.
+func TestASaveHeldBehindALockDoesNotHoldUpOthers(t *testing.T) {
+	dsn, _ := storetest.FreshSchema(t)
+	st, err := store.OpenWith(dsn, "", store.Options{MaxConns: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	ctx := context.Background()
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	store.SetAutosaveTimeout(t, 300*time.Millisecond)
+	start := time.Date(2025, 3, 2, 10, 0, 0, 0, time.UTC)
+	at := start.Add(30 * time.Second)
+	submitter, submitterTok := autosaveLearner(t, st, "held@example.org", start)
+	other, otherTok := autosaveLearner(t, st, "free@example.org", start)
+	held, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	st.PauseAfterDecision(func(op string) {
+		if op == "submit" {
+			once.Do(func() { close(held); <-release })
+		}
+	})
+	submitted := make(chan error, 1)
+	go func() { submitted <- passM1(t, st, submitter, at) }()
+	<-held
+	heldSave := make(chan error, 1)
+	go func() {
+		_, err := st.SaveAnswerInSession(ctx, submitterTok, at, m1Answer(at, "q1", "c"))
+		heldSave <- err
+	}()
+	time.Sleep(50 * time.Millisecond) // the worker is now waiting on the submit's lock
+	otherSave := make(chan error, 1)
+	go func() {
+		_, err := st.SaveAnswerInSession(ctx, otherTok, at, m1Answer(at, "q1", "c"))
+		otherSave <- err
+	}()
+	select {
+	case err := <-otherSave:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		close(release)
+		t.Fatal("the other learner's save waited behind the held one for 5 s")
+	}
+	if a, _ := storedAnswer(t, st, other, "q1"); fmt.Sprint(a.Options) != "[c]" {
+		t.Errorf("the other learner's answer = %+v, want [c]", a)
+	}
+	select {
+	case err := <-heldSave:
+		t.Fatalf("the held save finished while the submit held its module: %v", err)
+	default:
+	}
+	close(release)
+	if err := <-submitted; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-heldSave; !errors.Is(err, app.ErrNotAnswerable) {
+		t.Errorf("the held save after the pass: %v, want it refused", err)
+	}
+	if a, _ := storedAnswer(t, st, submitter, "q1"); fmt.Sprint(a.Options) != "[a]" {
+		t.Errorf("the submitter's answer = %+v, want the submitted [a]", a)
+	}
+}

@@ -27,6 +27,9 @@ func (s *Store) AutosaveBatch(ctx context.Context, saves []SessionAnswer) ([]*ap
 	together := s.writeAutosaves(batch)
 	sessions, errs := make([]*app.Session, len(saves)), make([]error, len(saves))
 	for i, r := range batch {
+		if r.alone {
+			r.err = s.autosaveAlone(ctx, r)
+		}
 		sessions[i], errs[i] = s.autosaved(ctx, r, r.err)
 	}
 	return sessions, errs, together
@@ -40,4 +43,11 @@ func (s *Store) AutosavesQueued() (n int) {
 		n += len(q)
 	}
 	return n
+}
+
+// SetAutosaveTimeout sets autosaveTimeout until the test ends.
+func SetAutosaveTimeout(t interface{ Cleanup(func()) }, d time.Duration) {
+	was := autosaveTimeout
+	autosaveTimeout = d
+	t.Cleanup(func() { autosaveTimeout = was })
 }
