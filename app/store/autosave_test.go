@@ -60,6 +60,30 @@ func m1Answer(at time.Time, question string, options ...string) app.Answer {
 	return app.Answer{CourseID: "c", ModuleID: "m1", QuestionID: question, Options: options, UpdatedAt: at}
 }
 
+// holdSubmit starts a submit that passes the learner's m1 and holds it
+// after its decision, with their module row locked, until release is
+// called; submitted then gives its error.
+func holdSubmit(t *testing.T, st *store.Store, user int64, at time.Time) (submitted <-chan error, release func()) {
+	t.Helper()
+	held, released := make(chan struct{}), make(chan struct{})
+	var once, releaseOnce sync.Once
+	st.PauseAfterDecision(func(op string) {
+		if op == "submit" {
+			once.Do(func() { close(held); <-released })
+		}
+	})
+	done := make(chan error, 1)
+	go func() { done <- passM1(t, st, user, at) }()
+	select {
+	case <-held:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the submit never reached its decision")
+	}
+	release = func() { releaseOnce.Do(func() { close(released) }) }
+	t.Cleanup(release)
+	return done, release
+}
+
 // Autosaves sent together are one statement, and each is decided as if it
 // had been sent alone: a live session's save to an open module is written;
 // a passed module, a module not started, or a session expired refuses
@@ -70,16 +94,7 @@ func m1Answer(at time.Time, question string, options ...string) app.Answer {
 func TestAutosavesSentTogetherAreDecidedOneByOne(t *testing.T) {
 	for _, noPrepare := range []bool{false, true} {
 		t.Run(fmt.Sprintf("without prepared statements %v", noPrepare), func(t *testing.T) {
-			dsn, _ := storetest.FreshSchema(t)
-			st, err := store.OpenWith(dsn, "", store.Options{NoPreparedStatements: noPrepare})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = st.Close() })
-			if err := st.Migrate(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			autosavesDecidedOneByOne(t, st)
+			autosavesDecidedOneByOne(t, storetest.PostgresWith(t, store.Options{NoPreparedStatements: noPrepare}))
 		})
 	}
 }
@@ -203,16 +218,8 @@ func TestAutosavesTheBatchCannotWriteAreSentAlone(t *testing.T) {
 // statement, one per session: a session's second save waits for the batch
 // after, so it is written after its first.
 func TestAutosavesArrivingTogetherShareAStatement(t *testing.T) {
-	dsn, _ := storetest.FreshSchema(t)
-	st, err := store.OpenWith(dsn, "", store.Options{MaxConns: 1}) // one worker
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
+	st := storetest.PostgresWith(t, store.Options{MaxConns: 1}) // one connection, one worker
 	ctx := context.Background()
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
 	start := time.Now().UTC().Truncate(time.Second)
 	const learners = 20
 	users, tokens := make([]int64, learners), make([]string, learners)
@@ -292,20 +299,7 @@ func TestAnAutosaveBatchWaitsForASubmit(t *testing.T) {
 	at := start.Add(30 * time.Second)
 	submitter, submitterTok := autosaveLearner(t, st, "submitter@example.org", start)
 	other, otherTok := autosaveLearner(t, st, "beside@example.org", start)
-	held, release := make(chan struct{}), make(chan struct{})
-	var once sync.Once
-	st.PauseAfterDecision(func(op string) {
-		if op == "submit" {
-			once.Do(func() { close(held); <-release })
-		}
-	})
-	submitted := make(chan error, 1)
-	go func() { submitted <- passM1(t, st, submitter, at) }()
-	select {
-	case <-held:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the submit never reached its decision")
-	}
+	submitted, release := holdSubmit(t, st, submitter, at)
 	type result struct {
 		errs     []error
 		together bool
@@ -320,11 +314,10 @@ func TestAnAutosaveBatchWaitsForASubmit(t *testing.T) {
 	}()
 	select {
 	case r := <-batched:
-		close(release)
 		t.Fatalf("the batch finished while the submit held the module row: %+v", r)
 	case <-time.After(300 * time.Millisecond):
 	}
-	close(release)
+	release()
 	if err := <-submitted; err != nil {
 		t.Fatal(err)
 	}
@@ -345,31 +338,14 @@ func TestAnAutosaveBatchWaitsForASubmit(t *testing.T) {
 // own request, which waits for the submit and is refused once the module
 // is passed, while another learner's save, sent meanwhile, is written.
 func TestASaveHeldBehindALockDoesNotHoldUpOthers(t *testing.T) {
-	dsn, _ := storetest.FreshSchema(t)
-	st, err := store.OpenWith(dsn, "", store.Options{MaxConns: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
+	st := storetest.Postgres(t)
 	ctx := context.Background()
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
 	store.SetAutosaveTimeout(t, 300*time.Millisecond)
 	start := time.Date(2025, 3, 2, 10, 0, 0, 0, time.UTC)
 	at := start.Add(30 * time.Second)
 	submitter, submitterTok := autosaveLearner(t, st, "held@example.org", start)
 	other, otherTok := autosaveLearner(t, st, "free@example.org", start)
-	held, release := make(chan struct{}), make(chan struct{})
-	var once sync.Once
-	st.PauseAfterDecision(func(op string) {
-		if op == "submit" {
-			once.Do(func() { close(held); <-release })
-		}
-	})
-	submitted := make(chan error, 1)
-	go func() { submitted <- passM1(t, st, submitter, at) }()
-	<-held
+	submitted, release := holdSubmit(t, st, submitter, at)
 	heldSave := make(chan error, 1)
 	go func() {
 		_, err := st.SaveAnswerInSession(ctx, submitterTok, at, m1Answer(at, "q1", "c"))
@@ -387,7 +363,6 @@ func TestASaveHeldBehindALockDoesNotHoldUpOthers(t *testing.T) {
 			t.Fatal(err)
 		}
 	case <-time.After(5 * time.Second):
-		close(release)
 		t.Fatal("the other learner's save waited behind the held one for 5 s")
 	}
 	if a, _ := storedAnswer(t, st, other, "q1"); fmt.Sprint(a.Options) != "[c]" {
@@ -398,7 +373,7 @@ func TestASaveHeldBehindALockDoesNotHoldUpOthers(t *testing.T) {
 		t.Fatalf("the held save finished while the submit held its module: %v", err)
 	default:
 	}
-	close(release)
+	release()
 	if err := <-submitted; err != nil {
 		t.Fatal(err)
 	}

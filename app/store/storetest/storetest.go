@@ -67,9 +67,12 @@ func SQLite(t testing.TB) *store.Store {
 }
 
 // Postgres opens a migrated store in a fresh schema of TEST_DATABASE_URL.
-func Postgres(t testing.TB) *store.Store {
+func Postgres(t testing.TB) *store.Store { return PostgresWith(t, store.Options{}) }
+
+// PostgresWith is Postgres with the pool's Options.
+func PostgresWith(t testing.TB, opt store.Options) *store.Store {
 	dsn, _ := FreshSchema(t)
-	s, err := store.Open(dsn, "")
+	s, err := store.OpenWith(dsn, "", opt)
 	if err != nil {
 		t.Fatal(err)
 	}
