@@ -127,8 +127,11 @@ var errStoreClosed = errors.New("store closed")
 
 // autosaveWorker takes the first save waiting, then every other one waiting
 // at that moment (up to autosaveMaxBatch, one per session: a session's
-// next save waits for the next batch, so a batch never holds two saves that
-// could write the same answer row), and sends them as one batch.
+// next save waits for the next batch, so it is written after the one
+// before it, and a batch holds two saves of one answer row only when a
+// learner saves it from two sessions at once, which the batch's statement
+// refuses and writeAutosaves then hands back), and sends them as one
+// batch.
 func (s *Store) autosaveWorker(b *autosaves, queue chan *autosave) {
 	defer b.wg.Done()
 	var carry []*autosave // saves of a session already in the last batch
