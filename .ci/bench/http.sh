@@ -69,6 +69,9 @@ JOURNEYS=${JOURNEYS:-20}
 PARTS=${PARTS:-save page journey}
 APP_BIN=${APP_BIN:-}
 has() { [[ " $PARTS " == *" $1 "* ]]; }
+for part in $PARTS; do
+  [[ $part == save || $part == page || $part == journey ]] || { printf 'bench: PARTS may name save, page and journey, not %s\n' "$part" >&2; exit 1; }
+done
 APP_PORT=${APP_PORT:-18080}
 BARE_PORT=${BARE_PORT:-18081}
 BENCH_DB=${BENCH_DB:-foundations_bench}

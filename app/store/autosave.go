@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,7 +17,7 @@ import (
 // while the database is busy with earlier ones are sent together, as one
 // statement (autosaveBatchSQL) in one transaction, so they share one round
 // trip and one commit, the way PostgreSQL itself groups commits. A save
-// that arrives while a worker is idle is sent at once, alone: nothing
+// that arrives while the worker is idle is sent at once, alone: nothing
 // waits on a timer, so one learner saving on a quiet afternoon sees no
 // delay. Each save is acknowledged only after the statement that wrote it
 // has committed, so no acknowledged save is lost, and each row of the
@@ -31,16 +30,18 @@ import (
 // its own request, which then gets its own answer; the worker goes on to
 // the next batch.
 
-// autosaveWorkers is how many batches are in flight at once, per instance.
-// One: the fewer batches in flight, the more saves each gathers under
-// load, and a batch's cost is mostly its commit (its WAL flush) and its
-// round trip, whatever its size. With one connection and no flush, a save
-// alone cost PostgreSQL about 90 µs of CPU, a batch of 4 about 185 and a
-// batch of 16 about 390; each commit's flush added about 270 µs. Beside
-// two workers, in turns at 16 connections, one gathered about twice as
-// many saves per statement for about 30% less CPU per save (README,
-// Performance).
-const autosaveWorkers = 1
+// An instance has one worker, so one batch in flight. The fewer batches in
+// flight, the more saves each gathers under load, and a batch's cost is
+// mostly its commit (its WAL flush) and its round trip, whatever its size:
+// with one connection and no flush, a save alone cost PostgreSQL about 90
+// µs of CPU, a batch of 4 about 185 and a batch of 16 about 390, and each
+// commit's flush added about 270 µs. Beside two workers, in turns at 16
+// connections, one gathered about twice as many saves per statement for
+// about 30% less CPU per save (README, Performance). A second worker would
+// need each session's saves kept to one of them: two batches in flight
+// holding saves of one session could each lock an answer row the other is
+// about to write, and PostgreSQL breaks that deadlock only after
+// deadlock_timeout (seen with four workers on one queue).
 
 // autosaveTimeout is the longest a worker waits for one statement before
 // its saves are sent again alone, each by its own request (a variable for
@@ -69,16 +70,11 @@ type autosave struct {
 	done        chan struct{}
 }
 
-// autosaves gathers the saves that arrive while its workers are busy. Each
-// session's saves go to one worker's queue (by the token's hash), so that
-// two batches in flight at once never hold saves of one session: two such
-// batches could each lock an answer row the other is about to write, and
-// PostgreSQL would break the deadlock only after deadlock_timeout.
+// autosaves gathers the saves that arrive while its worker is busy.
 type autosaves struct {
-	queues []chan *autosave
-	seed   maphash.Seed
-	quit   chan struct{}
-	wg     sync.WaitGroup
+	queue chan *autosave
+	quit  chan struct{}
+	wg    sync.WaitGroup
 
 	mu     sync.RWMutex // held to read while queueing, to write by stop
 	closed bool
@@ -86,24 +82,15 @@ type autosaves struct {
 	batches atomic.Int64 // sent, for tests
 }
 
-func (s *Store) startAutosaves(workers int) {
-	b := &autosaves{seed: maphash.MakeSeed(), quit: make(chan struct{})}
+func (s *Store) startAutosaves() {
+	b := &autosaves{queue: make(chan *autosave, 4*autosaveMaxBatch), quit: make(chan struct{})}
 	s.saves = b
-	for range workers {
-		q := make(chan *autosave, 4*autosaveMaxBatch)
-		b.queues = append(b.queues, q)
-		b.wg.Add(1)
-		go s.autosaveWorker(b, q)
-	}
+	b.wg.Add(1)
+	go s.autosaveWorker(b)
 }
 
-// queue is the queue of the worker that writes the session's saves.
-func (b *autosaves) queue(tokenHash string) chan *autosave {
-	return b.queues[maphash.String(b.seed, tokenHash)%uint64(len(b.queues))]
-}
-
-// stop stops the workers once every save queued is written; a save after
-// it is refused.
+// stop stops the worker once every save it has taken is written; a save
+// still queued then, or sent after, is refused.
 func (b *autosaves) stop() {
 	b.mu.Lock()
 	if b.closed {
@@ -114,12 +101,10 @@ func (b *autosaves) stop() {
 	b.mu.Unlock()
 	close(b.quit)
 	b.wg.Wait()
-	for _, q := range b.queues {
-		for len(q) > 0 { // queued as the workers stopped
-			r := <-q
-			r.err = errStoreClosed
-			close(r.done)
-		}
+	for len(b.queue) > 0 { // queued as the worker stopped
+		r := <-b.queue
+		r.err = errStoreClosed
+		close(r.done)
 	}
 }
 
@@ -132,7 +117,7 @@ var errStoreClosed = errors.New("store closed")
 // learner saves it from two sessions at once, which the batch's statement
 // refuses and writeAutosaves then hands back), and sends them as one
 // batch.
-func (s *Store) autosaveWorker(b *autosaves, queue chan *autosave) {
+func (s *Store) autosaveWorker(b *autosaves) {
 	defer b.wg.Done()
 	var carry []*autosave // saves of a session already in the last batch
 	for {
@@ -140,7 +125,7 @@ func (s *Store) autosaveWorker(b *autosaves, queue chan *autosave) {
 		carry = nil
 		if len(batch) == 0 {
 			select {
-			case r := <-queue:
+			case r := <-b.queue:
 				batch = append(batch, r)
 			case <-b.quit:
 				return
@@ -154,7 +139,7 @@ func (s *Store) autosaveWorker(b *autosaves, queue chan *autosave) {
 	gather:
 		for len(batch) < autosaveMaxBatch {
 			select {
-			case r := <-queue:
+			case r := <-b.queue:
 				if tokens[r.tokenHash] {
 					carry = append(carry, r)
 					continue
@@ -298,7 +283,7 @@ func (s *Store) autosaved(ctx context.Context, r *autosave, err error) (*app.Ses
 	return &r.se, nil
 }
 
-// autosave sends one save through the batches (or alone, when the store
+// autosave sends one save through the worker (or alone, when the store
 // has none) and waits until it is written or refused.
 func (s *Store) autosave(ctx context.Context, tokenHash string, now time.Time, a app.Answer) (*autosave, error) {
 	r := &autosave{ctx: ctx, tokenHash: tokenHash, now: now, a: a, done: make(chan struct{})}
@@ -312,15 +297,21 @@ func (s *Store) autosave(ctx context.Context, tokenHash string, now time.Time, a
 		return nil, errStoreClosed
 	}
 	select {
-	case b.queue(tokenHash) <- r:
+	case b.queue <- r:
 	case <-ctx.Done():
 		b.mu.RUnlock()
 		return nil, ctx.Err()
 	}
 	b.mu.RUnlock()
 	<-r.done // once queued it is written, refused or handed back: wait for which
+	return r, s.takeBack(ctx, r)
+}
+
+// takeBack is a save's error once its batch is done: the save is sent
+// alone, by the request that made it, if the batch handed it back.
+func (s *Store) takeBack(ctx context.Context, r *autosave) error {
 	if r.alone {
-		return r, s.autosaveAlone(ctx, r)
+		return s.autosaveAlone(ctx, r)
 	}
-	return r, r.err
+	return r.err
 }

@@ -179,6 +179,16 @@ func autosavesDecidedOneByOne(t *testing.T, st *store.Store) {
 	if len(spent) != 2 || spent[0] != 0 || spent[1] <= 0 {
 		t.Errorf("seconds spent (no visit due, visit due) = %v, want 0 and the gap counted", spent)
 	}
+	// The batch's statement restates the decisions of a save sent alone
+	// (autosaveAlone): sent again one by one, each save gets the same
+	// answer as in the batch.
+	for i, sa := range saves {
+		alone, aloneErrs, _ := st.AutosaveBatch(ctx, []store.SessionAnswer{sa})
+		if (alone[0] == nil) != (sessions[i] == nil) || (alone[0] != nil && alone[0].UserID != sessions[i].UserID) ||
+			app.ErrorCode(aloneErrs[0]) != app.ErrorCode(errs[i]) || errors.Is(aloneErrs[0], app.ErrNotAnswerable) != errors.Is(errs[i], app.ErrNotAnswerable) {
+			t.Errorf("save %d alone: %+v, %v; in the batch: %+v, %v", i, alone[0], aloneErrs[0], sessions[i], errs[i])
+		}
+	}
 }
 
 // Two sessions of one learner writing one answer in one batch would make
@@ -218,7 +228,7 @@ func TestAutosavesTheBatchCannotWriteAreSentAlone(t *testing.T) {
 // statement, one per session: a session's second save waits for the batch
 // after, so it is written after its first.
 func TestAutosavesArrivingTogetherShareAStatement(t *testing.T) {
-	st := storetest.PostgresWith(t, store.Options{MaxConns: 1}) // one connection, one worker
+	st := storetest.Postgres(t)
 	ctx := context.Background()
 	start := time.Now().UTC().Truncate(time.Second)
 	const learners = 20

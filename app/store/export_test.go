@@ -27,23 +27,15 @@ func (s *Store) AutosaveBatch(ctx context.Context, saves []SessionAnswer) ([]*ap
 	together := s.writeAutosaves(batch)
 	sessions, errs := make([]*app.Session, len(saves)), make([]error, len(saves))
 	for i, r := range batch {
-		if r.alone {
-			r.err = s.autosaveAlone(ctx, r)
-		}
-		sessions[i], errs[i] = s.autosaved(ctx, r, r.err)
+		sessions[i], errs[i] = s.autosaved(ctx, r, s.takeBack(ctx, r))
 	}
 	return sessions, errs, together
 }
 
-// AutosaveBatches is how many batches the workers have sent, and
+// AutosaveBatches is how many batches the worker has sent, and
 // AutosavesQueued how many saves wait for one.
 func (s *Store) AutosaveBatches() int64 { return s.saves.batches.Load() }
-func (s *Store) AutosavesQueued() (n int) {
-	for _, q := range s.saves.queues {
-		n += len(q)
-	}
-	return n
-}
+func (s *Store) AutosavesQueued() int   { return len(s.saves.queue) }
 
 // SetAutosaveTimeout sets autosaveTimeout until the test ends.
 func SetAutosaveTimeout(t interface{ Cleanup(func()) }, d time.Duration) {

@@ -114,7 +114,7 @@ func OpenWith(databaseURL, sqlitePath string, opt Options) (*Store, error) {
 		sqlDB.SetMaxIdleConns(opt.MaxConns)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 		st := &Store{db: db, postgres: true}
-		st.startAutosaves(min(autosaveWorkers, opt.MaxConns))
+		st.startAutosaves()
 		return st, nil
 	}
 	if dir := filepath.Dir(sqlitePath); dir != "" {
